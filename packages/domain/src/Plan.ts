@@ -1,6 +1,6 @@
 /**
- * Plans and their limits (free, basic, premium), a subscription's effective limits,
- * and the pure decisions the control plane asks of them, with typed refusals.
+ * Plans and their limits (free, basic, premium) and a subscription's feature overrides;
+ * the decisions over them live in `Subscription.ts`.
  */
 import { Schema } from "effect"
 
