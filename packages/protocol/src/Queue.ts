@@ -1,0 +1,215 @@
+/**
+ * The `Queue` service: send a message to a queue, consume one queue or a changing set of queues, over BullMQ
+ * (Redis) or in memory, with one behavioural contract and one decoding and malformed-message path for both.
+ *
+ * Idle accounts (BullMQ layer). The control plane consumes the responses and updates queues of every account,
+ * and a BullMQ Worker per queue costs two connections and idle polling. So a consumer keeps a queue *closed*
+ * (no Worker, no connection) until it has work, and closes its Worker again after an idle period with nothing
+ * waiting, active or delayed. What opens it:
+ *   - a wake signal: every `send` publishes the queue's name on the Redis channel `{prefix}:{queue}:wake` right
+ *     after adding the job; the consumer holds one subscriber connection for all its queues. The channel sits
+ *     under the same `{prefix}:user-{phone}-` prefix as the queue's keys, so a worker confined by a Redis ACL
+ *     to its own queues (`~bull:user-{phone}-*`, `&bull:user-{phone}-*`) can still signal, and cannot signal
+ *     for another account;
+ *   - a check of the queue's lists when it is added to the set, and after each close (a signal that raced the
+ *     close is not lost);
+ *   - a periodic sweep of the closed queues (one pipelined round of LLEN/ZCARD per queue), so a lost signal
+ *     (a reconnecting subscriber, a producer that is not ours) only delays a message, never strands it.
+ * Costs: a closed queue costs nothing but its subscription; all Workers share one non-blocking connection and
+ * each open Worker adds its one blocking connection. We chose pub/sub over watching BullMQ's events streams
+ * (one XREAD over every stream) because a PUBLISH is O(1) and needs no stream kept per queue.
+ */
+import { Cause, Config, Context, Effect, Layer, Metric, Schema, SchemaIssue, Scope } from "effect"
+import { mask } from "@vigia/domain/PhoneNumber"
+import { kindOf, phoneOf, type JobId, type QueueName } from "./QueueNames.ts"
+import * as BullMqTransport from "./BullMqTransport.ts"
+import * as MemoryTransport from "./MemoryTransport.ts"
+import {
+  defaultRetryPolicy,
+  JobFailed,
+  QueueError,
+  type FailedJob,
+  type QueueSet,
+  type RetryPolicy,
+  type Transport
+} from "./Transport.ts"
+
+export { QueueError, type FailedJob, type QueueSet, type RetryPolicy } from "./Transport.ts"
+
+export interface SendOptions {
+  /** BullMQ's deduplication: a job whose id is still waiting, active or parked is not added again. */
+  readonly jobId?: JobId
+}
+
+export interface ConsumeOptions {
+  /** Jobs of one queue handled at once; 1 (the default) handles a queue's messages one at a time, in order. */
+  readonly concurrency?: number
+}
+
+/** Messages that did not decode and were parked as failed, by queue kind. */
+export const malformedMessages = Metric.counter("vigia_protocol_malformed_messages_total", {
+  description: "Queue messages that did not decode and were parked as failed",
+  incremental: true
+})
+
+/**
+ * A decode failure as `path: expectation` lines, never showing the input: a malformed message may carry a
+ * secret in clear, and the reason is stored with the failed job.
+ */
+export const describeIssue = (issue: SchemaIssue.Issue): string =>
+  formatWithoutInput(issue).issues
+    .map(({ message, path }) => `${path === undefined || path.length === 0 ? "(root)" : path.map(String).join(".")}: ${message}`)
+    .join("; ")
+
+const formatWithoutInput = SchemaIssue.makeFormatterStandardSchemaV1({
+  leafHook: (issue) => {
+    switch (issue._tag) {
+      case "InvalidType":
+        return SchemaIssue.defaultLeafHook(new SchemaIssue.InvalidType(issue.ast))
+      case "InvalidValue":
+        return SchemaIssue.defaultLeafHook(new SchemaIssue.InvalidValue(issue.annotations))
+      case "UnexpectedKey":
+        return SchemaIssue.defaultLeafHook(new SchemaIssue.UnexpectedKey(issue.ast))
+      case "OneOf":
+        return SchemaIssue.defaultLeafHook(new SchemaIssue.OneOf(issue.ast, issue.successes))
+      default:
+        return SchemaIssue.defaultLeafHook(issue)
+    }
+  },
+  checkHook: (issue) =>
+    SchemaIssue.defaultCheckHook(issue) ?? `Expected ${issue.filter.annotations?.expected ?? "a valid value"}`
+})
+
+/** Why a handler failed, for the failed job's reason: the error's tag and message, not its data. */
+const describeFailure = (error: unknown): string => {
+  if (typeof error === "object" && error !== null) {
+    const tag = "_tag" in error && typeof error._tag === "string" ? error._tag : "Error"
+    const message = "message" in error && typeof error.message === "string" ? error.message : ""
+    return message === "" ? tag : `${tag}: ${message}`
+  }
+  return String(error)
+}
+
+export class Queue extends Context.Service<Queue, {
+  /** Encodes `message` with `schema` and adds it to `queue`. Fails fast when the transport is unreachable. */
+  readonly send: <S extends Schema.Top>(
+    queue: QueueName,
+    schema: S,
+    message: S["Type"],
+    options?: SendOptions
+  ) => Effect.Effect<void, QueueError, S["EncodingServices"]>
+  /**
+   * Consumes `queue` until the scope closes: each job is decoded with `schema` and handed to `handler`.
+   * Success removes the job; a failure retries with backoff, then parks the job as failed with its reason;
+   * a job that does not decode is parked at once (reason: the schema path) and counted.
+   */
+  readonly consume: <S extends Schema.Top, E, R>(
+    queue: QueueName,
+    schema: S,
+    handler: (message: S["Type"], queue: QueueName) => Effect.Effect<void, E, R>,
+    options?: ConsumeOptions
+  ) => Effect.Effect<void, QueueError, Scope.Scope | R | S["DecodingServices"]>
+  /** Like `consume`, over a set of queues that changes at run time (accounts come and go). Starts empty. */
+  readonly consumeSet: <S extends Schema.Top, E, R>(
+    schema: S,
+    handler: (message: S["Type"], queue: QueueName) => Effect.Effect<void, E, R>,
+    options?: ConsumeOptions
+  ) => Effect.Effect<QueueSet, never, Scope.Scope | R | S["DecodingServices"]>
+  /** The jobs of `queue` parked as failed, newest first. */
+  readonly failed: (queue: QueueName) => Effect.Effect<ReadonlyArray<FailedJob>, QueueError>
+}>()("@vigia/protocol/Queue") {
+  /** The service over a transport: encoding, decoding and the malformed-message path, shared by both layers. */
+  static readonly make = (transport: Transport): Queue["Service"] => {
+    const send = <S extends Schema.Top>(queue: QueueName, schema: S, message: S["Type"], options?: SendOptions) =>
+      Schema.encodeUnknownEffect(schema)(message).pipe(
+        Effect.mapError((error) => new QueueError({ reason: "InvalidMessage", queue, message: describeIssue(error.issue) })),
+        // Through JSON, as BullMQ stores a job, so both layers hand their consumers the same data.
+        Effect.flatMap((data) =>
+          Effect.try({
+            try: () => (data === undefined ? data : JSON.parse(JSON.stringify(data))) as unknown,
+            catch: () => new QueueError({ reason: "InvalidMessage", queue, message: "the encoded message is not JSON" })
+          })
+        ),
+        Effect.flatMap((data) => transport.add(queue, data, options?.jobId)),
+        Effect.withSpan("Queue.send", { attributes: { queue: kindOf(queue) } })
+      )
+
+    const consumeSet = <S extends Schema.Top, E, R>(
+      schema: S,
+      handler: (message: S["Type"], queue: QueueName) => Effect.Effect<void, E, R>,
+      options?: ConsumeOptions
+    ) =>
+      Effect.gen(function*() {
+        const context = yield* Effect.context<R | S["DecodingServices"]>()
+        const decode = Schema.decodeUnknownEffect(schema)
+        const process = (queue: QueueName, data: unknown) =>
+          decode(data).pipe(
+            Effect.catchTag("SchemaError", (error) => {
+              const reason = `malformed message: ${describeIssue(error.issue)}`
+              return Metric.update(Metric.withAttributes(malformedMessages, { queue: kindOf(queue) }), 1).pipe(
+                Effect.andThen(Effect.logWarning("parked a malformed message").pipe(
+                  Effect.annotateLogs({ queue: kindOf(queue), account: mask(phoneOf(queue)), reason })
+                )),
+                Effect.andThen(Effect.fail(new JobFailed({ reason, retry: false })))
+              )
+            }),
+            Effect.flatMap((message) =>
+              handler(message, queue).pipe(
+                Effect.catchCause((cause) =>
+                  Effect.fail(new JobFailed({ reason: describeFailure(Cause.squash(cause)), retry: true }))
+                )
+              )
+            ),
+            Effect.provideContext(context)
+          )
+        return yield* transport.consumer(process, options?.concurrency ?? 1)
+      })
+
+    const consume = <S extends Schema.Top, E, R>(
+      queue: QueueName,
+      schema: S,
+      handler: (message: S["Type"], queue: QueueName) => Effect.Effect<void, E, R>,
+      options?: ConsumeOptions
+    ) => Effect.flatMap(consumeSet(schema, handler, options), (set) => set.add(queue))
+
+    return Queue.of({ send, consume, consumeSet, failed: transport.failed })
+  }
+
+  /** Queues in Redis through BullMQ; `redisUrl` is required, the rest defaults (`prefix` "bull"). */
+  static readonly layerBullMqWith = (
+    options: Pick<BullMqTransport.BullMqOptions, "redisUrl"> & Partial<BullMqTransport.BullMqOptions>
+  ) =>
+    Layer.effect(
+      Queue,
+      Effect.map(
+        BullMqTransport.make({ ...defaultRetryPolicy, ...BullMqTransport.defaultBullMqOptions, ...options }),
+        Queue.make
+      )
+    )
+
+  /**
+   * Queues in Redis, configured from `REDIS_URL`, `QUEUE_PREFIX` (default `bull`), `QUEUE_IDLE_TIMEOUT`
+   * (default 30 seconds), `QUEUE_SWEEP_INTERVAL` (default 60 seconds) and `QUEUE_SKIP_VERSION_CHECK`
+   * (default false; true for a Redis ACL user without `+info`).
+   */
+  static readonly layerBullMq = Layer.unwrap(
+    Effect.gen(function*() {
+      const defaults = BullMqTransport.defaultBullMqOptions
+      return Queue.layerBullMqWith({
+        redisUrl: yield* Config.Redacted("REDIS_URL"),
+        prefix: yield* Config.String("QUEUE_PREFIX").pipe(Config.withDefault(defaults.prefix)),
+        idleTimeout: yield* Config.Duration("QUEUE_IDLE_TIMEOUT").pipe(Config.withDefault(defaults.idleTimeout)),
+        sweepInterval: yield* Config.Duration("QUEUE_SWEEP_INTERVAL").pipe(Config.withDefault(defaults.sweepInterval)),
+        skipVersionCheck: yield* Config.Boolean("QUEUE_SKIP_VERSION_CHECK").pipe(
+          Config.withDefault(defaults.skipVersionCheck)
+        )
+      })
+    })
+  )
+
+  /** In-process queues, for tests and the single-process mode with no Redis. */
+  static readonly layerMemoryWith = (policy: Partial<RetryPolicy> = {}) =>
+    Layer.effect(Queue, Effect.map(MemoryTransport.make({ ...defaultRetryPolicy, ...policy }), Queue.make))
+
+  static readonly layerMemory = Queue.layerMemoryWith()
+}
