@@ -3,7 +3,7 @@
  * per-session key the control plane hands to a worker, so Redis only ever holds their ciphertext.
  */
 import * as Crypto from "node:crypto"
-import { Config, Context, Effect, Layer, Redacted, Schema } from "effect"
+import { Context, Effect, Layer, Redacted, Schema } from "effect"
 
 const algorithm = "aes-256-gcm"
 const keyBytes = 32
@@ -74,13 +74,4 @@ export class SecretBox extends Context.Service<SecretBox, {
   )
 
   static readonly layer = (key: Redacted.Redacted<string>) => Layer.effect(SecretBox, SecretBox.make(key))
-
-  /** The worker's box: its session key from `SESSION_KEY` (base64, 32 bytes). */
-  static readonly layerConfig = Layer.effect(
-    SecretBox,
-    Effect.gen(function*() {
-      const key = yield* Config.Redacted("SESSION_KEY")
-      return yield* SecretBox.make(key)
-    })
-  )
 }

@@ -1,0 +1,307 @@
+/**
+ * The `Tdl` service: one TDLib client for one account, real (tdl + prebuilt-tdlib) or
+ * fake, with a timeout on every request, an allowlist of updates and a clean close.
+ */
+import { getTdjson } from "prebuilt-tdlib"
+import * as tdl from "tdl"
+import {
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  type FileSystem,
+  Layer,
+  Option,
+  Queue,
+  Redacted,
+  Schema,
+  Stream,
+  SubscriptionRef
+} from "effect"
+import * as TdApi from "./TdApi.ts"
+import { startFailed, TdlClosed, TdlError, TdlibFailure, TdlTimeout, TdlUnexpectedAnswer } from "./TdlError.ts"
+import { TdlFake } from "./TdlFake.ts"
+import { databaseDirectory, filesDirectory, WorkerConfig } from "./WorkerConfig.ts"
+
+export interface InvokeOptions {
+  readonly timeout?: Duration.Input
+}
+
+export class Tdl extends Context.Service<Tdl, {
+  /** Sends one request; TDLib's answer is decoded, its error typed, and no request waits past its timeout. */
+  readonly invoke: <const R extends TdApi.AnyRequest>(
+    request: R,
+    options?: InvokeOptions
+  ) => Effect.Effect<TdApi.Result<R["_"]>, TdlError>
+  /** The allowlisted updates, decoded, in TDLib's order, buffered from the start: meant for one consumer. */
+  readonly updates: Stream.Stream<TdApi.Update>
+  /** The latest authorization state TDLib reported. */
+  readonly authorizationState: Effect.Effect<TdApi.AuthorizationState>
+  /** Completes when TDLib reports `authorizationStateClosed` (after `close`, `logOut` or a failure). */
+  readonly closed: Effect.Effect<void>
+  /** Asks TDLib to close and waits for `authorizationStateClosed`; does nothing when already closed. */
+  readonly close: Effect.Effect<void, TdlError>
+}>()("@vigia/session-worker/Tdl") {
+  /** TDLib through tdl and prebuilt-tdlib, parameters from `WorkerConfig` (driver `Tdlib`). */
+  static readonly layer = Layer.effect(
+    Tdl,
+    Effect.gen(function*() {
+      const config = yield* WorkerConfig
+      if (config.tdl._tag !== "Tdlib") {
+        return yield* startFailed("the tdlib layer needs TDL_DRIVER=tdlib")
+      }
+      const driver = config.tdl
+      return yield* make(connectTdlib, {
+        _: "setTdlibParameters",
+        use_test_dc: false,
+        database_directory: databaseDirectory(config),
+        files_directory: filesDirectory(config),
+        database_encryption_key: Option.match(driver.databaseEncryptionKey, {
+          onNone: () => "",
+          onSome: Redacted.value
+        }),
+        use_file_database: false,
+        use_chat_info_database: true,
+        use_message_database: true,
+        use_secret_chats: false,
+        api_id: driver.apiId,
+        api_hash: Redacted.value(driver.apiHash),
+        system_language_code: "pt",
+        device_model: "Vigia",
+        system_version: "Linux",
+        application_version: "0.1.0"
+      }, { timeout: config.commandTimeout, offline: driver.network === "none" })
+    })
+  )
+
+  /**
+   * The in-memory TDLib of `TdlFake.ts` behind the same service, plus the `TdlFake`
+   * service that tests use to drive it in-process (and its loopback side channel).
+   */
+  static readonly layerFake = Layer.effect(
+    Tdl,
+    Effect.gen(function*() {
+      const config = yield* WorkerConfig
+      const fake = yield* TdlFake
+      return yield* make(fake.connect, {
+        _: "setTdlibParameters",
+        database_directory: databaseDirectory(config),
+        files_directory: filesDirectory(config),
+        use_message_database: true,
+        api_id: 1,
+        api_hash: "0123456789abcdef0123456789abcdef",
+        system_language_code: "pt",
+        device_model: "Vigia",
+        application_version: "0.1.0"
+      }, { timeout: config.commandTimeout, offline: false })
+    })
+  ).pipe(Layer.provideMerge(TdlFake.layer))
+
+  /** `layer` or `layerFake`, as `TDL_DRIVER` says. */
+  static readonly layerFromConfig = Layer.unwrap(Effect.gen(function*() {
+    const config = yield* WorkerConfig
+    const layer: Layer.Layer<Tdl, TdlError, WorkerConfig | FileSystem.FileSystem> =
+      config.tdl._tag === "Tdlib" ? Tdl.layer : Tdl.layerFake
+    return layer
+  }))
+}
+
+const isClosedState = (state: TdApi.AuthorizationState) => state._ === "authorizationStateClosed"
+
+/** How long TDLib may take to open its database (a locked one fails after about 10 s) and to close it. */
+const openTimeout = Duration.seconds(20)
+const closeTimeout = Duration.seconds(20)
+
+/**
+ * The service over any `TdClient`: sends the TDLib parameters when asked for them,
+ * waits until TDLib is past that state, and closes TDLib when the scope closes.
+ */
+const make = Effect.fnUntraced(function*<E, R>(
+  connect: TdApi.Connect<E, R>,
+  parameters: TdApi.Request<"setTdlibParameters">,
+  options: {
+    /** The default timeout of a request. */
+    readonly timeout: Duration.Input
+    /** Tell TDLib there is no network before it could open a connection. */
+    readonly offline: boolean
+  }
+) {
+  const raw = yield* Queue.unbounded<{ readonly _: string }>()
+  const updates = yield* Queue.unbounded<TdApi.Update>()
+  const authorizationState = yield* SubscriptionRef.make<TdApi.AuthorizationState>({
+    _: "authorizationStateWaitTdlibParameters"
+  })
+  const closed = yield* Deferred.make<void>()
+  const parametersFailure = yield* Deferred.make<string>()
+
+  const client: TdApi.TdClient = yield* connect((update) => {
+    if (TdApi.updateTags.has(update._)) Queue.offerUnsafe(raw, update)
+  })
+
+  const send = <const R extends TdApi.AnyRequest>(request: R, timeout: Duration.Input) =>
+    client.send(request).pipe(
+      Effect.mapError((error) =>
+        new TdlError({ reason: new TdlibFailure({ request: request._, code: error.code, message: error.message }) })
+      ),
+      Effect.timeoutOrElse({
+        duration: timeout,
+        orElse: () =>
+          Effect.fail(
+            new TdlError({
+              reason: new TdlTimeout({ request: request._, timeout: Duration.format(Duration.fromInputUnsafe(timeout)) })
+            })
+          )
+      }),
+      Effect.flatMap((answer) =>
+        Schema.decodeUnknownEffect(TdApi.results[request._])(answer).pipe(
+          Effect.mapError((issue) =>
+            new TdlError({ reason: new TdlUnexpectedAnswer({ request: request._, message: issue.message }) })
+          )
+        )
+      )
+    )
+
+  const invoke = <const R extends TdApi.AnyRequest>(request: R, invokeOptions?: InvokeOptions) =>
+    Effect.gen(function*() {
+      if (yield* Deferred.isDone(closed)) {
+        return yield* new TdlError({ reason: new TdlClosed({ request: request._ }) })
+      }
+      return yield* send(request, invokeOptions?.timeout ?? options.timeout)
+    })
+
+  const offline = send({ _: "setNetworkType", type: { _: "networkTypeNone" } }, openTimeout).pipe(
+    Effect.tapError((error) => Effect.logWarning("TDLib kept its network", error.message)),
+    Effect.ignore,
+    Effect.forkScoped({ startImmediately: true })
+  )
+
+  // TDLib answers requests in the order it got them: the network type is set before anything could connect.
+  const sendParameters = (options.offline ? offline : Effect.void).pipe(
+    Effect.andThen(send(parameters, openTimeout)),
+    Effect.catch((error) =>
+      Deferred.succeed(parametersFailure, error.message).pipe(
+        Effect.andThen(Effect.logError("TDLib refused its parameters", error.message))
+      )
+    )
+  )
+
+  const handle = Effect.fnUntraced(function*(update: { readonly _: string }) {
+    const decoded = yield* Schema.decodeUnknownEffect(TdApi.Update)(update).pipe(
+      Effect.tapError((issue) => Effect.logWarning("TDLib update with an unexpected shape", update._, issue.message)),
+      Effect.option
+    )
+    if (Option.isNone(decoded)) return
+    const value = decoded.value
+    if (value._ === "updateAuthorizationState") {
+      const state = value.authorization_state
+      yield* SubscriptionRef.set(authorizationState, state)
+      if (state._ === "authorizationStateWaitTdlibParameters") yield* sendParameters
+      if (isClosedState(state)) yield* Deferred.succeed(closed, undefined)
+    }
+    yield* Queue.offer(updates, value)
+  })
+
+  yield* Stream.fromQueue(raw).pipe(Stream.runForEach(handle), Effect.forkScoped)
+
+  const close = Effect.gen(function*() {
+    if (yield* Deferred.isDone(closed)) return
+    yield* client.send({ _: "close" }).pipe(Effect.ignore, Effect.forkScoped)
+    yield* Deferred.await(closed).pipe(
+      Effect.timeoutOrElse({
+        duration: closeTimeout,
+        orElse: () =>
+          Effect.fail(new TdlError({ reason: new TdlTimeout({ request: "close", timeout: Duration.format(closeTimeout) }) }))
+      })
+    )
+  }).pipe(Effect.scoped)
+
+  yield* Effect.addFinalizer(() =>
+    close.pipe(
+      Effect.tap(() => Effect.logInfo("TDLib closed")),
+      Effect.catch((error) => Effect.logError("TDLib did not close cleanly", error.message))
+    )
+  )
+
+  const opened = yield* SubscriptionRef.changes(authorizationState).pipe(
+    Stream.filter((state) => state._ !== "authorizationStateWaitTdlibParameters"),
+    Stream.runHead,
+    Effect.map(Option.match({
+      onNone: () => "TDLib stopped while opening",
+      onSome: (state) => isClosedState(state) ? "TDLib closed while opening" : undefined
+    })),
+    Effect.raceFirst(Deferred.await(parametersFailure)),
+    Effect.timeoutOption(openTimeout)
+  )
+  const failure = Option.getOrElse(opened, () => `no answer within ${Duration.format(openTimeout)}`)
+  if (failure !== undefined) return yield* startFailed(failure)
+
+  return Tdl.of({
+    invoke,
+    updates: Stream.fromQueue(updates),
+    authorizationState: SubscriptionRef.get(authorizationState),
+    closed: Deferred.await(closed),
+    close
+  })
+})
+
+/** tdl and TDLib are process-wide: loaded once, their log quiet and sent to the loggers of the open clients. */
+let tdjsonLoaded = false
+let openClients = 0
+
+const loadTdjson = Effect.try({
+  try: () => {
+    if (tdjsonLoaded) return
+    tdl.configure({ tdjson: getTdjson(), verbosityLevel: tdlibLogLevel })
+    tdl.init()
+    tdl.execute({ _: "setLogStream", log_stream: { _: "logStreamEmpty" } })
+    tdjsonLoaded = true
+  },
+  catch: (cause) => startFailed(`could not load TDLib: ${String(cause)}`)
+})
+
+/** TDLib's errors (1) and fatal errors (0) reach our logger; its chatter stays inside. */
+const tdlibLogLevel = 1
+
+const routeTdlibLog = Effect.gen(function*() {
+  const context = yield* Effect.context<never>()
+  const run = Effect.runForkWith(context)
+  yield* Effect.acquireRelease(
+    Effect.sync(() => {
+      openClients += 1
+      if (openClients === 1) {
+        tdl.setLogMessageCallback(tdlibLogLevel, (level, message) => {
+          const line = message.trim()
+          run(level === 0 ? Effect.logFatal("TDLib", line) : Effect.logError("TDLib", line))
+        })
+      }
+    }),
+    () =>
+      Effect.sync(() => {
+        openClients -= 1
+        if (openClients === 0) tdl.setLogMessageCallback(tdlibLogLevel, null)
+      })
+  )
+  return run
+})
+
+const connectTdlib: TdApi.Connect<TdlError, never> = (onUpdate) =>
+  Effect.gen(function*() {
+    yield* loadTdjson
+    const run = yield* routeTdlibLog
+    const client = yield* Effect.try({
+      try: () => tdl.createBareClient(),
+      catch: (cause) => startFailed(`could not create a TDLib client: ${String(cause)}`)
+    })
+    client.on("update", onUpdate)
+    client.on("error", (error) => run(Effect.logWarning("TDLib error outside any request", error.message)))
+    const send = (request: TdApi.AnyRequest) =>
+      Effect.tryPromise({
+        // tdl types `invoke` over every TDLib function; `TdApi.AnyRequest` is that same shape for the ones we use.
+        try: () => (client.invoke as (request: TdApi.AnyRequest) => Promise<unknown>)(request),
+        catch: (cause): TdApi.TdError =>
+          cause instanceof tdl.TDLibError
+            ? { _: "error", code: cause.code, message: cause.message }
+            : { _: "error", code: 500, message: cause instanceof Error ? cause.message : String(cause) }
+      })
+    return { send }
+  })

@@ -1,0 +1,69 @@
+import { assert, describe, it } from "@effect/vitest"
+import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
+import { Effect, Layer, Option, Redacted, Stream } from "effect"
+import * as Fs from "node:fs"
+import { Tdl } from "../src/Tdl.ts"
+import { databaseDirectory, WorkerConfig } from "../src/WorkerConfig.ts"
+import { makeDataDir, randomPhone, testConfig } from "./TestConfig.ts"
+
+/** Real TDLib with dummy credentials and no network: it must never try to reach Telegram from a test. */
+const tdlib = (dataDir: string, phone: PhoneNumber, encryptionKey?: string) => {
+  const config = testConfig(dataDir, {
+    phone,
+    tdl: {
+      _tag: "Tdlib",
+      apiId: 12345,
+      apiHash: Redacted.make("0123456789abcdef0123456789abcdef"),
+      databaseEncryptionKey: Option.map(Option.fromUndefinedOr(encryptionKey), Redacted.make),
+      network: "none"
+    }
+  })
+  return { config, layer: Tdl.layer.pipe(Layer.provide(Layer.succeed(WorkerConfig, config))) }
+}
+
+describe("Tdl with real TDLib", () => {
+  it.live("opens offline, answers with TDLib's errors, times out what would wait for the network, closes cleanly and reopens", () =>
+    Effect.gen(function*() {
+      const dataDir = makeDataDir()
+      const phone = randomPhone()
+      const first = tdlib(dataDir, phone)
+      yield* Effect.gen(function*() {
+        const tdl = yield* Tdl
+        assert.strictEqual((yield* tdl.authorizationState)._, "authorizationStateWaitPhoneNumber")
+        const opening = yield* tdl.updates.pipe(Stream.take(3), Stream.runCollect, Effect.timeout("5 seconds"))
+        assert.deepStrictEqual(
+          opening.map((update) =>
+            update._ === "updateAuthorizationState"
+              ? update.authorization_state._
+              : update._ === "updateConnectionState"
+              ? update.state._
+              : update._
+          ),
+          ["authorizationStateWaitTdlibParameters", "authorizationStateWaitPhoneNumber", "connectionStateWaitingForNetwork"]
+        )
+        const me = yield* Effect.flip(tdl.invoke({ _: "getMe" }))
+        assert.deepInclude(me.reason, { _tag: "TdlibFailure", code: 401, message: "Unauthorized" })
+        const started = Date.now()
+        const login = yield* Effect.flip(
+          tdl.invoke({ _: "setAuthenticationPhoneNumber", phone_number: `+${first.config.phone}` }, { timeout: "1 second" })
+        )
+        assert.deepInclude(login.reason, { _tag: "TdlTimeout", request: "setAuthenticationPhoneNumber" })
+        assert.isBelow(Date.now() - started, 3_000)
+        yield* tdl.close
+        yield* tdl.closed
+        const afterClose = yield* Effect.flip(tdl.invoke({ _: "getMe" }))
+        assert.deepInclude(afterClose.reason, { _tag: "TdlClosed" })
+      }).pipe(Effect.provide(first.layer))
+      assert.isTrue(Fs.existsSync(`${databaseDirectory(first.config)}/td.binlog`))
+
+      const reopened = yield* Effect.gen(function*() {
+        const tdl = yield* Tdl
+        return (yield* tdl.authorizationState)._
+      }).pipe(Effect.provide(tdlib(dataDir, phone).layer))
+      assert.strictEqual(reopened, "authorizationStateWaitPhoneNumber")
+
+      const wrongKey = yield* Effect.flip(Layer.build(tdlib(dataDir, phone, "AAAAAAAAAAA=").layer)).pipe(Effect.scoped)
+      assert.strictEqual(wrongKey.message, "TDLib could not start: setTdlibParameters failed: 401 Wrong database encryption key")
+      Fs.rmSync(dataDir, { recursive: true, force: true })
+    }), 60_000)
+})

@@ -1,0 +1,247 @@
+/**
+ * The built worker (`dist/main.js`) as a child process, as the process and container
+ * runtimes start it: signals, a Redis restart under it, real TDLib offline.
+ * Needs the build: `npx tsc -b packages/session-worker`.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
+import * as Messages from "@vigia/protocol/Messages"
+import { Context, Duration, Effect, Fiber, Layer, Redacted, Schedule } from "effect"
+import * as ChildProcess from "node:child_process"
+import * as Fs from "node:fs"
+import * as Net from "node:net"
+import * as Path from "node:path"
+import * as Url from "node:url"
+import { ControlSide, outcome, queueLayer, randomPrefix, redisUrl } from "./ControlSide.ts"
+import { makeDataDir, randomPhone, sessionKey } from "./TestConfig.ts"
+
+const mainJs = Url.fileURLToPath(new URL("../dist/main.js", import.meta.url))
+
+interface RunningWorker {
+  readonly pid: number
+  readonly output: Array<string>
+  readonly exited: Promise<number | null>
+  readonly signal: (signal: NodeJS.Signals) => void
+}
+
+/** Starts the built worker with only `environment` (and PATH); killed at the end of the scope if still running. */
+const startWorker = (environment: Record<string, string>) =>
+  Effect.acquireRelease(
+    Effect.sync((): RunningWorker => {
+      if (!Fs.existsSync(mainJs)) throw new Error(`${mainJs} is missing: build with npx tsc -b packages/session-worker`)
+      const child = ChildProcess.spawn(process.execPath, [mainJs], {
+        env: { PATH: process.env.PATH ?? "", ...environment },
+        stdio: ["ignore", "pipe", "pipe"]
+      })
+      const output: Array<string> = []
+      const collect = (chunk: Buffer) => output.push(...chunk.toString("utf8").split("\n").filter((line) => line !== ""))
+      child.stdout.on("data", collect)
+      child.stderr.on("data", collect)
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+      return { pid: child.pid ?? 0, output, exited, signal: (signal) => void child.kill(signal) }
+    }),
+    (worker) =>
+      Effect.promise(async () => {
+        worker.signal("SIGKILL")
+        await worker.exited
+      })
+  )
+
+const exitCode = (worker: RunningWorker, within: Duration.Input) =>
+  Effect.promise(() => worker.exited).pipe(
+    Effect.timeoutOrElse({
+      duration: within,
+      orElse: () => Effect.die(new Error(`the worker did not exit within ${String(within)}:\n${worker.output.join("\n")}`))
+    })
+  )
+
+const fakeWorkerEnvironment = (phone: PhoneNumber, dataDir: string, prefix: string, url = redisUrl) => ({
+  PHONE_NUMBER: phone,
+  REDIS_URL: url,
+  QUEUE_PREFIX: prefix,
+  DATA_DIR: dataDir,
+  TDL_DRIVER: "fake",
+  FAKE_TDL_PORT: "0",
+  CONTAINER_ID: "process-test",
+  SESSION_KEY: sessionKey,
+  LOG_FORMAT: "json",
+  HEARTBEAT_INTERVAL: "1",
+  COMMAND_TIMEOUT: "3"
+})
+
+/** The fake TDLib's side channel of a worker in another process. */
+const sideChannel = (dataDir: string, phone: PhoneNumber) => {
+  const port = () => Number(Fs.readFileSync(Path.join(dataDir, phone, "fake-tdl.port"), "utf8"))
+  return (path: string, body: unknown) =>
+    Effect.promise(() =>
+      fetch(`http://127.0.0.1:${port()}${path}`, {
+        method: "POST",
+        body: JSON.stringify(body),
+        headers: { "content-type": "application/json" }
+      }).then((response) => response.status)
+    )
+}
+
+/** The control plane's side of `phone`'s queues, open until the test's scope closes. */
+const controlFor = (phone: PhoneNumber, prefix: string, url = redisUrl) =>
+  Layer.build(ControlSide.layer(phone).pipe(Layer.provideMerge(queueLayer(prefix, url)))).pipe(
+    Effect.map(Context.get(ControlSide))
+  )
+
+const temporaryDir = Effect.acquireRelease(
+  Effect.sync(makeDataDir),
+  (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+)
+
+const freePort = Effect.promise(() =>
+  new Promise<number>((resolve, reject) => {
+    const server = Net.createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject()))
+    })
+  })
+)
+
+/** A private redis-server on a free port, append-only so a restart keeps its data; stop and start it at will. */
+const privateRedis = Effect.gen(function*() {
+  const port = yield* freePort
+  const dir = yield* temporaryDir
+  const url = `redis://127.0.0.1:${port}`
+  const cli = (...args: Array<string>) =>
+    Effect.sync(() => ChildProcess.spawnSync("redis-cli", ["-p", String(port), ...args], { encoding: "utf8" }).stdout.trim())
+  let server: ChildProcess.ChildProcess | undefined
+  const start = Effect.gen(function*() {
+    server = ChildProcess.spawn(
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", dir],
+      { stdio: "ignore" }
+    )
+    yield* cli("ping").pipe(
+      Effect.flatMap((answer) => answer === "PONG" ? Effect.void : Effect.fail("not yet")),
+      Effect.retry(Schedule.spaced("50 millis")),
+      Effect.timeout("5 seconds"),
+      Effect.orDie
+    )
+  })
+  const stop = Effect.gen(function*() {
+    const running = server
+    if (running === undefined || running.exitCode !== null) return
+    const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()))
+    yield* cli("shutdown")
+    yield* Effect.promise(() => exited)
+  })
+  yield* start
+  yield* Effect.addFinalizer(() => stop)
+  return { url, start, stop }
+})
+
+describe("the built worker as a process", () => {
+  it.live("refuses bad configuration with one line naming the variable", () =>
+    Effect.gen(function*() {
+      const dataDir = yield* temporaryDir
+      const base = fakeWorkerEnvironment(randomPhone(), dataDir, randomPrefix())
+      const badPhone = yield* startWorker({ ...base, PHONE_NUMBER: "12ab" })
+      assert.strictEqual(yield* exitCode(badPhone, "10 seconds"), 1)
+      assert.strictEqual(badPhone.output.length, 1)
+      assert.match(badPhone.output[0] ?? "", /^invalid configuration: PHONE_NUMBER /)
+      const { SESSION_KEY: _, ...noKey } = base
+      const missingKey = yield* startWorker(noKey)
+      assert.strictEqual(yield* exitCode(missingKey, "10 seconds"), 1)
+      assert.deepStrictEqual(missingKey.output, ["invalid configuration: SESSION_KEY is required"])
+    }).pipe(Effect.scoped))
+
+  it.live("on SIGTERM mid-command answers the command and exits 0 within seconds", () =>
+    Effect.gen(function*() {
+      const dataDir = yield* temporaryDir
+      const phone = randomPhone()
+      const prefix = randomPrefix()
+      const control = yield* controlFor(phone, prefix)
+      const worker = yield* startWorker(fakeWorkerEnvironment(phone, dataDir, prefix))
+      yield* control.next("WorkerStarted", "15 seconds")
+      assert.strictEqual(
+        yield* sideChannel(dataDir, phone)("/connection", { state: "connectionStateWaitingForNetwork" }),
+        200
+      )
+      const answer = yield* control.send(new Messages.StartLogin({ phoneNumber: phone }), "15 seconds").pipe(
+        Effect.forkScoped
+      )
+      yield* Effect.sleep("500 millis")
+      const stopping = Date.now()
+      worker.signal("SIGTERM")
+      const response = outcome(yield* Fiber.join(answer))
+      assert.deepInclude(response, { ok: false, code: 504 })
+      assert.strictEqual(yield* exitCode(worker, "10 seconds"), 0)
+      assert.isBelow(Date.now() - stopping, 8_000)
+      const lines = worker.output.map((line) => JSON.parse(line) as { annotations?: Record<string, unknown> })
+      assert.isTrue(lines.every((line) => line.annotations?.["account"] !== undefined))
+      assert.isFalse(worker.output.some((line) => line.includes(phone)))
+    }).pipe(Effect.scoped))
+
+  it.live("carries on when Redis restarts under it: held updates arrive, later commands are answered", () =>
+    Effect.gen(function*() {
+      const redis = yield* privateRedis
+      const dataDir = yield* temporaryDir
+      const phone = randomPhone()
+      const prefix = randomPrefix()
+      const control = yield* controlFor(phone, prefix, redis.url)
+      const worker = yield* startWorker(fakeWorkerEnvironment(phone, dataDir, prefix, redis.url))
+      yield* control.next("WorkerStarted", "15 seconds")
+      assert.isTrue(outcome(yield* control.send(new Messages.StartLogin({ phoneNumber: phone }))).ok)
+      assert.isTrue(outcome(yield* control.send(new Messages.SubmitCode({ code: Redacted.make("12345") }))).ok)
+      yield* control.next("Authorized")
+      assert.isTrue(outcome(yield* control.send(new Messages.SetWatchedChats({ chatIds: [-4001001001] }))).ok)
+
+      yield* redis.stop
+      const inject = sideChannel(dataDir, phone)
+      assert.strictEqual(yield* inject("/messages", { chatId: -4001001001, text: "pedido com o Redis fora" }), 200)
+      yield* Effect.sleep("1 second")
+      yield* redis.start
+
+      const held = yield* control.next("NewMessage", "20 seconds")
+      assert.strictEqual(held.text, "pedido com o Redis fora")
+      assert.isTrue(outcome(yield* control.send(new Messages.Ping(), "20 seconds")).ok)
+      worker.signal("SIGTERM")
+      assert.strictEqual(yield* exitCode(worker, "10 seconds"), 0)
+    }).pipe(Effect.scoped), 60_000)
+
+  it.live("runs real TDLib offline: reports WaitPhoneNumber, times out a login, closes cleanly, reopens", () =>
+    Effect.gen(function*() {
+      const dataDir = yield* temporaryDir
+      const phone = randomPhone()
+      const prefix = randomPrefix()
+      const control = yield* controlFor(phone, prefix)
+      const environment = {
+        ...fakeWorkerEnvironment(phone, dataDir, prefix),
+        TDL_DRIVER: "tdlib",
+        TDL_NETWORK: "none",
+        TELEGRAM_API_ID: "12345",
+        TELEGRAM_API_HASH: "0123456789abcdef0123456789abcdef",
+        COMMAND_TIMEOUT: "2"
+      }
+      const waitPhoneNumber = control.next("AuthorizationState", "20 seconds").pipe(
+        Effect.repeat({ until: (update) => update.state === "WaitPhoneNumber" })
+      )
+
+      const first = yield* startWorker(environment)
+      yield* control.next("WorkerStarted", "20 seconds")
+      yield* waitPhoneNumber
+      const started = Date.now()
+      const login = outcome(yield* control.send(new Messages.StartLogin({ phoneNumber: phone })))
+      assert.deepInclude(login, { ok: false, code: 504 })
+      assert.isBelow(Date.now() - started, 4_000)
+      const rss = Fs.readFileSync(`/proc/${first.pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/)?.[1]
+      console.log(`idle worker with real TDLib: RSS ${Math.round(Number(rss) / 1024)} MiB`)
+      first.signal("SIGTERM")
+      assert.strictEqual(yield* exitCode(first, "15 seconds"), 0)
+      assert.isTrue(first.output.some((line) => line.includes("TDLib closed")))
+      assert.isFalse(first.output.some((line) => line.includes("did not close")))
+
+      const second = yield* startWorker(environment)
+      yield* control.next("WorkerStarted", "20 seconds")
+      yield* waitPhoneNumber
+      second.signal("SIGTERM")
+      assert.strictEqual(yield* exitCode(second, "15 seconds"), 0)
+    }).pipe(Effect.scoped), 60_000)
+})
