@@ -4,7 +4,7 @@ const conditions = ["@vigia/source", "node", "import", "default"]
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: conditions } },
+  ssr: { resolve: { conditions, externalConditions: ["@vigia/source"] } },
   test: {
     include: ["packages/*/test/**/*.test.ts"],
     globalSetup: ["./vitest.services.ts"],

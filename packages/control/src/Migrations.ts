@@ -1,0 +1,47 @@
+/**
+ * The control plane's schema: forward-only migrations, run at start-up inside one transaction
+ * holding a PostgreSQL advisory lock, so replicas starting together apply them exactly once.
+ */
+import { Effect, Layer, Schema } from "effect"
+import * as Migrator from "effect/sql/Migrator"
+import { SqlClient } from "effect/sql"
+import initial from "./migrations/0001_initial.ts"
+
+const loader = Migrator.fromRecord({
+  "0001_initial": initial
+})
+
+const migrate = Migrator.make({})
+
+/**
+ * Transaction-scoped (`pg_advisory_xact_lock`), so it is released at commit and also works
+ * behind a transaction-mode pooler such as Neon's, where a session lock could leak.
+ */
+const lockKey = 0x56494749 // "VIGI"
+
+export class MigrationFailed extends Schema.TaggedError<MigrationFailed>()("MigrationFailed", {
+  message: Schema.String,
+  cause: Schema.Defect()
+}) {}
+
+/** Applies the pending migrations and returns them (`[id, name]`); a second run returns none. */
+export const run = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  return yield* sql.withTransaction(
+    sql`SELECT pg_advisory_xact_lock(${lockKey})`.pipe(Effect.andThen(migrate({ loader })))
+  )
+}).pipe(
+  Effect.mapError((cause) => new MigrationFailed({ message: `migrations failed: ${cause.message}`, cause })),
+  Effect.withSpan("Migrations.run")
+)
+
+/** Runs the migrations while the layer is built, before anything that reads the tables. */
+export const layer = Layer.effectDiscard(
+  run.pipe(
+    Effect.tap((applied) =>
+      Effect.logInfo("database schema is up to date").pipe(
+        Effect.annotateLogs({ applied: applied.map(([id, name]) => `${id}_${name}`).join(", ") || "none" })
+      )
+    )
+  )
+)
