@@ -248,7 +248,10 @@ export class LoggedOut extends Schema.TaggedClass<LoggedOut>()("LoggedOut", {}) 
 
 export class WorkerStarted extends Schema.TaggedClass<WorkerStarted>()("WorkerStarted", {}) {}
 
-export class Heartbeat extends Schema.TaggedClass<Heartbeat>()("Heartbeat", {}) {}
+/** The worker is alive; `authorization` is the account's state, so the control plane can tell a stuck login. */
+export class Heartbeat extends Schema.TaggedClass<Heartbeat>()("Heartbeat", {
+  authorization: AuthorizationStateName
+}) {}
 
 export const Update = Schema.Union([
   NewMessage,

@@ -73,7 +73,7 @@ describe("Queue (bullmq): idle accounts, lost signals, secrets at rest", () => {
 
       const latencies: Array<number> = []
       for (const phone of [phones[7]!, phones[accounts - 1]!, phones[250]!]) {
-        const message = yield* Messages.updateMessage(phone, new Messages.Heartbeat())
+        const message = yield* Messages.updateMessage(phone, new Messages.Heartbeat({ authorization: "Ready" }))
         yield* queue.send(QueueNames.updatesQueue(phone), Messages.UpdateMessage, message)
         latencies.push(...(yield* takeN(handled, 1, "5 seconds")))
       }
@@ -105,7 +105,7 @@ describe("Queue (bullmq): idle accounts, lost signals, secrets at rest", () => {
         Effect.sync(() => new BullMq.Queue(QueueNames.updatesQueue(phone), { connection: { url: redisUrl }, prefix: sweepPrefix })),
         (producer) => Effect.promise(() => producer.close())
       )
-      const message = yield* Messages.updateMessage(phone, new Messages.Heartbeat())
+      const message = yield* Messages.updateMessage(phone, new Messages.Heartbeat({ authorization: "Ready" }))
       const sentAt = Date.now()
       yield* Effect.promise(() => plain.add("updates", Schema.encodeSync(Messages.UpdateMessage)(message)))
       yield* takeN(handled, 1, "5 seconds")

@@ -13,7 +13,7 @@ const heartbeat = (phone: ReturnType<typeof randomPhone>, n: number) =>
     version: Messages.protocolVersion,
     phoneNumber: phone,
     timestamp: n,
-    update: new Messages.Heartbeat()
+    update: new Messages.Heartbeat({ authorization: "Ready" })
   })
 
 const malformedCount = Metric.value(Metric.withAttributes(malformedMessages, { queue: "updates" })).pipe(

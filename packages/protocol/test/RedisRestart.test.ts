@@ -86,7 +86,7 @@ describe("Queue (bullmq) across a Redis restart", () => {
           queue.send(
             QueueNames.updatesQueue(phone),
             Messages.UpdateMessage,
-            yield* Messages.updateMessage(phone, new Messages.Heartbeat())
+            yield* Messages.updateMessage(phone, new Messages.Heartbeat({ authorization: "Ready" }))
           )
         )
         assert.strictEqual(error.reason, "Unavailable")
@@ -120,7 +120,7 @@ describe("Queue (bullmq) across a Redis restart", () => {
             queue.send(
               QueueNames.updatesQueue(phone),
               Messages.UpdateMessage,
-              new Messages.UpdateMessage({ version: 1, phoneNumber: phone, timestamp: n, update: new Messages.Heartbeat() })
+              new Messages.UpdateMessage({ version: 1, phoneNumber: phone, timestamp: n, update: new Messages.Heartbeat({ authorization: "Ready" }) })
             ).pipe(
               // While Redis is down a send fails fast; the caller retries.
               Effect.retry({ while: (error) => error.reason === "Unavailable", schedule: Schedule.spaced("100 millis") }),

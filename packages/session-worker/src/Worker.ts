@@ -9,7 +9,9 @@ import * as QueueNames from "@vigia/protocol/QueueNames"
 import { SecretBox } from "@vigia/protocol/SecretBox"
 import { Effect, Layer, Schedule } from "effect"
 import { CommandProcessor } from "./CommandProcessor.ts"
+import { stateName } from "./FromTdlib.ts"
 import { Outbox } from "./Outbox.ts"
+import { Tdl } from "./Tdl.ts"
 import { publishUpdates } from "./UpdatePublisher.ts"
 import { WatchedChats } from "./WatchedChats.ts"
 import { WorkerConfig } from "./WorkerConfig.ts"
@@ -19,10 +21,12 @@ const run = Effect.gen(function*() {
   const queue = yield* Queue
   const outbox = yield* Outbox
   const processor = yield* CommandProcessor
+  const tdl = yield* Tdl
 
   yield* outbox.update(new Messages.WorkerStarted())
   yield* publishUpdates.pipe(Effect.forkScoped)
-  yield* outbox.sendNow(new Messages.Heartbeat()).pipe(
+  const heartbeat = Effect.map(tdl.authorizationState, (state) => new Messages.Heartbeat({ authorization: stateName(state) }))
+  yield* Effect.flatMap(heartbeat, outbox.sendNow).pipe(
     Effect.repeat(Schedule.spaced(config.heartbeatInterval)),
     Effect.forkScoped
   )

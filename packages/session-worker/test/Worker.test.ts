@@ -144,10 +144,11 @@ describe("the session worker over its queues", () => {
       for (const message of yield* control.received) assert.strictEqual(message.containerId, "test-worker")
     }).pipe(withWorker()))
 
-  it.live("beats every heartbeat interval", () =>
+  it.live("beats every heartbeat interval, with the account's authorization state", () =>
     Effect.gen(function*() {
       const control = yield* ControlSide
-      yield* control.next("Heartbeat")
+      const first = yield* control.next("Heartbeat")
+      assert.strictEqual(first.authorization, "WaitPhoneNumber")
       const started = Date.now()
       yield* control.next("Heartbeat")
       yield* control.next("Heartbeat")
