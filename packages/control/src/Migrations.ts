@@ -6,9 +6,11 @@ import { Effect, Layer, Schema } from "effect"
 import * as Migrator from "effect/sql/Migrator"
 import { SqlClient } from "effect/sql"
 import initial from "./migrations/0001_initial.ts"
+import conversations from "./migrations/0002_conversations.ts"
 
 const loader = Migrator.fromRecord({
-  "0001_initial": initial
+  "0001_initial": initial,
+  "0002_conversations": conversations
 })
 
 const migrate = Migrator.make({})

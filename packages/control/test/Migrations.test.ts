@@ -8,6 +8,7 @@ import { TestDatabase } from "./TestDatabase.ts"
 const expectedTables = [
   "active_groups",
   "audit_log",
+  "conversations",
   "effect_sql_migrations",
   "price_items",
   "processed_messages",
@@ -20,6 +21,8 @@ const expectedIndexes = [
   "active_groups_pkey",
   "audit_log_pkey",
   "audit_log_user_at",
+  "conversations_phone_number_idx",
+  "conversations_pkey",
   "price_items_pkey",
   "processed_messages_pkey",
   "processed_messages_processed_at",
@@ -33,6 +36,8 @@ const expectedIndexes = [
   "users_pkey",
   "users_telegram_user_id_key"
 ]
+
+const allMigrations: ReadonlyArray<readonly [number, string]> = [[1, "initial"], [2, "conversations"]]
 
 const schemaShape = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -53,12 +58,12 @@ const schemaShape = Effect.gen(function*() {
 layer(TestDatabase.layerEmpty)("Migrations on an empty database", (it) => {
   it.effect("creates the schema, then a second run does nothing", () =>
     Effect.gen(function*() {
-      assert.deepStrictEqual(yield* Migrations.run, [[1, "initial"]])
+      assert.deepStrictEqual(yield* Migrations.run, allMigrations)
       assert.deepStrictEqual(yield* Migrations.run, [])
       const shape = yield* schemaShape
       assert.deepStrictEqual(shape.tables, expectedTables)
       assert.deepStrictEqual(shape.indexes, expectedIndexes)
-      assert.deepStrictEqual(shape.migrations, [[1, "initial"]])
+      assert.deepStrictEqual(shape.migrations, allMigrations.map((migration) => [...migration]))
     }))
 })
 
@@ -70,10 +75,10 @@ layer(TestDatabase.layerEmpty)("Migrations from two replicas at once", (it) => {
         Effect.provide(Layer.fresh(Database.layerWith({ url, poolSize: 2, startupTimeout: "5 seconds" })))
       )
       const results = yield* Effect.all([replica, replica], { concurrency: "unbounded" })
-      assert.deepStrictEqual(results.map((applied) => applied.length).sort(), [0, 1])
+      assert.deepStrictEqual(results.map((applied) => applied.length).sort(), [0, allMigrations.length])
       const shape = yield* schemaShape
       assert.deepStrictEqual(shape.tables, expectedTables)
       assert.deepStrictEqual(shape.indexes, expectedIndexes)
-      assert.deepStrictEqual(shape.migrations, [[1, "initial"]])
+      assert.deepStrictEqual(shape.migrations, allMigrations.map((migration) => [...migration]))
     }))
 })

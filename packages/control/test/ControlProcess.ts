@@ -1,0 +1,65 @@
+/**
+ * Runs the built control plane (`packages/control/dist/main.js`) as a child process for
+ * end-to-end tests: started with an environment, ready when `/healthz` answers, stopped with SIGTERM.
+ */
+import { Effect, Schedule, Scope } from "effect"
+import * as ChildProcess from "node:child_process"
+import * as Net from "node:net"
+import * as Url from "node:url"
+
+export const controlEntry = Url.fileURLToPath(new URL("../dist/main.js", import.meta.url))
+
+export interface ControlProcess {
+  readonly pid: number
+  readonly port: number
+  /** Everything the process printed so far (for a failing test's report). */
+  readonly output: () => string
+  readonly exited: Promise<number | null>
+}
+
+/** A free TCP port on loopback. */
+export const freePort = Effect.callback<number>((resume) => {
+  const server = Net.createServer()
+  server.listen(0, "127.0.0.1", () => {
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    server.close(() => resume(Effect.succeed(port)))
+  })
+})
+
+const healthy = (port: number) =>
+  Effect.tryPromise(() => fetch(`http://127.0.0.1:${port}/healthz`)).pipe(
+    Effect.filterOrFail((response) => response.ok, () => new Error("not healthy yet"))
+  )
+
+/** Stops the control plane as an orchestrator would (SIGTERM) and waits for it to exit. */
+export const stop = (control: ControlProcess) =>
+  Effect.try(() => process.kill(control.pid, "SIGTERM")).pipe(
+    Effect.ignore, // already gone
+    Effect.andThen(Effect.promise(() => control.exited))
+  )
+
+/** Starts the control plane and waits until its HTTP endpoint answers; stopped when the scope closes. */
+export const start = (environment: Readonly<Record<string, string>>): Effect.Effect<ControlProcess, Error, Scope.Scope> =>
+  Effect.gen(function*() {
+    const port = yield* freePort
+    const control = yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        const child = ChildProcess.spawn(process.execPath, [controlEntry], {
+          env: { PATH: process.env.PATH ?? "", ...environment, HTTP_HOST: "127.0.0.1", HTTP_PORT: String(port) },
+          stdio: ["ignore", "pipe", "pipe"]
+        })
+        let output = ""
+        child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")))
+        child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")))
+        const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+        return { pid: child.pid ?? 0, port, output: () => output, exited } satisfies ControlProcess
+      }),
+      stop
+    )
+    yield* healthy(port).pipe(
+      Effect.retry(Schedule.spaced("200 millis").pipe(Schedule.upTo({ duration: "60 seconds" }))),
+      Effect.mapError(() => new Error(`the control plane did not become healthy:\n${control.output()}`))
+    )
+    return control
+  })

@@ -1,0 +1,59 @@
+import { assert, layer } from "@effect/vitest"
+import { Effect } from "effect"
+import { Bot, InlineKeyboard } from "grammy"
+import { FakeBotApi } from "./FakeBotApi.ts"
+
+const seller = { id: 5_000_000_001, first_name: "Ana" }
+
+layer(FakeBotApi.layer, { excludeTestServices: true })("FakeBotApi with a real grammY bot", (it) => {
+  it.effect("delivers a user's command and records the bot's reply, its edit and its buttons", () =>
+    Effect.gen(function*() {
+      const api = yield* FakeBotApi
+      const bot = new Bot(api.token, { client: { apiRoot: api.apiRoot } })
+      bot.command("start", async (ctx) => {
+        const sent = await ctx.reply("Olá!", { reply_markup: new InlineKeyboard().text("Grupos", "groups") })
+        await ctx.api.editMessageText(ctx.chat.id, sent.message_id, "Olá, Ana!", { reply_markup: new InlineKeyboard().text("Grupos", "groups") })
+      })
+      bot.callbackQuery("groups", (ctx) => ctx.answerCallbackQuery().then(() => ctx.reply("Seus grupos")))
+      yield* Effect.promise(() => bot.init())
+      void bot.start({ timeout: 1 })
+
+      yield* api.sendText(seller, "/start")
+      const greeting = yield* api.awaitMessage(seller.id, (message) => message.text === "Olá, Ana!")
+      assert.isTrue(greeting.edited)
+      assert.deepStrictEqual(greeting.reply_markup, { inline_keyboard: [[{ text: "Grupos", callback_data: "groups" }]] })
+
+      yield* api.pressButton(seller, greeting.message_id, "groups")
+      yield* api.awaitMessage(seller.id, (message) => message.text === "Seus grupos")
+      const methods = (yield* api.calls).map((call) => call.method)
+      assert.includeMembers(methods, ["getMe", "deleteWebhook", "getUpdates", "sendMessage", "editMessageText", "answerCallbackQuery"])
+      yield* Effect.promise(() => bot.stop())
+    }))
+
+  it.effect("serves a document the user sent through getFile and the file endpoint", () =>
+    Effect.gen(function*() {
+      const api = yield* FakeBotApi
+      const bot = new Bot(api.token, { client: { apiRoot: api.apiRoot } })
+      bot.on("message:document", async (ctx) => {
+        const file = await ctx.getFile()
+        const response = await fetch(`${api.apiRoot}/file/bot${api.token}/${file.file_path}`)
+        await ctx.reply(`recebi: ${await response.text()}`)
+      })
+      yield* Effect.promise(() => bot.init())
+      void bot.start({ timeout: 1 })
+      yield* api.sendDocument(seller, "tabela.csv", "nome;preco\nCoca;9,50")
+      yield* api.awaitMessage(seller.id, (message) => message.text === "recebi: nome;preco\nCoca;9,50")
+      yield* Effect.promise(() => bot.stop())
+    }))
+
+  it.effect("answers Telegram's 429 with retry_after when told to, and grammY sees the error", () =>
+    Effect.gen(function*() {
+      const api = yield* FakeBotApi
+      const bot = new Bot(api.token, { client: { apiRoot: api.apiRoot } })
+      yield* api.failNext("sendMessage", { error_code: 429, description: "Too Many Requests: retry after 1", retry_after: 1 })
+      const error = yield* Effect.flip(Effect.tryPromise(() => bot.api.sendMessage(seller.id, "oi")))
+      assert.include(String(error.cause), "429")
+      const sent = yield* Effect.promise(() => bot.api.sendMessage(seller.id, "oi de novo"))
+      assert.strictEqual(sent.text, "oi de novo")
+    }))
+})
