@@ -1,8 +1,10 @@
 /**
  * Vitest global setup: the integration tests run against the machine's real
- * PostgreSQL and Redis, so a missing service fails the run with how to start it.
+ * PostgreSQL, Redis and Docker engine, so a missing one fails the run with how to start it.
  */
 import * as Net from "node:net"
+
+const dockerSocket = process.env.DOCKER_SOCKET ?? "/var/run/docker.sock"
 
 const services = [
   {
@@ -14,13 +16,18 @@ const services = [
     name: "Redis",
     url: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
     start: "redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save '' --appendonly no"
+  },
+  {
+    name: "the Docker engine",
+    url: `unix://${dockerSocket}`,
+    start: "apt-get install -y docker.io docker-compose mmdebstrap && dockerd --bridge=none --iptables=false &"
   }
 ]
 
 const reachable = (url: string) =>
   new Promise<boolean>((resolve) => {
-    const { hostname, port } = new URL(url)
-    const socket = Net.connect({ host: hostname, port: Number(port) })
+    const { hostname, port, protocol, pathname } = new URL(url)
+    const socket = protocol === "unix:" ? Net.connect({ path: pathname }) : Net.connect({ host: hostname, port: Number(port) })
     socket.setTimeout(2_000)
     socket.once("connect", () => (socket.destroy(), resolve(true)))
     socket.once("timeout", () => (socket.destroy(), resolve(false)))
