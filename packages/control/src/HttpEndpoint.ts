@@ -9,6 +9,7 @@ import { PrometheusMetrics } from "effect/observability"
 import type { Update } from "grammy/types"
 import { createServer } from "node:http"
 import { BotUpdates } from "./BotUpdates.ts"
+import { ControlMetrics } from "./ControlMetrics.ts"
 import { ControlSettings } from "./ControlSettings.ts"
 import { Readiness } from "./Readiness.ts"
 
@@ -48,7 +49,17 @@ const webhook = HttpRouter.use((router) =>
   })
 )
 
-const routes = Layer.mergeAll(health, ready, webhook, PrometheusMetrics.layerHttp({ path: "/metrics" }))
+const metrics = HttpRouter.use((router) =>
+  Effect.gen(function*() {
+    const gauges = yield* ControlMetrics
+    yield* router.add("GET", "/metrics", gauges.sample.pipe(
+      Effect.andThen(PrometheusMetrics.format()),
+      Effect.map((text) => HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4" }))
+    ))
+  })
+)
+
+const routes = Layer.mergeAll(health, ready, webhook, metrics)
 
 export const layer = Layer.unwrap(Effect.gen(function*() {
   const settings = yield* ControlSettings

@@ -12,6 +12,7 @@ import * as BotRouter from "./BotRouter.ts"
 import { BotUpdates } from "./BotUpdates.ts"
 import * as ConfigCheck from "./ConfigCheck.ts"
 import * as ContainerManager from "./ContainerManager.ts"
+import { ControlMetrics } from "./ControlMetrics.ts"
 import { ControlSettings } from "./ControlSettings.ts"
 import { Conversations } from "./Conversations.ts"
 import { Database } from "./Database.ts"
@@ -84,7 +85,7 @@ const Probes = Layer.unwrap(Effect.gen(function*() {
 }))
 
 const Control = HttpEndpoint.layer.pipe(
-  Layer.provide(Probes),
+  Layer.provide(Layer.merge(Probes, ControlMetrics.layer)),
   Layer.provideMerge(Bot),
   Layer.provideMerge(SessionLayers),
   Layer.provideMerge(Queues),

@@ -225,6 +225,19 @@ layer(TestLayer, { excludeTestServices: true, timeout: "60 seconds" })("the cont
         Effect.retry(Schedule.spaced("200 millis").pipe(Schedule.upTo({ duration: "10 seconds" })))
       )
 
+      // What an operator sees: ready, and the metrics of all of the above.
+      const ready = yield* Effect.promise(() => fetch(`http://127.0.0.1:${second.port}/readyz`))
+      assert.strictEqual(ready.status, 200, yield* Effect.promise(() => ready.text()))
+      const metrics = yield* Effect.promise(() => fetch(`http://127.0.0.1:${second.port}/metrics`).then((response) => response.text()))
+      // Ana's worker was killed (dead, waiting out its restart), Bruno logged out (stopped).
+      assert.match(metrics, /vigia_sessions\{state="dead"\} 1/)
+      assert.match(metrics, /vigia_sessions\{state="stopped"\} 1/)
+      assert.match(metrics, /vigia_session_commands_total\{[^}]*command="GetChats"/)
+      assert.match(metrics, /vigia_session_command_latency_ms_bucket/)
+      assert.match(metrics, /vigia_updates_processed_total\{[^}]*kind="NewMessage"/)
+      assert.match(metrics, /vigia_purchases_reported_total 2/)
+      assert.match(metrics, /vigia_queue_jobs\{[^}]*queue="updates"/)
+
       yield* ControlProcess.stop(second)
     }).pipe(Effect.ensuring(cleanup)), { timeout: 240_000 })
 })

@@ -7,7 +7,7 @@ import { Redis, type RedisOptions } from "ioredis"
 import { Clock, Duration, Effect, Exit, Redacted, Schedule, Scope, Semaphore } from "effect"
 import type { JobId, QueueName } from "./QueueNames.ts"
 import { kindOf } from "./QueueNames.ts"
-import type { FailedJob, Processor, QueueSet, RetryPolicy, Transport } from "./Transport.ts"
+import type { FailedJob, Processor, QueueDepth, QueueSet, RetryPolicy, Transport } from "./Transport.ts"
 import { QueueError } from "./Transport.ts"
 
 export interface BullMqOptions extends RetryPolicy {
@@ -194,6 +194,20 @@ export const make = (options: BullMqOptions): Effect.Effect<Transport, QueueErro
         )
       )
 
+    const depth = (queue: QueueName) =>
+      Effect.tryPromise({
+        try: () => producerFor(queue).getJobCounts("waiting", "prioritized", "active", "delayed", "failed"),
+        catch: (cause) => unavailable(queue, cause)
+      }).pipe(
+        answeredWithin(options.redisTimeout, queue),
+        Effect.map((counts): QueueDepth => ({
+          waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+          active: counts.active ?? 0,
+          delayed: counts.delayed ?? 0,
+          failed: counts.failed ?? 0
+        }))
+      )
+
     const consumerSets = new Set<Effect.Effect<void>>()
     yield* Effect.addFinalizer(() =>
       Effect.forEach(Array.from(consumerSets), (closeAll) => closeAll, { concurrency: "unbounded", discard: true })
@@ -367,5 +381,5 @@ export const make = (options: BullMqOptions): Effect.Effect<Transport, QueueErro
         return { add, remove, queues } satisfies QueueSet
       })
 
-    return { add, consumer, failed } satisfies Transport
+    return { add, consumer, failed, depth } satisfies Transport
   })

@@ -18,6 +18,9 @@ interface Channel {
   /** Ids of jobs waiting, active, delayed or parked: BullMQ ignores an add with one of them. */
   readonly ids: Set<string>
   readonly failed: Array<FailedJob & { readonly id: string | undefined }>
+  /** Jobs being handled, and jobs waiting out a retry's backoff. */
+  active: number
+  delayed: number
 }
 
 export const make = (policy: RetryPolicy): Effect.Effect<Transport, never, Scope.Scope> =>
@@ -32,7 +35,7 @@ export const make = (policy: RetryPolicy): Effect.Effect<Transport, never, Scope
         Effect.gen(function*() {
           const existing = channels.get(queue)
           if (existing !== undefined) return existing
-          const created: Channel = { waiting: yield* Queue.unbounded<Job>(), ids: new Set(), failed: [] }
+          const created: Channel = { waiting: yield* Queue.unbounded<Job>(), ids: new Set(), failed: [], active: 0, delayed: 0 }
           channels.set(queue, created)
           return created
         })
@@ -56,13 +59,17 @@ export const make = (policy: RetryPolicy): Effect.Effect<Transport, never, Scope
     }
 
     const handle = (queue: QueueName, target: Channel, process: Processor, job: Job) =>
-      process(queue, job.data).pipe(
+      Effect.sync(() => target.active++).pipe(
+        Effect.andThen(process(queue, job.data)),
+        Effect.ensuring(Effect.sync(() => target.active--)),
         Effect.matchEffect({
           onSuccess: () => Effect.sync(() => job.id !== undefined && target.ids.delete(job.id)),
           onFailure: (failure) => {
             const attemptsMade = job.attemptsMade + 1
             if (!failure.retry || attemptsMade >= policy.attempts) return Effect.sync(() => park(target, job, failure.reason))
-            return Effect.sleep(backoffDelay(policy, attemptsMade)).pipe(
+            return Effect.sync(() => target.delayed++).pipe(
+              Effect.andThen(Effect.sleep(backoffDelay(policy, attemptsMade))),
+              Effect.andThen(Effect.sync(() => target.delayed--)),
               Effect.andThen(Queue.offer(target.waiting, { ...job, attemptsMade })),
               Effect.forkIn(layerScope),
               Effect.asVoid
@@ -111,5 +118,17 @@ export const make = (policy: RetryPolicy): Effect.Effect<Transport, never, Scope
         (channels.get(queue)?.failed ?? []).map(({ jobId, reason, attemptsMade }) => ({ jobId, reason, attemptsMade }))
       )
 
-    return { add, consumer, failed } satisfies Transport
+    const depth = (queue: QueueName) =>
+      Effect.suspend(() => {
+        const target = channels.get(queue)
+        if (target === undefined) return Effect.succeed({ waiting: 0, active: 0, delayed: 0, failed: 0 })
+        return Effect.map(Queue.size(target.waiting), (waiting) => ({
+          waiting,
+          active: target.active,
+          delayed: target.delayed,
+          failed: target.failed.length
+        }))
+      })
+
+    return { add, consumer, failed, depth } satisfies Transport
   })

@@ -29,12 +29,13 @@ import {
   JobFailed,
   QueueError,
   type FailedJob,
+  type QueueDepth,
   type QueueSet,
   type RetryPolicy,
   type Transport
 } from "./Transport.ts"
 
-export { QueueError, type FailedJob, type QueueSet, type RetryPolicy } from "./Transport.ts"
+export { QueueError, type FailedJob, type QueueDepth, type QueueSet, type RetryPolicy } from "./Transport.ts"
 
 export interface SendOptions {
   /** BullMQ's deduplication: a job whose id is still waiting, active or parked is not added again. */
@@ -117,6 +118,8 @@ export class Queue extends Context.Service<Queue, {
   ) => Effect.Effect<QueueSet, never, Scope.Scope | R | S["DecodingServices"]>
   /** The jobs of `queue` parked as failed, newest first. */
   readonly failed: (queue: QueueName) => Effect.Effect<ReadonlyArray<FailedJob>, QueueError>
+  /** How many jobs `queue` holds, by state (for metrics and operators). */
+  readonly depth: (queue: QueueName) => Effect.Effect<QueueDepth, QueueError>
 }>()("@vigia/protocol/Queue") {
   /** The service over a transport: encoding, decoding and the malformed-message path, shared by both layers. */
   static readonly make = (transport: Transport): Queue["Service"] => {
@@ -172,7 +175,7 @@ export class Queue extends Context.Service<Queue, {
       options?: ConsumeOptions
     ) => Effect.flatMap(consumeSet(schema, handler, options), (set) => set.add(queue))
 
-    return Queue.of({ send, consume, consumeSet, failed: transport.failed })
+    return Queue.of({ send, consume, consumeSet, failed: transport.failed, depth: transport.depth })
   }
 
   /** Queues in Redis through BullMQ; `redisUrl` is required, the rest defaults (`prefix` "bull"). */

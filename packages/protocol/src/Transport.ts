@@ -27,6 +27,14 @@ export class JobFailed extends Data.TaggedError("JobFailed")<{
 /** Processes one job's data from `queue`; the transport acknowledges, retries or parks it by the outcome. */
 export type Processor = (queue: QueueName, data: unknown) => Effect.Effect<void, JobFailed>
 
+/** How many jobs a queue holds, by state (`waiting` includes prioritized jobs). */
+export interface QueueDepth {
+  readonly waiting: number
+  readonly active: number
+  readonly delayed: number
+  readonly failed: number
+}
+
 /** A consumer over a changing set of queues. */
 export interface QueueSet {
   /** Starts consuming `queue` (already consumed: nothing changes). */
@@ -60,4 +68,5 @@ export interface Transport {
   readonly add: (queue: QueueName, data: unknown, jobId: JobId | undefined) => Effect.Effect<void, QueueError>
   readonly consumer: (process: Processor, concurrency: number) => Effect.Effect<QueueSet, never, Scope.Scope>
   readonly failed: (queue: QueueName) => Effect.Effect<ReadonlyArray<FailedJob>, QueueError>
+  readonly depth: (queue: QueueName) => Effect.Effect<QueueDepth, QueueError>
 }

@@ -68,6 +68,20 @@ for (const [name, makeLayer] of Object.entries(layers)) {
         assert.isTrue(yield* nothingWithin(attempts, "200 millis"))
       }).pipe(provide))
 
+    it.live("reports a queue's depth: jobs waiting before a consumer, parked after failing", () =>
+      Effect.gen(function*() {
+        const queue = yield* Queue
+        const phone = randomPhone()
+        const updates = QueueNames.updatesQueue(phone)
+        assert.deepStrictEqual(yield* queue.depth(updates), { waiting: 0, active: 0, delayed: 0, failed: 0 })
+        yield* queue.send(updates, Messages.UpdateMessage, heartbeat(phone, 1))
+        yield* queue.send(updates, Messages.UpdateMessage, heartbeat(phone, 2))
+        assert.deepStrictEqual(yield* queue.depth(updates), { waiting: 2, active: 0, delayed: 0, failed: 0 })
+        yield* queue.send(updates, Schema.Unknown, { not: "a message" })
+        yield* queue.consume(updates, Messages.UpdateMessage, () => Effect.void)
+        yield* eventually(Effect.map(queue.depth(updates), (depth) => depth.failed === 1 && depth.waiting === 0))
+      }).pipe(provide))
+
     it.live("a handler that fails once succeeds on its retry and leaves nothing parked", () =>
       Effect.gen(function*() {
         const queue = yield* Queue
