@@ -15,6 +15,9 @@ export const workerName = (phone: PhoneNumber): string => `${namePrefix}${phone}
 /** `vigia-session-5511912345678-data`: the account's named volume, mounted at `/user-data`. */
 export const volumeName = (phone: PhoneNumber): string => `${namePrefix}${phone}-data`
 
+/** A worker's `CONTAINER_ID` where the runtime has no id of its own: random, so it names no phone in logs. */
+export const anonymousId = (runtime: string): string => `${runtime}-${Crypto.randomBytes(6).toString("hex")}`
+
 const isPhoneNumber = Schema.is(PhoneNumber)
 
 /** The account a worker name belongs to (Docker reports container names with a leading `/`). */

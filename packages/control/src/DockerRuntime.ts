@@ -120,13 +120,12 @@ export const accountLabels = (options: EngineOptions, phone: PhoneNumber): Recor
   return labels
 }
 
-/** The worker's environment as Docker wants it, with the settings every engine worker shares. */
+/**
+ * The worker's environment as Docker wants it, with the settings every engine worker shares. No
+ * `CONTAINER_ID`: the worker then reports its hostname, the engine's container id, which names no phone.
+ */
 export const engineEnvironment = (spec: WorkerSpec): Array<string> =>
-  Object.entries({
-    ...environmentOf(spec),
-    DATA_DIR: dataDirectory,
-    CONTAINER_ID: ContainerNames.workerName(spec.phone)
-  }).map(([name, value]) => `${name}=${value}`)
+  Object.entries({ ...environmentOf(spec), DATA_DIR: dataDirectory }).map(([name, value]) => `${name}=${value}`)
 
 /** The settings of an engine worker that enter its config hash, besides its specification. */
 export const engineSettings = (options: EngineOptions, image: string) => ({

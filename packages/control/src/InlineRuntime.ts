@@ -48,6 +48,8 @@ export interface InlineRuntimeOptions {
 type AnyLayer = Layer.Layer<unknown, unknown, unknown>
 
 interface Running {
+  /** The worker's `CONTAINER_ID`: random, so logs never carry the phone number its name holds. */
+  readonly id: string
   readonly scope: Scope.Closeable
   readonly fiber: Fiber.Fiber<never, unknown>
   readonly configHash: string
@@ -99,7 +101,7 @@ export const make = Effect.fnUntraced(function*(options: InlineRuntimeOptions) {
     const exit = running.fiber.pollUnsafe()
     return {
       phone,
-      id: `inline-${ContainerNames.workerName(phone)}`,
+      id: running.id,
       state: exit === undefined ? "running" : Exit.isSuccess(exit) ? "exited" : "failed",
       detail: exit === undefined || Exit.isSuccess(exit)
         ? Option.none()
@@ -136,11 +138,12 @@ export const make = Effect.fnUntraced(function*(options: InlineRuntimeOptions) {
       try: () => Fs.mkdirSync(dataDir, { recursive: true }),
       catch: (cause) => new ContainerRuntimeError({ reason: "Refused", runtime: "inline", message: `cannot create ${dataDir}: ${String(cause)}` })
     })
+    const id = ContainerNames.anonymousId("inline")
     const env = {
       REDIS_URL: unusedRedisUrl,
       ...environmentOf(spec),
       DATA_DIR: dataDir,
-      CONTAINER_ID: `inline-${ContainerNames.workerName(phone)}`
+      CONTAINER_ID: id
     }
     const scope = yield* Scope.make()
     // The loaded layers need exactly what is provided here (its configuration, the queue, a file system); the
@@ -158,7 +161,7 @@ export const make = Effect.fnUntraced(function*(options: InlineRuntimeOptions) {
       ),
       Effect.forkIn(scope)
     )
-    const running: Running = { scope, fiber, configHash: hash }
+    const running: Running = { id, scope, fiber, configHash: hash }
     workers.set(phone, running)
     yield* Effect.logInfo("inline worker started").pipe(Effect.annotateLogs({ phone: mask(phone) }))
     return workerOf(phone, running)

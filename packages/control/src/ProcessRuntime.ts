@@ -185,7 +185,7 @@ export const make = Effect.fnUntraced(function*(options: ProcessRuntimeOptions) 
           PATH: process.env.PATH ?? "/usr/bin:/bin",
           ...environmentOf(spec),
           DATA_DIR: dataDir,
-          CONTAINER_ID: ContainerNames.workerName(phone)
+          CONTAINER_ID: ContainerNames.anonymousId("process")
         }
       })
       child.once("spawn", () => resume(Effect.succeed(child)))

@@ -57,9 +57,13 @@ export const start = (environment: Readonly<Record<string, string>>): Effect.Eff
       }),
       stop
     )
+    const exitedEarly = Effect.promise(() => control.exited).pipe(
+      Effect.flatMap((code) => Effect.fail(new Error(`the control plane exited with ${code} before it was healthy`)))
+    )
     yield* healthy(port).pipe(
       Effect.retry(Schedule.spaced("200 millis").pipe(Schedule.upTo({ duration: "60 seconds" }))),
-      Effect.mapError(() => new Error(`the control plane did not become healthy:\n${control.output()}`))
+      Effect.raceFirst(exitedEarly),
+      Effect.mapError((error) => new Error(`${error.message}; the control plane did not become healthy:\n${control.output()}`))
     )
     return control
   })

@@ -2,15 +2,16 @@ import { assert, layer } from "@effect/vitest"
 import * as Messages from "@vigia/protocol/Messages"
 import { Queue } from "@vigia/protocol/Queue"
 import * as QueueNames from "@vigia/protocol/QueueNames"
-import { PhoneNumber as PhoneNumberSchema } from "@vigia/domain/PhoneNumber"
-import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
-import { Duration, Effect, Layer, Redacted, Schedule, Schema } from "effect"
+import { PhoneNumber } from "@vigia/domain/PhoneNumber"
+import { Effect, Layer, Redacted, Schedule, Schema } from "effect"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as ControlProcess from "./ControlProcess.ts"
-import { type BotMessage, FakeBotApi, type FakeUser } from "./FakeBotApi.ts"
+import { FakeBotApi, type FakeUser } from "./FakeBotApi.ts"
+import * as SellerScript from "./SellerScript.ts"
+import { exchange, includes, lastMessageId, newerThan } from "./SellerScript.ts"
 import { TestDatabase } from "./TestDatabase.ts"
 import { deleteRedisKeys } from "./WorkerHarness.ts"
 
@@ -41,7 +42,7 @@ const admin: FakeUser = { id: 9_100_000_001, first_name: "Admin" }
 const ana: FakeUser = { id: 9_100_000_002, first_name: "Ana", username: "ana_vende" }
 const bruno: FakeUser = { id: 9_100_000_003, first_name: "Bruno" }
 const phoneOf = (user: FakeUser): PhoneNumber =>
-  Schema.decodeUnknownSync(PhoneNumberSchema)(`55119${String(user.id).slice(-8)}`)
+  Schema.decodeUnknownSync(PhoneNumber)(`55119${String(user.id).slice(-8)}`)
 
 const environment = (api: FakeBotApi["Service"], database: TestDatabase["Service"]) => ({
   BOT_TOKEN: api.token,
@@ -66,41 +67,14 @@ const environment = (api: FakeBotApi["Service"], database: TestDatabase["Service
   LOG_FORMAT: "json"
 })
 
-/** The bot's messages after a point, so a test waits for the answer to what it just did. */
-const newerThan = (id: number) => (predicate: (message: BotMessage) => boolean) => (message: BotMessage) =>
-  message.message_id > id && predicate(message)
-
-const includes = (text: string) => (message: BotMessage) => message.text.includes(text)
-
-const lastMessageId = (api: FakeBotApi["Service"], chatId: number) =>
-  Effect.map(api.messagesIn(chatId), (messages) => messages.reduce((max, message) => Math.max(max, message.message_id), 0))
-
-/** The user says something and waits for the bot's answer that matches. */
-const exchange = (user: FakeUser, text: string, expected: (message: BotMessage) => boolean, timeout: Duration.Input = "20 seconds") =>
-  Effect.gen(function*() {
-    const api = yield* FakeBotApi
-    const before = yield* lastMessageId(api, user.id)
-    yield* api.sendText(user, text)
-    return yield* api.awaitMessage(user.id, newerThan(before)(expected), timeout)
-  })
-
 const workerRecord = (phone: PhoneNumber) =>
   JSON.parse(Fs.readFileSync(Path.join(workersRoot, `vigia-session-${phone}.json`), "utf8")) as { readonly pid: number }
 
 const isAlive = (pid: number) => Fs.existsSync(`/proc/${pid}`) && !Fs.readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ")
 
-/** A customer writes in one of the seller's groups, through the fake TDLib's side channel. */
+/** A customer writes in one of the seller's groups (the process runtime's folder of the account). */
 const customerWrites = (phone: PhoneNumber, chatId: number, text: string) =>
-  Effect.tryPromise(async () => {
-    const portFile = Path.join(workersRoot, `vigia-session-${phone}-data`, phone, "fake-tdl.port")
-    const port = Fs.readFileSync(portFile, "utf8").trim()
-    const response = await fetch(`http://127.0.0.1:${port}/messages`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ chatId, text, senderUserId: 700000002 })
-    })
-    return (await response.json()) as { readonly messageId: number }
-  })
+  SellerScript.customerWrites(Path.join(workersRoot, `vigia-session-${phone}-data`), phone, chatId, text)
 
 /** `/login` through to the 2FA password, as a seller types it. */
 const logIn = (user: FakeUser) =>
@@ -229,9 +203,11 @@ layer(TestLayer, { excludeTestServices: true, timeout: "60 seconds" })("the cont
       const ready = yield* Effect.promise(() => fetch(`http://127.0.0.1:${second.port}/readyz`))
       assert.strictEqual(ready.status, 200, yield* Effect.promise(() => ready.text()))
       const metrics = yield* Effect.promise(() => fetch(`http://127.0.0.1:${second.port}/metrics`).then((response) => response.text()))
-      // Ana's worker was killed (dead, waiting out its restart), Bruno logged out (stopped).
-      assert.match(metrics, /vigia_sessions\{state="dead"\} 1/)
-      assert.match(metrics, /vigia_sessions\{state="stopped"\} 1/)
+      // Ana's worker was killed (dead, waiting out its restart); Bruno logged out (logged-out, or stopped
+      // when the manager's stop is recorded after the worker's last update).
+      const sessionsIn = (state: string) => Number(new RegExp(`vigia_sessions\\{state="${state}"\\} (\\d+)`).exec(metrics)?.[1])
+      assert.strictEqual(sessionsIn("dead"), 1)
+      assert.strictEqual(sessionsIn("stopped") + sessionsIn("logged-out"), 1)
       assert.match(metrics, /vigia_session_commands_total\{[^}]*command="GetChats"/)
       assert.match(metrics, /vigia_session_command_latency_ms_bucket/)
       assert.match(metrics, /vigia_updates_processed_total\{[^}]*kind="NewMessage"/)
@@ -239,5 +215,12 @@ layer(TestLayer, { excludeTestServices: true, timeout: "60 seconds" })("the cont
       assert.match(metrics, /vigia_queue_jobs\{[^}]*queue="updates"/)
 
       yield* ControlProcess.stop(second)
+
+      // The operator's logs: phones masked, secrets absent (the workers' output is folded into the control's).
+      const logs = first.output() + second.output()
+      for (const user of [ana, bruno]) assert.notInclude(logs, phoneOf(user), "a full phone number in the logs")
+      assert.notInclude(logs, api.token, "the bot token in the logs")
+      assert.notInclude(logs, "senha-secreta", "a 2FA password in the logs")
+      assert.notInclude(logs, "senha-errada", "a 2FA password in the logs")
     }).pipe(Effect.ensuring(cleanup)), { timeout: 240_000 })
 })

@@ -1,0 +1,46 @@
+/**
+ * A seller's side of an end-to-end test: says things to the bot through the fake Bot API and
+ * waits for the answer, and has customers write in the seller's groups through the fake TDLib.
+ */
+import { type Duration, Effect } from "effect"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { type BotMessage, FakeBotApi, type FakeUser } from "./FakeBotApi.ts"
+
+/** The bot's messages after a point, so a test waits for the answer to what it just did. */
+export const newerThan = (id: number) => (predicate: (message: BotMessage) => boolean) => (message: BotMessage) =>
+  message.message_id > id && predicate(message)
+
+export const includes = (text: string) => (message: BotMessage) => message.text.includes(text)
+
+export const lastMessageId = (api: FakeBotApi["Service"], chatId: number) =>
+  Effect.map(api.messagesIn(chatId), (messages) => messages.reduce((max, message) => Math.max(max, message.message_id), 0))
+
+/** The user says something and waits for the bot's answer that matches. */
+export const exchange = (
+  user: FakeUser,
+  text: string,
+  expected: (message: BotMessage) => boolean,
+  timeout: Duration.Input = "20 seconds"
+) =>
+  Effect.gen(function*() {
+    const api = yield* FakeBotApi
+    const before = yield* lastMessageId(api, user.id)
+    yield* api.sendText(user, text)
+    return yield* api.awaitMessage(user.id, newerThan(before)(expected), timeout)
+  })
+
+/**
+ * A customer writes in one of the seller's groups, through the fake TDLib's side channel; `accountFolder`
+ * is the worker's `DATA_DIR`, where it wrote the side channel's port.
+ */
+export const customerWrites = (accountFolder: string, phone: string, chatId: number, text: string) =>
+  Effect.tryPromise(async () => {
+    const port = Fs.readFileSync(Path.join(accountFolder, phone, "fake-tdl.port"), "utf8").trim()
+    const response = await fetch(`http://127.0.0.1:${port}/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ chatId, text, senderUserId: 700000002 })
+    })
+    return (await response.json()) as { readonly messageId: number }
+  })
