@@ -157,11 +157,27 @@ export class CommandProcessor extends Context.Service<CommandProcessor, {
           })
         )
 
+      /**
+       * A command that waited in the queue longer than a command may take (the worker was down, say) is not
+       * run: whoever sent it has given up, and a late send-message would surprise everyone.
+       */
+      const expired = (message: Messages.CommandMessage, age: number) =>
+        Messages.fail(
+          message,
+          new Messages.CommandError({
+            code: 408,
+            message: `COMMAND_EXPIRED: ${message.command._tag} waited ${Math.round(age / 1000)} s in the queue`
+          })
+        )
+
       const respond = Effect.fn("CommandProcessor.respond")(function*(message: Messages.CommandMessage) {
         const started = yield* Clock.currentTimeMillis
-        const response = yield* Messages.respondWith(message, handlers).pipe(
-          Effect.timeoutOrElse({ duration: config.commandTimeout, orElse: () => timedOut(message) })
-        )
+        const age = started - message.timestamp
+        const response = age > Duration.toMillis(config.commandTimeout)
+          ? yield* expired(message, age)
+          : yield* Messages.respondWith(message, handlers).pipe(
+            Effect.timeoutOrElse({ duration: config.commandTimeout, orElse: () => timedOut(message) })
+          )
         const result = response.result
         const outcome = result._tag === "Succeeded" ? "succeeded" : `failed: ${result.code} ${result.message}`
         yield* Effect.logInfo(`${message.command._tag} ${outcome}`).pipe(

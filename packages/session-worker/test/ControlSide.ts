@@ -39,8 +39,8 @@ export const queueLayer = (prefix: string, url = redisUrl) =>
   }).pipe(Layer.provideMerge(Layer.effectDiscard(Effect.addFinalizer(() => deleteKeys(url, prefix)))))
 
 export class ControlSide extends Context.Service<ControlSide, {
-  /** Sends `command` and waits for its response. */
-  readonly send: (command: Messages.Command, within?: Duration.Input) => Effect.Effect<Messages.Response>
+  /** Sends `command` (stamped `age` ago, when given) and waits for its response. */
+  readonly send: (command: Messages.Command, within?: Duration.Input, age?: Duration.Input) => Effect.Effect<Messages.Response>
   /** The next update of kind `tag`, skipping others (all are kept in `received`). */
   readonly next: <Tag extends Messages.Update["_tag"]>(
     tag: Tag,
@@ -70,9 +70,12 @@ export class ControlSide extends Context.Service<ControlSide, {
         yield* queue.consume(QueueNames.updatesQueue(phone), Messages.UpdateMessage, (message) =>
           Ref.update(received, (all) => [...all, message]).pipe(Effect.andThen(Mailbox.offer(updates, message))))
 
-        const send = (command: Messages.Command, within: Duration.Input = "10 seconds") =>
+        const send = (command: Messages.Command, within: Duration.Input = "10 seconds", age?: Duration.Input) =>
           Effect.gen(function*() {
-            const message = yield* Messages.commandMessage(phone, command)
+            const fresh = yield* Messages.commandMessage(phone, command)
+            const message = age === undefined
+              ? fresh
+              : new Messages.CommandMessage({ ...fresh, timestamp: fresh.timestamp - Duration.toMillis(Duration.fromInputUnsafe(age)) })
             const deferred = yield* Deferred.make<Messages.Response>()
             yield* Ref.update(waiting, (pending) => new Map(pending).set(message.requestId, deferred))
             yield* queue.send(QueueNames.commandsQueue(phone), Messages.CommandMessage, message, {

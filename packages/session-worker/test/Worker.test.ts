@@ -114,6 +114,18 @@ describe("the session worker over its queues", () => {
       assert.isTrue(outcome(yield* control.send(new Messages.Ping())).ok)
     }).pipe(withWorker()))
 
+  it.live("does not run a command that waited in the queue longer than a command may take", () =>
+    Effect.gen(function*() {
+      const control = yield* ControlSide
+      const fake = yield* TdlFake
+      yield* login
+      const late = outcome(yield* control.send(new Messages.SendMessage({ chatId: groupA, text: "tarde demais" }), "10 seconds", "2 minutes"))
+      assert.isFalse(late.ok)
+      assert.include(late.ok ? "" : `${late.code} ${late.message}`, "408 COMMAND_EXPIRED")
+      assert.deepStrictEqual(yield* fake.sentMessages, [])
+      assert.isTrue(outcome(yield* control.send(new Messages.SendMessage({ chatId: groupA, text: "a tempo" }))).ok)
+    }).pipe(withWorker()))
+
   it.live("publishes new messages with words from watched chats only, none from before they were watched", () =>
     Effect.gen(function*() {
       const control = yield* ControlSide
