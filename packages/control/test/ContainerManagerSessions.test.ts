@@ -11,7 +11,7 @@ import { Sessions } from "../src/Sessions.ts"
 import { UserId } from "../src/UserId.ts"
 import { TestDatabase } from "./TestDatabase.ts"
 import {
-  deleteRedisKeys,
+  stopWorkersAtEnd,
   eventually,
   listenUpdates,
   managerOptions,
@@ -26,14 +26,7 @@ import {
 const deployment = randomDeployment("sessions")
 const dataRoot = Fs.mkdtempSync(Path.join(Os.tmpdir(), "vigia-manager-sessions-"))
 
-const cleanup = Layer.effectDiscard(Effect.addFinalizer(() =>
-  Effect.gen(function*() {
-    const runtime = yield* ContainerRuntime
-    yield* Effect.forEach(yield* runtime.list, (worker) => runtime.stop(worker.phone), { discard: true })
-    yield* deleteRedisKeys(deployment)
-    Fs.rmSync(dataRoot, { recursive: true, force: true })
-  }).pipe(Effect.orDie)
-))
+const cleanup = stopWorkersAtEnd(deployment, dataRoot)
 
 const layers = Layer.mergeAll(
   Layer.provideMerge(

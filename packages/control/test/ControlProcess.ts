@@ -4,8 +4,8 @@
  */
 import { Effect, Schedule, Scope } from "effect"
 import * as ChildProcess from "node:child_process"
-import * as Net from "node:net"
 import * as Url from "node:url"
+import { freePort } from "../../../test-support/PrivateRedis.ts"
 
 export const controlEntry = Url.fileURLToPath(new URL("../dist/main.js", import.meta.url))
 
@@ -16,16 +16,6 @@ export interface ControlProcess {
   readonly output: () => string
   readonly exited: Promise<number | null>
 }
-
-/** A free TCP port on loopback. */
-export const freePort = Effect.callback<number>((resume) => {
-  const server = Net.createServer()
-  server.listen(0, "127.0.0.1", () => {
-    const address = server.address()
-    const port = typeof address === "object" && address !== null ? address.port : 0
-    server.close(() => resume(Effect.succeed(port)))
-  })
-})
 
 const healthy = (port: number) =>
   Effect.tryPromise(() => fetch(`http://127.0.0.1:${port}/healthz`)).pipe(

@@ -7,7 +7,7 @@ import * as ContainerNames from "../src/ContainerNames.ts"
 import { ContainerRuntime } from "../src/ContainerRuntime.ts"
 import * as ProcessRuntime from "../src/ProcessRuntime.ts"
 import { runtimeSuite } from "./RuntimeSuite.ts"
-import { deleteRedisKeys, randomDeployment } from "./WorkerHarness.ts"
+import { stopWorkersAtEnd, randomDeployment } from "./WorkerHarness.ts"
 
 const deployment = randomDeployment("process")
 
@@ -26,15 +26,7 @@ const dataRoot = Fs.mkdtempSync(Path.join(Os.tmpdir(), "vigia-process-runtime-")
 const dataPath = (phone: PhoneNumber, name: string) => Path.join(dataRoot, ContainerNames.volumeName(phone), name)
 const recordPath = (phone: PhoneNumber) => Path.join(dataRoot, `${ContainerNames.workerName(phone)}.json`)
 
-/** Every worker left is stopped, and the folder and Redis keys removed, when the suite ends. */
-const cleanup = Layer.effectDiscard(Effect.addFinalizer(() =>
-  Effect.gen(function*() {
-    const runtime = yield* ContainerRuntime
-    yield* Effect.forEach(yield* runtime.list, (worker) => runtime.stop(worker.phone), { discard: true })
-    yield* deleteRedisKeys(deployment)
-    Fs.rmSync(dataRoot, { recursive: true, force: true })
-  }).pipe(Effect.orDie)
-))
+const cleanup = stopWorkersAtEnd(deployment, dataRoot)
 
 const runtime = Layer.provideMerge(
   cleanup,

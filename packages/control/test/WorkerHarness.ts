@@ -12,11 +12,12 @@ import { Deferred, Duration, Effect, Layer, Option, Redacted, Schedule, Schema }
 import { Redis } from "ioredis"
 import * as ChildProcess from "node:child_process"
 import * as Crypto from "node:crypto"
+import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as Url from "node:url"
 import * as ContainerManager from "../src/ContainerManager.ts"
 import * as ContainerNames from "../src/ContainerNames.ts"
-import type { WorkerSpec } from "../src/ContainerRuntime.ts"
+import { ContainerRuntime, type WorkerSpec } from "../src/ContainerRuntime.ts"
 
 export const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 const repositoryRoot = Url.fileURLToPath(new URL("../../..", import.meta.url))
@@ -233,3 +234,14 @@ export const readVolume = (phone: PhoneNumber, name: string) =>
         helperImage, "sh", "-c", `test -f /user-data/${name} && printf '+%s' "$(cat /user-data/${name})" || true`
       ).pipe(Effect.map((out) => (out.startsWith("+") ? Option.some(out.slice(1)) : Option.none<string>())))
       : Effect.succeed(Option.none<string>()))
+
+/** When the suite ends: every worker of the runtime in context stopped, its folder and its Redis keys removed. */
+export const stopWorkersAtEnd = (deployment: string, dataRoot: string) =>
+  Layer.effectDiscard(Effect.addFinalizer(() =>
+    Effect.gen(function*() {
+      const runtime = yield* ContainerRuntime
+      yield* Effect.forEach(yield* runtime.list, (worker) => runtime.stop(worker.phone), { discard: true })
+      yield* deleteRedisKeys(deployment)
+      Fs.rmSync(dataRoot, { recursive: true, force: true })
+    }).pipe(Effect.orDie)
+  ))

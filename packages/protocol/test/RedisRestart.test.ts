@@ -1,73 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Redacted, Schedule } from "effect"
-import { Redis } from "ioredis"
-import * as ChildProcess from "node:child_process"
-import * as Fs from "node:fs"
-import * as Net from "node:net"
-import * as Os from "node:os"
-import * as Path from "node:path"
 import * as Messages from "../src/Messages.ts"
 import { Queue } from "../src/Queue.ts"
 import * as QueueNames from "../src/QueueNames.ts"
+import { freePort, privateRedis } from "../../../test-support/PrivateRedis.ts"
 import { eventually, randomPhone, randomPrefix } from "./Harness.ts"
-
-const freePort = Effect.promise(() =>
-  new Promise<number>((resolve, reject) => {
-    const server = Net.createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject()))
-    })
-  })
-)
-
-/** A private redis-server, append-only so its data survives a restart; stopped with SHUTDOWN. */
-const privateRedis = Effect.gen(function*() {
-  const port = yield* freePort
-  const dir = yield* Effect.acquireRelease(
-    Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "vigia-redis-"))),
-    (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
-  )
-  const url = `redis://127.0.0.1:${port}`
-  const ping = Effect.tryPromise(async () => {
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
-    redis.on("error", () => {})
-    try {
-      await redis.connect()
-      return await redis.ping()
-    } finally {
-      redis.disconnect()
-    }
-  })
-  const start = Effect.gen(function*() {
-    const server = ChildProcess.spawn(
-      "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", dir],
-      { stdio: "ignore" }
-    )
-    const exited = new Promise<void>((resolve) => server.once("exit", () => resolve()))
-    yield* ping.pipe(Effect.retry(Schedule.spaced("50 millis")), Effect.timeout("5 seconds"), Effect.orDie)
-    return exited
-  })
-  const stop = (exited: Promise<void>) =>
-    Effect.tryPromise(async () => {
-      const redis = new Redis(url, { maxRetriesPerRequest: 0 })
-      redis.on("error", () => {})
-      await redis.call("SHUTDOWN").catch(() => undefined)
-      redis.disconnect()
-      await exited
-    }).pipe(Effect.orDie)
-
-  let running = yield* start
-  yield* Effect.addFinalizer(() => stop(running))
-  const restart = Effect.gen(function*() {
-    yield* stop(running)
-    yield* Effect.sleep("300 millis")
-    running = yield* start
-  })
-  return { url, restart } as const
-})
 
 describe("Queue (bullmq) across a Redis restart", () => {
   it.live("with Redis unreachable the layer still starts, and a send fails fast as Unavailable", () =>

@@ -6,12 +6,12 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as Messages from "@vigia/protocol/Messages"
-import { Context, Duration, Effect, Fiber, Layer, Redacted, Schedule } from "effect"
+import { Context, Duration, Effect, Fiber, Layer, Redacted } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
-import * as Net from "node:net"
 import * as Path from "node:path"
 import * as Url from "node:url"
+import { privateRedis } from "../../../test-support/PrivateRedis.ts"
 import { ControlSide, outcome, queueLayer, randomPrefix, redisUrl } from "./ControlSide.ts"
 import { makeDataDir, randomPhone, sessionKey } from "./TestConfig.ts"
 
@@ -92,50 +92,6 @@ const temporaryDir = Effect.acquireRelease(
   Effect.sync(makeDataDir),
   (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
 )
-
-const freePort = Effect.promise(() =>
-  new Promise<number>((resolve, reject) => {
-    const server = Net.createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject()))
-    })
-  })
-)
-
-/** A private redis-server on a free port, append-only so a restart keeps its data; stop and start it at will. */
-const privateRedis = Effect.gen(function*() {
-  const port = yield* freePort
-  const dir = yield* temporaryDir
-  const url = `redis://127.0.0.1:${port}`
-  const cli = (...args: Array<string>) =>
-    Effect.sync(() => ChildProcess.spawnSync("redis-cli", ["-p", String(port), ...args], { encoding: "utf8" }).stdout.trim())
-  let server: ChildProcess.ChildProcess | undefined
-  const start = Effect.gen(function*() {
-    server = ChildProcess.spawn(
-      "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", dir],
-      { stdio: "ignore" }
-    )
-    yield* cli("ping").pipe(
-      Effect.flatMap((answer) => answer === "PONG" ? Effect.void : Effect.fail("not yet")),
-      Effect.retry(Schedule.spaced("50 millis")),
-      Effect.timeout("5 seconds"),
-      Effect.orDie
-    )
-  })
-  const stop = Effect.gen(function*() {
-    const running = server
-    if (running === undefined || running.exitCode !== null) return
-    const exited = new Promise<void>((resolve) => running.once("exit", () => resolve()))
-    yield* cli("shutdown")
-    yield* Effect.promise(() => exited)
-  })
-  yield* start
-  yield* Effect.addFinalizer(() => stop)
-  return { url, start, stop }
-})
 
 describe("the built worker as a process", () => {
   it.live("refuses bad configuration with one line naming the variable", () =>
