@@ -5,7 +5,23 @@
  */
 import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import type { UpdateMessage } from "@vigia/protocol/Messages"
-import { Clock, Config, Context, Deferred, Duration, Effect, Layer, Option, Redacted, Schedule, Schema, Scope, Semaphore } from "effect"
+import {
+  Clock,
+  Config,
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  Layer,
+  Option,
+  PubSub,
+  Redacted,
+  Schedule,
+  Schema,
+  Scope,
+  Semaphore,
+  Stream
+} from "effect"
 import * as Crypto from "node:crypto"
 import { ContainerRuntime, type ContainerRuntimeError, type Worker, type WorkerSpec } from "./ContainerRuntime.ts"
 import { ControlSettings } from "./ControlSettings.ts"
@@ -154,6 +170,8 @@ export class ContainerManager extends Context.Service<ContainerManager, {
    * `WorkerStarted` or `Heartbeat` completes a start. The control plane's updates consumer calls it.
    */
   readonly observe: (message: UpdateMessage) => Effect.Effect<void>
+  /** The accounts whose worker went into a crash loop and was left stopped, as it happens. */
+  readonly crashLoops: Stream.Stream<PhoneNumber>
 }>()("@vigia/control/ContainerManager") {}
 
 interface Tracked {
@@ -185,6 +203,7 @@ export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions
   const pending = new Map<PhoneNumber, PendingStart>()
   const locks = new Map<PhoneNumber, Semaphore.Semaphore>()
   const starts = yield* Semaphore.make(options.maxConcurrentStarts)
+  const crashLooped = yield* PubSub.unbounded<PhoneNumber>()
   let startsInFlight = 0
 
   /** One operation at a time per account: concurrent creates of one account start one worker. */
@@ -416,6 +435,7 @@ export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions
       )
       yield* setDesired(phone, "stopped")
       yield* observeState(phone, "crash-loop", { error })
+      yield* PubSub.publish(crashLooped, phone)
       return
     }
     entry.phase = "restarting"
@@ -521,7 +541,14 @@ export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions
 
   yield* reconcile.pipe(Effect.catchCause((cause) => Effect.logError("could not reconcile workers at start", cause)))
 
-  return ContainerManager.of({ createContainer, stopContainer, getContainerStatus, listContainers, observe })
+  return ContainerManager.of({
+    createContainer,
+    stopContainer,
+    getContainerStatus,
+    listContainers,
+    observe,
+    crashLoops: Stream.fromPubSub(crashLooped)
+  })
 })
 
 /** The manager over the `ContainerRuntime` in context; it adopts what runs as it starts. */

@@ -6,7 +6,7 @@ import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as Messages from "@vigia/protocol/Messages"
 import { Queue, type QueueError } from "@vigia/protocol/Queue"
 import * as QueueNames from "@vigia/protocol/QueueNames"
-import { Context, Effect, Layer, Metric, Option, Schema } from "effect"
+import { Context, Effect, Layer, Metric, Option, Schema, Stream } from "effect"
 import { ActiveGroups } from "./ActiveGroups.ts"
 import { ContainerManager } from "./ContainerManager.ts"
 import { ProcessedMessages } from "./ProcessedMessages.ts"
@@ -186,6 +186,16 @@ export class EventProcessor extends Context.Service<EventProcessor, {
       const unregister = Effect.fn("EventProcessor.unregister")(function*(phone: PhoneNumber) {
         yield* updates.remove(QueueNames.updatesQueue(phone))
       })
+
+      // A worker the manager gave up on (a crash loop) is a lost session for its seller.
+      yield* containers.crashLoops.pipe(
+        Stream.runForEach((phone) =>
+          sessions.get(phone).pipe(
+            Effect.flatMap((session) => notifier.sessionLost(session.userId, "WorkerUnavailable")),
+            Effect.catchCause((cause) => Effect.logWarning("could not tell a seller their worker is down", cause))
+          )),
+        Effect.forkScoped
+      )
 
       const running = yield* sessions.list({ desired: "running" })
       yield* Effect.forEach(running, (session) => register(session.phoneNumber), { discard: true })

@@ -212,6 +212,14 @@ layer(Environment, { excludeTestServices: true, timeout: "60 seconds" })("EventP
       assert.strictEqual(logins.length, 1)
     }))
 
+  it.effect("a worker the manager gives up on (a crash loop) is a lost session for its seller", () =>
+    Effect.gen(function*() {
+      const account = yield* registeredSeller("basic")
+      yield* (yield* ScriptedContainers).crashLoop(account.phone)
+      const notices = yield* eventually(noticesOf(account.user.id), (all) => all.length > 0)
+      assert.deepStrictEqual(notices, [{ _tag: "SessionLost", userId: account.user.id, loss: "WorkerUnavailable" }])
+    }))
+
   it.effect("logged out elsewhere: the seller is told the session was lost; a logout they asked for is not", () =>
     Effect.gen(function*() {
       const sessions = yield* Sessions

@@ -7,7 +7,7 @@ import * as Messages from "@vigia/protocol/Messages"
 import { Queue } from "@vigia/protocol/Queue"
 import * as QueueNames from "@vigia/protocol/QueueNames"
 import { SecretBox } from "@vigia/protocol/SecretBox"
-import { Context, Duration, Effect, Layer, Option, Ref, Schedule, Schema, type Scope } from "effect"
+import { Context, Duration, Effect, Layer, Option, PubSub, Ref, Schedule, Schema, type Scope, Stream } from "effect"
 import * as Crypto from "node:crypto"
 import { ContainerManager, type ObservedState } from "../src/ContainerManager.ts"
 
@@ -121,12 +121,15 @@ export const startWorker = (
 export class ScriptedContainers extends Context.Service<ScriptedContainers, {
   /** The state `getContainerStatus` reports for `phone` (`running` until set). */
   readonly setState: (phone: PhoneNumber, state: ObservedState) => Effect.Effect<void>
+  /** The manager gives up on the account's worker (a crash loop). */
+  readonly crashLoop: (phone: PhoneNumber) => Effect.Effect<void>
   readonly observed: Effect.Effect<ReadonlyArray<Messages.UpdateMessage>>
 }>()("test/ScriptedContainers") {
   /** The controls and the `ContainerManager` they script; starting and stopping workers is not scripted. */
   static readonly layer = Layer.effectContext(Effect.gen(function*() {
     const states = yield* Ref.make(new Map<PhoneNumber, ObservedState>())
     const observed = yield* Ref.make<ReadonlyArray<Messages.UpdateMessage>>([])
+    const crashLoops = yield* PubSub.unbounded<PhoneNumber>()
     const unsupported = Effect.die(new Error("the scripted container manager does not start or stop workers"))
     const manager = ContainerManager.of({
       createContainer: () => unsupported,
@@ -141,10 +144,12 @@ export class ScriptedContainers extends Context.Service<ScriptedContainers, {
           restarts: 0,
           detail: Option.none()
         })),
-      observe: (message) => Ref.update(observed, (all) => [...all, message])
+      observe: (message) => Ref.update(observed, (all) => [...all, message]),
+      crashLoops: Stream.fromPubSub(crashLoops)
     })
     const controls = ScriptedContainers.of({
       setState: (phone, state) => Ref.update(states, (all) => new Map(all).set(phone, state)),
+      crashLoop: (phone) => PubSub.publish(crashLoops, phone).pipe(Effect.asVoid),
       observed: Ref.get(observed)
     })
     return Context.make(ScriptedContainers, controls).pipe(Context.add(ContainerManager, manager))
