@@ -97,7 +97,7 @@ export const layer = Layer.effect(
       )
     })
 
-    /** A notification that could not be delivered is logged; it never fails the event that caused it. */
+    /** A notice that could not be delivered is logged; it never fails the event that caused it. */
     const logged = <A extends ReadonlyArray<unknown>>(name: string, f: (...args: A) => Effect.Effect<void, unknown>) =>
     (...args: A) =>
       f(...args).pipe(
@@ -108,7 +108,8 @@ export const layer = Layer.effect(
       loginStep: logged("loginStep", loginStep),
       accountConnected: logged("accountConnected", accountConnected),
       sessionLost: logged("sessionLost", sessionLost),
-      orderQuoted: logged("orderQuoted", orderQuoted)
+      // A report that cannot be delivered fails its update, which is retried: an order is never lost.
+      orderQuoted: (userId, report) => Effect.orDie(orderQuoted(userId, report))
     })
   })
 )

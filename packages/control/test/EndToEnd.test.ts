@@ -179,6 +179,14 @@ layer(TestLayer, { excludeTestServices: true, timeout: "60 seconds" })("the cont
         "🛒 Pedido em Pedidos Vila Mariana"
       ])
 
+      // Telegram fails the report once: the update is retried and the report still arrives, once.
+      yield* api.failNext("sendMessage", { error_code: 502, description: "Bad Gateway" })
+      const beforeRetry = yield* lastMessageId(api, ana.id)
+      yield* customerWrites(phoneOf(ana), groups[2].id, "2 coca 2L")
+      yield* api.awaitMessage(ana.id, newerThan(beforeRetry)(includes("Pedido em Encomendas do Condomínio")), "20 seconds")
+      const retried = (yield* api.messagesIn(ana.id)).filter(newerThan(beforeRetry)(includes("🛒 Pedido")))
+      assert.strictEqual(retried.length, 1)
+
       // A second seller; then the first one's worker dies in the middle of a command.
       yield* exchange(bruno, "/start", includes("Eu sou o Vigia"))
       yield* exchange(admin, `/admin_plano ${bruno.id} premium`, includes("Plano Premium concedido"))
@@ -211,7 +219,7 @@ layer(TestLayer, { excludeTestServices: true, timeout: "60 seconds" })("the cont
       assert.match(metrics, /vigia_session_commands_total\{[^}]*command="GetChats"/)
       assert.match(metrics, /vigia_session_command_latency_ms_bucket/)
       assert.match(metrics, /vigia_updates_processed_total\{[^}]*kind="NewMessage"/)
-      assert.match(metrics, /vigia_purchases_reported_total 2/)
+      assert.match(metrics, /vigia_purchases_reported_total 3/)
       assert.match(metrics, /vigia_queue_jobs\{[^}]*queue="updates"/)
 
       yield* ControlProcess.stop(second)
