@@ -61,7 +61,7 @@ export const layer = Layer.effectDiscard(Effect.gen(function*() {
       ? [Texts.notConnected]
       : [
         `Conta: ${mask(session.value.phoneNumber)}`,
-        `Sessão: ${session.value.observedState}${session.value.desiredState === "stopped" ? " (parada)" : ""}`,
+        `Sessão: ${Texts.sessionState[session.value.observedState] ?? session.value.observedState}`,
         ...(session.value.lastError === null ? [] : [`Último erro: ${session.value.lastError}`])
       ]
     lines.push(

@@ -145,6 +145,18 @@ export const orderReport = (group: string, customer: string, quoteText: string, 
 
 export const statusText = (lines: ReadonlyArray<string>) => lines.join("\n")
 
+/** A session's observed state, as the seller reads it in `/status`. */
+export const sessionState: Record<string, string> = {
+  starting: "iniciando",
+  running: "em execução",
+  "waiting-for-code": "aguardando o código de login",
+  "waiting-for-password": "aguardando a senha de duas etapas",
+  authorized: "conectada",
+  "logged-out": "desconectada",
+  stopped: "parada",
+  dead: "fora do ar (religando)"
+}
+
 export const unknownCommand = "Não conheço esse comando. Use /ajuda para ver a lista."
 export const slowDown = "Calma! Muitas mensagens em pouco tempo. Espere alguns segundos."
 export const somethingWrong = "😕 Algo deu errado do meu lado. Tente de novo em instantes."

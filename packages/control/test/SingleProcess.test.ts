@@ -37,6 +37,9 @@ layer(FakeBotApi.layer, { excludeTestServices: true, timeout: "60 seconds" })("t
       yield* exchange(seller, "+55 21 98888-7777", includes("Digite o código"), "60 seconds")
       yield* exchange(seller, "1 2 3 4 5", includes("Seus grupos"))
       yield* exchange(seller, "/ativar feira de sabado", includes(`Grupo ativado: ${group.title}`))
+      const status = yield* exchange(seller, "/status", includes("Sessão: conectada"))
+      assert.include(status.text, `• ${group.title}`)
+      assert.include(status.text, "+55 *******7777")
       yield* exchange(seller, "/tabela", includes("Envie a nova tabela"))
       yield* exchange(seller, "Marmita = 22,00", includes("Tabela atualizada: 1 produto"))
 
