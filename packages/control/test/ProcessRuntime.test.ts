@@ -1,4 +1,5 @@
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
+import { assert } from "@effect/vitest"
 import { Duration, Effect, Layer, Option } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -54,5 +55,12 @@ runtimeSuite({
       Fs.mkdirSync(Path.dirname(dataPath(phone, name)), { recursive: true })
       Fs.writeFileSync(dataPath(phone, name), content)
     }),
-  readData: (phone, name) => Effect.sync(() => Option.liftThrowable(() => Fs.readFileSync(dataPath(phone, name), "utf8"))())
+  readData: (phone, name) => Effect.sync(() => Option.liftThrowable(() => Fs.readFileSync(dataPath(phone, name), "utf8"))()),
+  // Workers yield the CPU to the control plane (where the kernel has scheduler autogroups).
+  verifyWorker: (phone) =>
+    Effect.sync(() => {
+      const { pid } = JSON.parse(Fs.readFileSync(recordPath(phone), "utf8")) as { readonly pid: number }
+      const autogroup = Option.liftThrowable(() => Fs.readFileSync(`/proc/${pid}/autogroup`, "utf8"))()
+      if (Option.isSome(autogroup)) assert.match(autogroup.value, new RegExp(`nice ${ProcessRuntime.workerAutogroupNice}\\b`))
+    })
 })
