@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Prepares the local Docker engine offline for the container tests: a Debian base
 # image from mmdebstrap, a stand-in `node:24-bookworm-slim` made from it with the
-# machine's Node 24, npm and CA bundle, then the session-worker image from
-# infra/Dockerfile. Each step is skipped when its image exists and its inputs did
-# not change; the last one relies on Docker's layer cache. Safe to run concurrently
-# (a lock serialises callers). No image is pulled from any registry.
+# machine's Node 24, npm and CA bundle, then the project's images from
+# infra/Dockerfile (and, on request, the test stand-ins for Redis and PostgreSQL
+# from infra/test/services.Dockerfile). Each step is skipped when its image exists
+# and its inputs did not change; the last ones rely on Docker's layer cache. Safe to
+# run concurrently (a lock serialises callers). No image is pulled from any registry.
 #   infra/scripts/prepare-engine.sh            # base, node and session-worker images
-#   VIGIA_IMAGE_TARGETS="session-worker control" infra/scripts/prepare-engine.sh
+#   VIGIA_IMAGE_TARGETS="session-worker control test-redis test-postgres" infra/scripts/prepare-engine.sh
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -15,6 +16,8 @@ base_image=local/debian:bookworm
 node_image=node:24-bookworm-slim
 worker_image=${SESSION_WORKER_IMAGE:-vigia/session-worker:latest}
 control_image=${CONTROL_IMAGE:-vigia/control:latest}
+test_redis_image=vigia-test/redis:bookworm
+test_postgres_image=vigia-test/postgres:bookworm
 targets=${VIGIA_IMAGE_TARGETS-session-worker}
 inputs_label=org.vigia.prepare-engine.inputs
 
@@ -102,14 +105,23 @@ DOCKERFILE
 fi
 
 # 3. The project's images, from the project's own Dockerfile (layer cache makes
-#    a rebuild with unchanged sources take seconds).
+#    a rebuild with unchanged sources take seconds), and the test stand-ins.
+version_of() { sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "packages/$1/package.json" | head -n 1; }
+revision=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+source_url=$(git remote get-url origin 2>/dev/null || echo unknown)
 for target in $targets; do
   case "$target" in
-    session-worker) tag=$worker_image ;;
-    control) tag=$control_image ;;
+    session-worker | control)
+      if [ "$target" = control ]; then tag=$control_image; else tag=$worker_image; fi
+      build --file infra/Dockerfile --target "$target" --tag "$tag" \
+        --build-arg VERSION="$(version_of "$target")" --build-arg REVISION="$revision" --build-arg SOURCE="$source_url" .
+      ;;
+    test-redis | test-postgres)
+      if [ "$target" = test-redis ]; then tag=$test_redis_image; else tag=$test_postgres_image; fi
+      build --file infra/test/services.Dockerfile --target "${target#test-}" --tag "$tag" \
+        --build-arg BASE_IMAGE="$base_image" infra/test
+      ;;
     *) say "unknown target $target"; exit 1 ;;
   esac
-  build --file infra/Dockerfile --target "$target" --tag "$tag" \
-    --build-arg REVISION="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)" .
-  took "$tag built from infra/Dockerfile"
+  took "$tag built"
 done

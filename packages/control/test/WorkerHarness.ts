@@ -13,6 +13,7 @@ import { Redis } from "ioredis"
 import * as ChildProcess from "node:child_process"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
+import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Url from "node:url"
 import * as ContainerManager from "../src/ContainerManager.ts"
@@ -155,13 +156,36 @@ export const prepareEngine = Effect.promise(() => {
   return prepared
 })
 
-/** Swarm mode for the scope: initialised on loopback when inactive, and left again afterwards. */
+/** Who is using swarm mode right now, across test processes: one file per user, and a marker if tests started it. */
+const swarmUsers = Path.join(Os.tmpdir(), "vigia-swarm-users")
+const startedByTests = Path.join(swarmUsers, "initialised-by-tests")
+
+const isAlive = (pid: number) => Option.liftThrowable(() => process.kill(pid, 0))().pipe(Option.isSome)
+
+/**
+ * Swarm mode for the scope: initialised on loopback when inactive, and left again once the last test using it,
+ * in any test process, is done — so the engine is left as found even when test files run side by side.
+ */
 export const swarmMode = Effect.acquireRelease(
-  Effect.flatMap(docker("info", "--format", "{{.Swarm.LocalNodeState}}"), (state) =>
-    state === "active"
-      ? Effect.succeed(false)
-      : Effect.as(docker("swarm", "init", "--advertise-addr", "127.0.0.1"), true)),
-  (initialised) => (initialised ? Effect.ignore(docker("swarm", "leave", "--force")) : Effect.void)
+  Effect.gen(function*() {
+    const me = Path.join(swarmUsers, `${process.pid}-${Crypto.randomBytes(4).toString("hex")}`)
+    Fs.mkdirSync(swarmUsers, { recursive: true })
+    Fs.writeFileSync(me, "")
+    const state = yield* docker("info", "--format", "{{.Swarm.LocalNodeState}}")
+    if (state !== "active") {
+      yield* docker("swarm", "init", "--advertise-addr", "127.0.0.1")
+      Fs.writeFileSync(startedByTests, "")
+    }
+    return me
+  }),
+  (me) =>
+    Effect.gen(function*() {
+      Fs.rmSync(me, { force: true })
+      const others = Fs.readdirSync(swarmUsers).filter((name) => /^[0-9]+-/.test(name) && isAlive(Number(name.split("-")[0])))
+      if (others.length > 0 || !Fs.existsSync(startedByTests)) return
+      Fs.rmSync(startedByTests, { force: true })
+      yield* Effect.ignore(docker("swarm", "leave", "--force"))
+    })
 )
 
 /** The engine's resources labelled with `deployment`. */
