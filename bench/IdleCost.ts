@@ -3,16 +3,14 @@
  * accounts whose updates queues it consumes. No worker runs: each account's worker is "adopted" from a process-
  * runtime record that points at one sleeping process, as after a restart of the control plane with idle workers.
  * Measured over a quiet window: the control's RSS, its Redis connections and the Redis commands they send (from
- * Redis' MONITOR, by connection). Then the same with a heartbeat per account every 5 s, as live idle workers send.
+ * Redis' MONITOR, by connection). Then the same with a heartbeat per account every 5 s, as live idle workers write.
  */
 import * as ContainerManager from "@vigia/control/ContainerManager"
 import * as ContainerNames from "@vigia/control/ContainerNames"
 import * as ProcessRuntime from "@vigia/control/ProcessRuntime"
 import { SessionKeys } from "@vigia/control/SessionKeys"
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
-import * as Messages from "@vigia/protocol/Messages"
 import { Queue } from "@vigia/protocol/Queue"
-import * as QueueNames from "@vigia/protocol/QueueNames"
 import { ConfigProvider, Duration, Effect, Layer, Redacted } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
@@ -125,17 +123,13 @@ const adoptionRecords = (env: Readonly<Record<string, string>>, dataRoot: string
     ))
   )
 
-/** A heartbeat from every account every 5 s, spread evenly, as their idle workers would send; until the scope ends. */
+/** A heartbeat from every account every 5 s, spread evenly, as their idle workers write it; until the scope ends. */
 const heartbeats = (phones: ReadonlyArray<PhoneNumber>) =>
   Effect.gen(function*() {
     const queue = yield* Queue
+    // As the session worker beats: a ttl of three intervals.
     const beat = (phone: PhoneNumber) =>
-      Messages.updateMessage(phone, new Messages.Heartbeat({ authorization: "Ready" }), ContainerNames.workerName(phone)).pipe(
-        Effect.flatMap((message) =>
-          queue.send(QueueNames.updatesQueue(phone), Messages.UpdateMessage, message, { jobId: QueueNames.updateJobId(message) })
-        ),
-        Effect.ignore
-      )
+      queue.beat(phone, "Ready", Duration.seconds(3 * heartbeatSeconds)).pipe(Effect.ignore)
     const spacing = Duration.millis((heartbeatSeconds * 1000) / Math.max(1, phones.length))
     yield* Effect.forEach(phones, (phone) => beat(phone).pipe(Effect.andThen(Effect.sleep(spacing))), { discard: true }).pipe(
       Effect.forever,

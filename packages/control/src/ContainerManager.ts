@@ -1,10 +1,12 @@
 /**
  * The container manager: policy over any `ContainerRuntime`. It starts an account's worker and waits until the
  * worker says it runs, caps sessions and concurrent starts, adopts workers after a restart of the control plane,
- * restarts silent or dead workers with backoff, and reports a crash loop instead of retrying forever.
+ * restarts silent or dead workers with backoff, and reports a crash loop instead of retrying forever. A worker
+ * is heard from through its updates and through the heartbeats it writes beside its queues (`Queue.lastBeats`).
  */
 import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import type { UpdateMessage } from "@vigia/protocol/Messages"
+import { Queue } from "@vigia/protocol/Queue"
 import {
   Clock,
   Config,
@@ -167,7 +169,8 @@ export class ContainerManager extends Context.Service<ContainerManager, {
   readonly listContainers: Effect.Effect<ReadonlyArray<ContainerStatus>, ContainerManagerError>
   /**
    * Every update read from an account's updates queue passes here: any update is a sign of life, and
-   * `WorkerStarted` or `Heartbeat` completes a start. The control plane's updates consumer calls it.
+   * `WorkerStarted` completes a start. The control plane's updates consumer calls it. Heartbeats do not travel
+   * as updates: each liveness check reads them (`Queue.lastBeats`), and a beat, too, completes a start.
    */
   readonly observe: (message: UpdateMessage) => Effect.Effect<void>
   /** The accounts whose worker went into a crash loop and was left stopped, as it happens. */
@@ -198,6 +201,7 @@ const runtimeFailed = (error: ContainerRuntimeError) =>
 
 export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions) {
   const runtime = yield* ContainerRuntime
+  const queue = yield* Queue
   const scope = yield* Scope.Scope
   const tracked = new Map<PhoneNumber, Tracked>()
   const pending = new Map<PhoneNumber, PendingStart>()
@@ -236,18 +240,36 @@ export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions
   const setDesired = (phone: PhoneNumber, desired: "running" | "stopped") =>
     record(phone, `the desired state ${desired}`, options.sessions.setDesired(phone, desired))
 
+  /**
+   * The worker of `phone` was heard from at `seenAt`. A start still waiting completes with word from the new
+   * worker: said at `saidAt`, at least `since - slack` (no word that can complete a start: `undefined`).
+   */
+  const heardFrom = (phone: PhoneNumber, seenAt: number, saidAt: number | undefined, slack: number) => {
+    const entry = tracked.get(phone)
+    if (entry !== undefined) entry.lastSeen = Math.max(entry.lastSeen, seenAt)
+    const start = pending.get(phone)
+    return start !== undefined && saidAt !== undefined && saidAt >= start.since - slack
+      ? Deferred.succeed(start.started, undefined).pipe(Effect.asVoid)
+      : Effect.void
+  }
+
   const observe = (message: UpdateMessage) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const phone = message.phoneNumber
-      const entry = tracked.get(phone)
-      if (entry !== undefined) entry.lastSeen = Math.max(entry.lastSeen, now)
-      const tag = message.update._tag
-      const start = pending.get(phone)
-      if (start !== undefined && (tag === "WorkerStarted" || tag === "Heartbeat") && message.timestamp >= start.since - clockSkewMillis) {
-        return Deferred.succeed(start.started, undefined).pipe(Effect.asVoid)
-      }
-      return Effect.void
-    })
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      heardFrom(
+        message.phoneNumber,
+        now,
+        message.update._tag === "WorkerStarted" ? message.timestamp : undefined,
+        clockSkewMillis
+      ))
+
+  /** The heartbeats of every account tracked or starting, in one read: each is a sign of life. */
+  const readBeats = Effect.gen(function*() {
+    const phones = [...new Set([...tracked.keys(), ...pending.keys()])]
+    if (phones.length === 0) return
+    const beats = yield* queue.lastBeats(phones)
+    // No slack for a beat: the replaced worker's last beat, just before the start, must not complete it.
+    yield* Effect.forEach(beats, ([phone, beat]) => heardFrom(phone, beat.at, beat.at, 0), { discard: true })
+  })
 
   /** Fails as soon as the runtime says the worker is gone, exited or failed (a Swarm task rejected, say). */
   const watchRuntime = (phone: PhoneNumber) =>
@@ -466,6 +488,8 @@ export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions
     }))
 
   const check = Effect.gen(function*() {
+    // Unread beats would look like silence: when they cannot be read, this round judges nothing.
+    yield* readBeats
     const now = yield* Clock.currentTimeMillis
     const workers = yield* runtime.list
     const byPhone = new Map(workers.map((worker) => [worker.phone, worker] as const))
@@ -551,7 +575,7 @@ export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions
   })
 })
 
-/** The manager over the `ContainerRuntime` in context; it adopts what runs as it starts. */
+/** The manager over the `ContainerRuntime` and `Queue` in context; it adopts what runs as it starts. */
 export const layer = (options: ContainerManagerOptions) => Layer.effect(ContainerManager, make(options))
 
 /** States the worker's own updates set (`authorized`, `waiting-for-code`, …) that a healthy worker keeps. */

@@ -147,8 +147,6 @@ export class EventProcessor extends Context.Service<EventProcessor, {
           case "WorkerStarted":
             // A restarted worker may have lost its list; it is sent again.
             return pushWatchedChats(session)
-          case "Heartbeat":
-            return Effect.void
         }
       }
 

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as Messages from "@vigia/protocol/Messages"
 import { Queue as WorkerQueue } from "@vigia/protocol/Queue"
-import { ConfigProvider, Duration, Effect, Fiber, Layer, Option, Queue, Redacted, Schedule, Schema } from "effect"
+import { ConfigProvider, Context, Duration, Effect, Fiber, Layer, Option, Queue, Redacted, Schedule, Schema } from "effect"
 import * as ContainerManager from "../src/ContainerManager.ts"
 import { ContainerRuntime, specDigest, type Worker, type WorkerSpec } from "../src/ContainerRuntime.ts"
 import { ControlSettings } from "../src/ControlSettings.ts"
@@ -10,9 +10,11 @@ import { SessionKeys } from "../src/SessionKeys.ts"
 import { memorySessions } from "./WorkerHarness.ts"
 
 // The manager's policy over a runtime that lives in memory: each "worker" is a record plus, when it is meant
-// to behave, a fiber that says WorkerStarted and then beats, as the real session worker does.
+// to behave, a fiber that says WorkerStarted and then beats through an in-memory Queue, as the real session
+// worker does.
 
-type Behaviour = "healthy" | "silent" | "dies"
+/** `beatsOnly`: beats but never says WorkerStarted, as a worker adopted after a control restart. */
+type Behaviour = "healthy" | "beatsOnly" | "silent" | "dies"
 
 const phone = (digits: string) => Schema.decodeUnknownSync(PhoneNumber)(digits)
 const alice = phone("5511900000001")
@@ -22,6 +24,7 @@ const dave = phone("5511900000004")
 
 const makeFakeRuntime = Effect.fnUntraced(function*(behaviourOf: (phone: PhoneNumber) => Behaviour) {
   const workers = new Map<PhoneNumber, Worker>()
+  const queue = Context.get(yield* Layer.build(WorkerQueue.layerMemory), WorkerQueue)
   const created = yield* Queue.unbounded<Worker>()
   const calls = { create: 0, stop: 0 }
   let nextId = 1
@@ -69,10 +72,10 @@ const makeFakeRuntime = Effect.fnUntraced(function*(behaviourOf: (phone: PhoneNu
       const alive = Effect.sync(() => workers.get(worker.phone)?.id === worker.id && workers.get(worker.phone)?.state === "running")
       return Effect.gen(function*() {
         yield* Effect.sleep("20 millis")
-        yield* say(worker.phone, new Messages.WorkerStarted())
+        if (behaviour === "healthy") yield* say(worker.phone, new Messages.WorkerStarted())
         while (yield* alive) {
           yield* Effect.sleep("40 millis")
-          yield* say(worker.phone, new Messages.Heartbeat({ authorization: "Ready" }))
+          yield* queue.beat(worker.phone, "Ready", Duration.millis(120))
         }
       }).pipe(Effect.forkScoped)
     }),
@@ -80,7 +83,7 @@ const makeFakeRuntime = Effect.fnUntraced(function*(behaviourOf: (phone: PhoneNu
     Effect.forkScoped
   )
   const attach = (manager: ContainerManager.ContainerManager["Service"]) => Effect.sync(() => (observer = manager.observe))
-  return { runtime, workers, calls, crash, attach }
+  return { runtime, queue, workers, calls, crash, attach }
 })
 
 let configVersion = "1"
@@ -114,7 +117,8 @@ const setup = Effect.fnUntraced(function*(options: {
   const fake = options.fake ?? (yield* makeFakeRuntime(options.behaviour ?? (() => "healthy")))
   const sessions = options.sessions ?? memorySessions()
   const manager = yield* ContainerManager.make({ ...baseOptions, sessions: sessions.store, ...options.overrides }).pipe(
-    Effect.provideService(ContainerRuntime, fake.runtime)
+    Effect.provideService(ContainerRuntime, fake.runtime),
+    Effect.provideService(WorkerQueue, fake.queue)
   )
   yield* fake.attach(manager)
   return { manager, fake, sessions }
@@ -155,6 +159,17 @@ describe("ContainerManager", () => {
       configVersion = "2"
       yield* manager.createContainer(alice).pipe(Effect.ensuring(Effect.sync(() => (configVersion = "1"))))
       assert.strictEqual(fake.calls.create, 2)
+    }))
+
+  it.live("a worker heard only through its beats completes its start and is kept running", () =>
+    Effect.gen(function*() {
+      const { manager, fake } = yield* setup({ behaviour: () => "beatsOnly" })
+      assert.strictEqual((yield* manager.createContainer(alice)).state, "running")
+      const started = fake.workers.get(alice)?.id
+      yield* Effect.sleep(Duration.times(baseOptions.silenceThreshold, 2))
+      assert.strictEqual((yield* manager.getContainerStatus(alice)).state, "running")
+      assert.strictEqual(fake.workers.get(alice)?.id, started)
+      assert.strictEqual(fake.calls.create, 1)
     }))
 
   it.live("a worker that never reports is cleaned up and the start times out", () =>

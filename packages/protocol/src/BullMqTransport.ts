@@ -2,6 +2,7 @@
  * The Redis transport behind `Queue.layerBullMq`: BullMQ queues and workers over ioredis, with idle queues
  * closed and woken by a pub/sub signal or a periodic sweep (the design is described at the top of Queue.ts).
  */
+import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as BullMq from "bullmq"
 import { Redis, type RedisOptions } from "ioredis"
 import { Clock, Duration, Effect, Exit, Redacted, Schedule, Scope, Semaphore } from "effect"
@@ -50,6 +51,12 @@ const chunk = <A>(items: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>
 
 /** The channel a producer publishes on after adding a job to `queue`; inside the queue's ACL key prefix. */
 export const wakeChannel = (prefix: string, queue: QueueName) => `${prefix}:${queue}:wake`
+
+/**
+ * The key holding an account's last heartbeat: inside the account's ACL key prefix, beside its queues, so a
+ * worker confined to `~{prefix}:user-{phone}-*` can write it and no other account's.
+ */
+export const heartbeatKey = (prefix: string, phone: PhoneNumber) => `${prefix}:user-${phone}-heartbeat`
 
 const unavailable = (queue: string, cause: unknown) =>
   new QueueError({
@@ -207,6 +214,26 @@ export const make = (options: BullMqOptions): Effect.Effect<Transport, QueueErro
           failed: counts.failed ?? 0
         }))
       )
+
+    // Plain keys on the producer connection: a beat opens no queue and wakes no consumer.
+    const beat = (phone: PhoneNumber, encoded: string, ttl: Duration.Duration) =>
+      Effect.tryPromise({
+        try: () => producer.set(heartbeatKey(options.prefix, phone), encoded, "PX", Math.max(1, Duration.toMillis(ttl))),
+        catch: (cause) => unavailable("(heartbeat)", cause)
+      }).pipe(answeredWithin(options.redisTimeout, "(heartbeat)"), Effect.asVoid)
+
+    const lastBeats = (phones: ReadonlyArray<PhoneNumber>) =>
+      Effect.forEach(chunk(phones, 500), (batch) =>
+        Effect.tryPromise({
+          try: () => producer.mget(batch.map((phone) => heartbeatKey(options.prefix, phone))),
+          catch: (cause) => unavailable("(heartbeat)", cause)
+        }).pipe(
+          answeredWithin(options.redisTimeout, "(heartbeat)"),
+          Effect.map((values) => batch.flatMap((phone, index) => {
+            const value = values[index]
+            return typeof value === "string" ? [[phone, value] as const] : []
+          }))
+        )).pipe(Effect.map((found): ReadonlyMap<PhoneNumber, string> => new Map(found.flat())))
 
     const consumerSets = new Set<Effect.Effect<void>>()
     yield* Effect.addFinalizer(() =>
@@ -381,5 +408,5 @@ export const make = (options: BullMqOptions): Effect.Effect<Transport, QueueErro
         return { add, remove, queues } satisfies QueueSet
       })
 
-    return { add, consumer, failed, depth } satisfies Transport
+    return { add, consumer, failed, depth, beat, lastBeats } satisfies Transport
   })

@@ -2,7 +2,8 @@
  * The in-process transport behind `Queue.layerMemory`: for tests and for the single-process mode with no Redis.
  * Same contract as BullMQ: job-id deduplication, retries with exponential backoff, failed jobs parked, bounded.
  */
-import { Effect, Fiber, Queue, Scope, Semaphore } from "effect"
+import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
+import { Clock, Duration, Effect, Fiber, Queue, Scope, Semaphore } from "effect"
 import type { JobId, QueueName } from "./QueueNames.ts"
 import type { FailedJob, Processor, QueueSet, RetryPolicy, Transport } from "./Transport.ts"
 import { backoffDelay } from "./Transport.ts"
@@ -130,5 +131,22 @@ export const make = (policy: RetryPolicy): Effect.Effect<Transport, never, Scope
         }))
       })
 
-    return { add, consumer, failed, depth } satisfies Transport
+    const beats = new Map<PhoneNumber, { readonly encoded: string; readonly expiresAt: number }>()
+
+    const beat = (phone: PhoneNumber, encoded: string, ttl: Duration.Duration) =>
+      Effect.map(Clock.currentTimeMillis, (now) => void beats.set(phone, { encoded, expiresAt: now + Duration.toMillis(ttl) }))
+
+    const lastBeats = (phones: ReadonlyArray<PhoneNumber>) =>
+      Effect.map(Clock.currentTimeMillis, (now): ReadonlyMap<PhoneNumber, string> => {
+        const found = new Map<PhoneNumber, string>()
+        for (const phone of phones) {
+          const last = beats.get(phone)
+          if (last === undefined) continue
+          if (last.expiresAt <= now) beats.delete(phone)
+          else found.set(phone, last.encoded)
+        }
+        return found
+      })
+
+    return { add, consumer, failed, depth, beat, lastBeats } satisfies Transport
   })

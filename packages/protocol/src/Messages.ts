@@ -248,11 +248,6 @@ export class LoggedOut extends Schema.TaggedClass<LoggedOut>()("LoggedOut", {}) 
 
 export class WorkerStarted extends Schema.TaggedClass<WorkerStarted>()("WorkerStarted", {}) {}
 
-/** The worker is alive; `authorization` is the account's state, so the control plane can tell a stuck login. */
-export class Heartbeat extends Schema.TaggedClass<Heartbeat>()("Heartbeat", {
-  authorization: AuthorizationStateName
-}) {}
-
 export const Update = Schema.Union([
   NewMessage,
   ConnectionState,
@@ -265,8 +260,7 @@ export const Update = Schema.Union([
   WaitingForOtherDeviceConfirmation,
   Authorized,
   LoggedOut,
-  WorkerStarted,
-  Heartbeat
+  WorkerStarted
 ])
 export type Update = typeof Update.Type
 

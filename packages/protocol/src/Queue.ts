@@ -18,9 +18,14 @@
  * Costs: a closed queue costs nothing but its subscription; all Workers share one non-blocking connection and
  * each open Worker adds its one blocking connection. We chose pub/sub over watching BullMQ's events streams
  * (one XREAD over every stream) because a PUBLISH is O(1) and needs no stream kept per queue.
+ *
+ * Presence. A worker's periodic heartbeat is not a message: were it one, it would keep its account's updates
+ * consumer open for good. `beat` writes the account's liveness to one expiring key beside its queues
+ * (`{prefix}:user-{phone}-heartbeat`, inside the account's ACL prefix) and `lastBeats` reads many in one MGET.
  */
-import { Cause, Config, Context, Effect, Layer, Metric, Schema, SchemaIssue, Scope } from "effect"
-import { mask } from "@vigia/domain/PhoneNumber"
+import { Cause, Clock, Config, Context, Duration, Effect, Layer, Metric, Option, Schema, SchemaIssue, Scope } from "effect"
+import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
+import * as Messages from "./Messages.ts"
 import { kindOf, phoneOf, type JobId, type QueueName } from "./QueueNames.ts"
 import * as BullMqTransport from "./BullMqTransport.ts"
 import * as MemoryTransport from "./MemoryTransport.ts"
@@ -41,6 +46,14 @@ export interface SendOptions {
   /** BullMQ's deduplication: a job whose id is still waiting, active or parked is not added again. */
   readonly jobId?: JobId
 }
+
+/** An account's last sign of life: when its worker beat, and the account's authorization state then. */
+export class Beat extends Schema.Class<Beat>("@vigia/protocol/Beat")({
+  at: Messages.Timestamp,
+  authorization: Messages.AuthorizationStateName
+}) {}
+
+const BeatJson = Schema.fromJsonString(Beat)
 
 export interface ConsumeOptions {
   /** Jobs of one queue handled at once; 1 (the default) handles a queue's messages one at a time, in order. */
@@ -120,6 +133,17 @@ export class Queue extends Context.Service<Queue, {
   readonly failed: (queue: QueueName) => Effect.Effect<ReadonlyArray<FailedJob>, QueueError>
   /** How many jobs `queue` holds, by state (for metrics and operators). */
   readonly depth: (queue: QueueName) => Effect.Effect<QueueDepth, QueueError>
+  /**
+   * Records that `phone`'s worker is alive now, in `state`, for `ttl`. Presence travels beside the queues, not
+   * on them: a beat opens no consumer. Fails fast when the transport is unreachable.
+   */
+  readonly beat: (
+    phone: PhoneNumber,
+    state: typeof Messages.AuthorizationStateName.Type,
+    ttl: Duration.Duration
+  ) => Effect.Effect<void, QueueError>
+  /** The last beat of each account among `phones` that beat within its ttl; the others are absent. */
+  readonly lastBeats: (phones: ReadonlyArray<PhoneNumber>) => Effect.Effect<ReadonlyMap<PhoneNumber, Beat>, QueueError>
 }>()("@vigia/protocol/Queue") {
   /** The service over a transport: encoding, decoding and the malformed-message path, shared by both layers. */
   static readonly make = (transport: Transport): Queue["Service"] => {
@@ -175,7 +199,37 @@ export class Queue extends Context.Service<Queue, {
       options?: ConsumeOptions
     ) => Effect.flatMap(consumeSet(schema, handler, options), (set) => set.add(queue))
 
-    return Queue.of({ send, consume, consumeSet, failed: transport.failed, depth: transport.depth })
+    const beat = (phone: PhoneNumber, state: typeof Messages.AuthorizationStateName.Type, ttl: Duration.Duration) =>
+      Clock.currentTimeMillis.pipe(
+        Effect.flatMap((at) => Schema.encodeEffect(BeatJson)(new Beat({ at, authorization: state }))),
+        Effect.orDie,
+        Effect.flatMap((encoded) => transport.beat(phone, encoded, ttl)),
+        Effect.withSpan("Queue.beat")
+      )
+
+    // A value that does not decode (written by something else) counts as no beat.
+    const lastBeats = (phones: ReadonlyArray<PhoneNumber>) =>
+      transport.lastBeats(phones).pipe(
+        Effect.flatMap((found) =>
+          Effect.forEach(found, ([phone, encoded]) =>
+            Schema.decodeUnknownEffect(BeatJson)(encoded).pipe(
+              Effect.map((decoded) => [phone, decoded] as const),
+              Effect.option
+            ))
+        ),
+        Effect.map((decoded): ReadonlyMap<PhoneNumber, Beat> => new Map(decoded.flatMap(Option.toArray))),
+        Effect.withSpan("Queue.lastBeats", { attributes: { accounts: phones.length } })
+      )
+
+    return Queue.of({
+      send,
+      consume,
+      consumeSet,
+      failed: transport.failed,
+      depth: transport.depth,
+      beat,
+      lastBeats
+    })
   }
 
   /** Queues in Redis through BullMQ; `redisUrl` is required, the rest defaults (`prefix` "bull"). */

@@ -2,6 +2,7 @@
  * The contract a `Queue` layer's transport (BullMQ, in-memory) fulfils: raw job data in and out, retries with
  * backoff, failed jobs parked with a reason. Decoding and the malformed-message path live above it, in `Queue`.
  */
+import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Data, Duration, Effect, Schema, Scope } from "effect"
 import type { JobId, QueueName } from "./QueueNames.ts"
 
@@ -69,4 +70,10 @@ export interface Transport {
   readonly consumer: (process: Processor, concurrency: number) => Effect.Effect<QueueSet, never, Scope.Scope>
   readonly failed: (queue: QueueName) => Effect.Effect<ReadonlyArray<FailedJob>, QueueError>
   readonly depth: (queue: QueueName) => Effect.Effect<QueueDepth, QueueError>
+  /** Stores an account's encoded liveness for `ttl`, replacing the previous one. */
+  readonly beat: (phone: PhoneNumber, encoded: string, ttl: Duration.Duration) => Effect.Effect<void, QueueError>
+  /** The encoded liveness of each account among `phones` whose last beat has not expired. */
+  readonly lastBeats: (
+    phones: ReadonlyArray<PhoneNumber>
+  ) => Effect.Effect<ReadonlyMap<PhoneNumber, string>, QueueError>
 }

@@ -71,9 +71,20 @@ describe("Queue (bullmq): idle accounts, lost signals, secrets at rest", () => {
       console.log(`${accounts} accounts registered in ${registered} ms; control-side Redis connections: ${idle}`)
       assert.isAtMost(idle, 20)
 
+      // Heartbeats are presence, not messages: every account beating opens no consumer and adds no connection.
+      yield* Effect.forEach(phones, (phone) => queue.beat(phone, "Ready", Duration.seconds(15)), {
+        concurrency: 16,
+        discard: true
+      })
+      yield* Effect.sleep(Duration.millis(200))
+      assert.strictEqual(yield* ourConnections, idle)
+      assert.strictEqual((yield* queue.lastBeats(phones)).size, accounts)
+      const ttl = yield* observe((redis) => redis.pttl(`${prefix}:user-${phones[0]}-heartbeat`))
+      assert.isTrue(ttl > 0 && ttl <= 15_000, `heartbeat key ttl ${ttl}`)
+
       const latencies: Array<number> = []
       for (const phone of [phones[7]!, phones[accounts - 1]!, phones[250]!]) {
-        const message = yield* Messages.updateMessage(phone, new Messages.Heartbeat({ authorization: "Ready" }))
+        const message = yield* Messages.updateMessage(phone, new Messages.WorkerStarted())
         yield* queue.send(QueueNames.updatesQueue(phone), Messages.UpdateMessage, message)
         latencies.push(...(yield* takeN(handled, 1, "5 seconds")))
       }
@@ -105,7 +116,7 @@ describe("Queue (bullmq): idle accounts, lost signals, secrets at rest", () => {
         Effect.sync(() => new BullMq.Queue(QueueNames.updatesQueue(phone), { connection: { url: redisUrl }, prefix: sweepPrefix })),
         (producer) => Effect.promise(() => producer.close())
       )
-      const message = yield* Messages.updateMessage(phone, new Messages.Heartbeat({ authorization: "Ready" }))
+      const message = yield* Messages.updateMessage(phone, new Messages.WorkerStarted())
       const sentAt = Date.now()
       yield* Effect.promise(() => plain.add("updates", Schema.encodeSync(Messages.UpdateMessage)(message)))
       yield* takeN(handled, 1, "5 seconds")

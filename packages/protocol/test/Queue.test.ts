@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Metric, Queue as Mailbox, Redacted, Schema } from "effect"
+import { Duration, Effect, Layer, Metric, Queue as Mailbox, Redacted, Schema } from "effect"
 import * as Messages from "../src/Messages.ts"
 import { malformedMessages, Queue } from "../src/Queue.ts"
 import * as QueueNames from "../src/QueueNames.ts"
@@ -8,12 +8,12 @@ import { eventually, layers, nothingWithin, randomPhone, takeN } from "./Harness
 
 class Boom extends Schema.TaggedError<Boom>()("Boom", { message: Schema.String }) {}
 
-const heartbeat = (phone: ReturnType<typeof randomPhone>, n: number) =>
+const anUpdate = (phone: ReturnType<typeof randomPhone>, n: number) =>
   new Messages.UpdateMessage({
     version: Messages.protocolVersion,
     phoneNumber: phone,
     timestamp: n,
-    update: new Messages.Heartbeat({ authorization: "Ready" })
+    update: new Messages.WorkerStarted()
   })
 
 const malformedCount = Metric.value(Metric.withAttributes(malformedMessages, { queue: "updates" })).pipe(
@@ -55,7 +55,7 @@ for (const [name, makeLayer] of Object.entries(layers)) {
             )
           ))
 
-        yield* queue.send(updates, Messages.UpdateMessage, heartbeat(phone, 1))
+        yield* queue.send(updates, Messages.UpdateMessage, anUpdate(phone, 1))
         assert.deepStrictEqual(yield* takeN(attempts, 3), [1, 1, 1])
         yield* eventually(Effect.map(queue.failed(updates), (failed) => failed.length === 1))
         const [parked] = yield* queue.failed(updates)
@@ -63,7 +63,7 @@ for (const [name, makeLayer] of Object.entries(layers)) {
         assert.strictEqual(parked?.attemptsMade, 3)
 
         // The queue still moves: the next message is handled once.
-        yield* queue.send(updates, Messages.UpdateMessage, heartbeat(phone, 2))
+        yield* queue.send(updates, Messages.UpdateMessage, anUpdate(phone, 2))
         assert.deepStrictEqual(yield* takeN(attempts, 1), [2])
         assert.isTrue(yield* nothingWithin(attempts, "200 millis"))
       }).pipe(provide))
@@ -74,8 +74,8 @@ for (const [name, makeLayer] of Object.entries(layers)) {
         const phone = randomPhone()
         const updates = QueueNames.updatesQueue(phone)
         assert.deepStrictEqual(yield* queue.depth(updates), { waiting: 0, active: 0, delayed: 0, failed: 0 })
-        yield* queue.send(updates, Messages.UpdateMessage, heartbeat(phone, 1))
-        yield* queue.send(updates, Messages.UpdateMessage, heartbeat(phone, 2))
+        yield* queue.send(updates, Messages.UpdateMessage, anUpdate(phone, 1))
+        yield* queue.send(updates, Messages.UpdateMessage, anUpdate(phone, 2))
         assert.deepStrictEqual(yield* queue.depth(updates), { waiting: 2, active: 0, delayed: 0, failed: 0 })
         yield* queue.send(updates, Schema.Unknown, { not: "a message" })
         yield* queue.consume(updates, Messages.UpdateMessage, () => Effect.void)
@@ -93,7 +93,7 @@ for (const [name, makeLayer] of Object.entries(layers)) {
           Mailbox.offer(calls, message.timestamp).pipe(
             Effect.andThen(failures++ === 0 ? Effect.fail(new Boom({ message: "once" })) : Effect.void)
           ))
-        yield* queue.send(updates, Messages.UpdateMessage, heartbeat(phone, 7))
+        yield* queue.send(updates, Messages.UpdateMessage, anUpdate(phone, 7))
         assert.deepStrictEqual(yield* takeN(calls, 2), [7, 7])
         assert.isTrue(yield* nothingWithin(calls, "200 millis"))
         assert.deepStrictEqual(yield* queue.failed(updates), [])
@@ -108,9 +108,9 @@ for (const [name, makeLayer] of Object.entries(layers)) {
         const handled = yield* Mailbox.unbounded<number>()
         yield* queue.consume(updates, Messages.UpdateMessage, (message) => Mailbox.offer(handled, message.timestamp))
 
-        const encoded = yield* Messages.encodeUpdateMessage(heartbeat(phone, 1))
+        const encoded = yield* Messages.encodeUpdateMessage(anUpdate(phone, 1))
         yield* queue.send(updates, Schema.Unknown, { ...encoded, version: 99, secretCode: "24680" })
-        yield* queue.send(updates, Messages.UpdateMessage, heartbeat(phone, 2))
+        yield* queue.send(updates, Messages.UpdateMessage, anUpdate(phone, 2))
 
         assert.deepStrictEqual(yield* takeN(handled, 1), [2])
         yield* eventually(Effect.map(queue.failed(updates), (failed) => failed.length === 1))
@@ -166,7 +166,7 @@ for (const [name, makeLayer] of Object.entries(layers)) {
           (phone) =>
             Effect.forEach(
               Array.from({ length: perAccount }, (_, n) => n),
-              (n) => queue.send(QueueNames.updatesQueue(phone), Messages.UpdateMessage, heartbeat(phone, n)),
+              (n) => queue.send(QueueNames.updatesQueue(phone), Messages.UpdateMessage, anUpdate(phone, n)),
               { discard: true }
             ),
           { concurrency: "unbounded", discard: true }
@@ -187,11 +187,11 @@ for (const [name, makeLayer] of Object.entries(layers)) {
           Mailbox.offer(handled, `${QueueNames.phoneOf(from) === a ? "a" : "b"}${message.timestamp}`))
 
         yield* set.add(QueueNames.updatesQueue(a))
-        yield* queue.send(QueueNames.updatesQueue(a), Messages.UpdateMessage, heartbeat(a, 1))
+        yield* queue.send(QueueNames.updatesQueue(a), Messages.UpdateMessage, anUpdate(a, 1))
         assert.deepStrictEqual(yield* takeN(handled, 1), ["a1"])
 
         // b is not in the set yet: its message waits for it.
-        yield* queue.send(QueueNames.updatesQueue(b), Messages.UpdateMessage, heartbeat(b, 1))
+        yield* queue.send(QueueNames.updatesQueue(b), Messages.UpdateMessage, anUpdate(b, 1))
         assert.isTrue(yield* nothingWithin(handled, "300 millis"))
         yield* set.add(QueueNames.updatesQueue(b))
         assert.deepStrictEqual(yield* takeN(handled, 1), ["b1"])
@@ -199,9 +199,9 @@ for (const [name, makeLayer] of Object.entries(layers)) {
         // a leaves the set; its messages wait until it comes back.
         yield* set.remove(QueueNames.updatesQueue(a))
         assert.deepStrictEqual(yield* set.queues, new Set([QueueNames.updatesQueue(b)]))
-        yield* queue.send(QueueNames.updatesQueue(a), Messages.UpdateMessage, heartbeat(a, 2))
+        yield* queue.send(QueueNames.updatesQueue(a), Messages.UpdateMessage, anUpdate(a, 2))
         assert.isTrue(yield* nothingWithin(handled, "300 millis"))
-        yield* queue.send(QueueNames.updatesQueue(b), Messages.UpdateMessage, heartbeat(b, 2))
+        yield* queue.send(QueueNames.updatesQueue(b), Messages.UpdateMessage, anUpdate(b, 2))
         assert.deepStrictEqual(yield* takeN(handled, 1), ["b2"])
         yield* set.add(QueueNames.updatesQueue(a))
         assert.deepStrictEqual(yield* takeN(handled, 1), ["a2"])
@@ -214,12 +214,53 @@ for (const [name, makeLayer] of Object.entries(layers)) {
         const handled = yield* Mailbox.unbounded<number>()
         yield* queue.consume(QueueNames.responsesQueue(phone), Messages.UpdateMessage, (message) =>
           Mailbox.offer(handled, message.timestamp))
-        yield* queue.send(QueueNames.responsesQueue(phone), Messages.UpdateMessage, heartbeat(phone, 1))
+        yield* queue.send(QueueNames.responsesQueue(phone), Messages.UpdateMessage, anUpdate(phone, 1))
         yield* takeN(handled, 1)
         // Longer than the BullMQ layer's idle timeout in these tests: its Worker has closed by now.
         yield* Effect.sleep("900 millis")
-        yield* queue.send(QueueNames.responsesQueue(phone), Messages.UpdateMessage, heartbeat(phone, 2))
+        yield* queue.send(QueueNames.responsesQueue(phone), Messages.UpdateMessage, anUpdate(phone, 2))
         assert.deepStrictEqual(yield* takeN(handled, 1, "3 seconds"), [2])
+      }).pipe(provide))
+
+    it.live("a beat is read back until its ttl expires; an account that never beat is absent", () =>
+      Effect.gen(function*() {
+        const queue = yield* Queue
+        const [alive, silent] = [randomPhone(), randomPhone()]
+        const before = Date.now()
+        yield* queue.beat(alive, "WaitCode", Duration.millis(400))
+        const beats = yield* queue.lastBeats([alive, silent])
+        assert.deepStrictEqual(Array.from(beats.keys()), [alive])
+        const beat = beats.get(alive)
+        assert.strictEqual(beat?.authorization, "WaitCode")
+        assert.isTrue(beat !== undefined && beat.at >= before && beat.at <= Date.now())
+
+        // A later beat replaces the earlier one.
+        yield* queue.beat(alive, "Ready", Duration.millis(400))
+        assert.strictEqual((yield* queue.lastBeats([alive])).get(alive)?.authorization, "Ready")
+        yield* eventually(Effect.map(queue.lastBeats([alive]), (found) => found.size === 0), "2 seconds")
+      }).pipe(provide))
+
+    it.live("reads many accounts' beats at once", () =>
+      Effect.gen(function*() {
+        const queue = yield* Queue
+        const phones = Array.from({ length: 1200 }, randomPhone)
+        const beating = phones.filter((_, index) => index % 3 === 0)
+        yield* Effect.forEach(beating, (phone) => queue.beat(phone, "Ready", Duration.seconds(10)), { concurrency: 50 })
+        const beats = yield* queue.lastBeats(phones)
+        assert.deepStrictEqual(new Set(beats.keys()), new Set(beating))
+      }).pipe(provide))
+
+    it.live("a beat is no message: the account's updates consumer receives nothing", () =>
+      Effect.gen(function*() {
+        const queue = yield* Queue
+        const phone = randomPhone()
+        const handled = yield* Mailbox.unbounded<number>()
+        yield* queue.consume(QueueNames.updatesQueue(phone), Messages.UpdateMessage, (message) =>
+          Mailbox.offer(handled, message.timestamp))
+        yield* queue.beat(phone, "Ready", Duration.seconds(5))
+        yield* queue.beat(phone, "Ready", Duration.seconds(5))
+        assert.isTrue(yield* nothingWithin(handled, "300 millis"))
+        assert.deepStrictEqual(yield* queue.depth(QueueNames.updatesQueue(phone)), { waiting: 0, active: 0, delayed: 0, failed: 0 })
       }).pipe(provide))
   })
 }

@@ -23,11 +23,16 @@ describe("Queue (bullmq) across a Redis restart", () => {
           queue.send(
             QueueNames.updatesQueue(phone),
             Messages.UpdateMessage,
-            yield* Messages.updateMessage(phone, new Messages.Heartbeat({ authorization: "Ready" }))
+            yield* Messages.updateMessage(phone, new Messages.WorkerStarted())
           )
         )
         assert.strictEqual(error.reason, "Unavailable")
         assert.isBelow(Date.now() - started, 2_000)
+        // Presence fails as fast: a worker logs a lost beat and carries on.
+        const beating = Date.now()
+        assert.strictEqual((yield* Effect.flip(queue.beat(phone, "Ready", Duration.seconds(15)))).reason, "Unavailable")
+        assert.strictEqual((yield* Effect.flip(queue.lastBeats([phone]))).reason, "Unavailable")
+        assert.isBelow(Date.now() - beating, 2_000)
       }).pipe(Effect.scoped, Effect.provide(layer))
     }), 20_000)
 
@@ -57,7 +62,7 @@ describe("Queue (bullmq) across a Redis restart", () => {
             queue.send(
               QueueNames.updatesQueue(phone),
               Messages.UpdateMessage,
-              new Messages.UpdateMessage({ version: 1, phoneNumber: phone, timestamp: n, update: new Messages.Heartbeat({ authorization: "Ready" }) })
+              new Messages.UpdateMessage({ version: 1, phoneNumber: phone, timestamp: n, update: new Messages.WorkerStarted() })
             ).pipe(
               // While Redis is down a send fails fast; the caller retries.
               Effect.retry({ while: (error) => error.reason === "Unavailable", schedule: Schedule.spaced("100 millis") }),

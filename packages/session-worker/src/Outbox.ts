@@ -17,8 +17,6 @@ export class Outbox extends Context.Service<Outbox, {
   readonly update: (update: Messages.Update) => Effect.Effect<void>
   /** Queues a response for `user-{phone}-responses`. */
   readonly respond: (response: Messages.Response) => Effect.Effect<void>
-  /** Sends an update at once, or not at all when Redis is away (a heartbeat is only worth its moment). */
-  readonly sendNow: (update: Messages.Update) => Effect.Effect<void>
   /** Messages queued and not yet sent. */
   readonly pending: Effect.Effect<number>
 }>()("@vigia/session-worker/Outbox") {
@@ -80,11 +78,6 @@ export class Outbox extends Context.Service<Outbox, {
       return Outbox.of({
         update: (update) => stamp(update).pipe(Effect.flatMap((message) => enqueue({ _tag: "Update", message }))),
         respond: (response) => enqueue({ _tag: "Response", response }),
-        sendNow: (update) =>
-          stamp(update).pipe(
-            Effect.flatMap((message) => deliver({ _tag: "Update", message })),
-            Effect.catch((error) => Effect.logDebug("not sent", update._tag, error.message))
-          ),
         pending: Ref.get(pending)
       })
     })

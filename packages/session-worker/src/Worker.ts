@@ -1,13 +1,13 @@
 /**
  * The whole session worker as one layer over `WorkerConfig`, `Queue` and `Tdl`: it answers
- * the account's commands one at a time, publishes its updates and a heartbeat.
+ * the account's commands one at a time, publishes its updates, and beats its presence beside the queues.
  */
 import { mask } from "@vigia/domain/PhoneNumber"
 import * as Messages from "@vigia/protocol/Messages"
 import { Queue } from "@vigia/protocol/Queue"
 import * as QueueNames from "@vigia/protocol/QueueNames"
 import { SecretBox } from "@vigia/protocol/SecretBox"
-import { Effect, Layer, Schedule } from "effect"
+import { Duration, Effect, Layer, Schedule } from "effect"
 import { CommandProcessor } from "./CommandProcessor.ts"
 import { stateName } from "./FromTdlib.ts"
 import { Outbox } from "./Outbox.ts"
@@ -25,8 +25,14 @@ const run = Effect.gen(function*() {
 
   yield* outbox.update(new Messages.WorkerStarted())
   yield* publishUpdates.pipe(Effect.forkScoped)
-  const heartbeat = Effect.map(tdl.authorizationState, (state) => new Messages.Heartbeat({ authorization: stateName(state) }))
-  yield* Effect.flatMap(heartbeat, outbox.sendNow).pipe(
+  // Presence, not an update: a beat keeps no control-side consumer open. A beat lost while Redis is away is
+  // only worth its moment, so it is logged and the next one tries again.
+  const beatTtl = Duration.times(config.heartbeatInterval, 3)
+  const beat = tdl.authorizationState.pipe(
+    Effect.flatMap((state) => queue.beat(config.phone, stateName(state), beatTtl)),
+    Effect.catch((error) => Effect.logDebug("heartbeat not written", error.message))
+  )
+  yield* beat.pipe(
     Effect.repeat(Schedule.spaced(config.heartbeatInterval)),
     Effect.forkScoped
   )
