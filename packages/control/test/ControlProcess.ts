@@ -4,6 +4,9 @@
  */
 import { Effect, Schedule, Scope } from "effect"
 import * as ChildProcess from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
 import * as Url from "node:url"
 import { freePort } from "../../../test-support/PrivateRedis.ts"
 
@@ -57,3 +60,31 @@ export const start = (environment: Readonly<Record<string, string>>): Effect.Eff
     )
     return control
   })
+
+/**
+ * A folder for a control plane that runs alone (embedded PostgreSQL, inline workers), removed with the scope;
+ * readable by others, because the embedded PostgreSQL runs as the `postgres` user when the tests run as root.
+ */
+export const singleProcessFolder = Effect.acquireRelease(
+  Effect.sync(() => {
+    const folder = Fs.mkdtempSync(Path.join(Os.tmpdir(), "vigia-single-"))
+    Fs.chmodSync(folder, 0o755)
+    return folder
+  }),
+  (folder) => Effect.sync(() => Fs.rmSync(folder, { recursive: true, force: true }))
+)
+
+/** The environment of a control plane alone on one machine, as the README's run command starts it. */
+export const singleProcessEnvironment = (
+  api: { readonly token: string; readonly apiRoot: string },
+  folder: string,
+  extra: Readonly<Record<string, string>> = {}
+) => ({
+  BOT_TOKEN: api.token,
+  BOT_API_ROOT: api.apiRoot,
+  TDL_DRIVER: "fake",
+  VIGIA_DATA_DIR: Path.join(folder, "control"),
+  WORKER_DATA_DIR: Path.join(folder, "sessions"),
+  LOG_FORMAT: "json",
+  ...extra
+})

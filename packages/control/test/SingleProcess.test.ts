@@ -1,7 +1,5 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect } from "effect"
-import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import * as ControlProcess from "./ControlProcess.ts"
 import { FakeBotApi, type FakeUser } from "./FakeBotApi.ts"
@@ -9,9 +7,6 @@ import { customerWrites, exchange, includes } from "./SellerScript.ts"
 
 // The README's run command on a fresh machine: only the Telegram secrets are set, so the control plane
 // starts its own PostgreSQL, keeps its queues in memory and runs the workers as fibers in its own process.
-const dataFolder = Fs.mkdtempSync(Path.join(Os.tmpdir(), "vigia-single-"))
-// Run as root, the embedded PostgreSQL works as the `postgres` user, who must reach its folder.
-Fs.chmodSync(dataFolder, 0o755)
 const seller: FakeUser = { id: 9_200_000_001, first_name: "Célia" }
 const admin: FakeUser = { id: 9_200_000_002, first_name: "Admin" }
 const phone = "5521988887777"
@@ -21,15 +16,10 @@ layer(FakeBotApi.layer, { excludeTestServices: true, timeout: "60 seconds" })("t
   it.effect("runs with only the Telegram secrets: embedded PostgreSQL, in-memory queue, inline workers", () =>
     Effect.gen(function*() {
       const api = yield* FakeBotApi
-      const control = yield* ControlProcess.start({
-        BOT_TOKEN: api.token,
-        BOT_API_ROOT: api.apiRoot,
-        TDL_DRIVER: "fake",
-        ADMIN_TELEGRAM_IDS: String(admin.id),
-        VIGIA_DATA_DIR: Path.join(dataFolder, "control"),
-        WORKER_DATA_DIR: Path.join(dataFolder, "sessions"),
-        LOG_FORMAT: "json"
-      })
+      const dataFolder = yield* ControlProcess.singleProcessFolder
+      const control = yield* ControlProcess.start(
+        ControlProcess.singleProcessEnvironment(api, dataFolder, { ADMIN_TELEGRAM_IDS: String(admin.id) })
+      )
 
       yield* exchange(seller, "/start", includes("Eu sou o Vigia"))
       yield* exchange(admin, `/admin_plano ${seller.id} basic`, includes("Plano Básico concedido"))
@@ -52,6 +42,6 @@ layer(FakeBotApi.layer, { excludeTestServices: true, timeout: "60 seconds" })("t
       assert.include(output, "embedded PostgreSQL started")
       assert.notInclude(output, phone, "phone numbers are masked in the logs")
       assert.notInclude(output, api.token, "the bot token never reaches the logs")
-    }).pipe(Effect.ensuring(Effect.sync(() => Fs.rmSync(dataFolder, { recursive: true, force: true })))),
+    }),
     { timeout: 120_000 })
 })

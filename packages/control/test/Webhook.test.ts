@@ -1,14 +1,9 @@
 import { assert, layer } from "@effect/vitest"
 import { Effect, Schedule } from "effect"
-import * as Fs from "node:fs"
-import * as Os from "node:os"
-import * as Path from "node:path"
 import * as ControlProcess from "./ControlProcess.ts"
 import { FakeBotApi, type FakeUser } from "./FakeBotApi.ts"
 import { includes } from "./SellerScript.ts"
 
-const dataFolder = Fs.mkdtempSync(Path.join(Os.tmpdir(), "vigia-webhook-"))
-Fs.chmodSync(dataFolder, 0o755)
 const seller: FakeUser = { id: 9_300_000_001, first_name: "Dora" }
 const webhookUrl = "https://vigia.example.com/telegram/webhook"
 const secret = "webhook-secret-for-tests"
@@ -29,16 +24,10 @@ layer(FakeBotApi.layer, { excludeTestServices: true, timeout: "60 seconds" })("t
   it.effect("registers its webhook with the secret, answers updates posted to it, refuses a wrong secret", () =>
     Effect.gen(function*() {
       const api = yield* FakeBotApi
-      const control = yield* ControlProcess.start({
-        BOT_TOKEN: api.token,
-        BOT_API_ROOT: api.apiRoot,
-        TDL_DRIVER: "fake",
-        WEBHOOK_URL: webhookUrl,
-        WEBHOOK_SECRET: secret,
-        VIGIA_DATA_DIR: Path.join(dataFolder, "control"),
-        WORKER_DATA_DIR: Path.join(dataFolder, "sessions"),
-        LOG_FORMAT: "json"
-      })
+      const dataFolder = yield* ControlProcess.singleProcessFolder
+      const control = yield* ControlProcess.start(
+        ControlProcess.singleProcessEnvironment(api, dataFolder, { WEBHOOK_URL: webhookUrl, WEBHOOK_SECRET: secret })
+      )
       const post = (update: unknown, token: string) =>
         Effect.promise(() =>
           fetch(`http://127.0.0.1:${control.port}/telegram/webhook`, {
@@ -64,6 +53,6 @@ layer(FakeBotApi.layer, { excludeTestServices: true, timeout: "60 seconds" })("t
       assert.strictEqual(accepted.status, 200)
       yield* api.awaitMessage(seller.id, includes("Eu sou o Vigia"))
       assert.lengthOf((yield* api.messagesIn(seller.id)).filter(includes("Eu sou o Vigia")), 1)
-    }).pipe(Effect.ensuring(Effect.sync(() => Fs.rmSync(dataFolder, { recursive: true, force: true })))),
+    }),
     { timeout: 120_000 })
 })
