@@ -82,6 +82,8 @@ export const runtimeSuite = (hooks: RuntimeHooks) => {
         const status = yield* manager.createContainer(phone, (step) => Effect.sync(() => void steps.push(step._tag)))
         assert.deepStrictEqual(steps, ["Creating", "WaitingForWorker", "Ready"])
         assert.strictEqual(status.state, "running")
+        // A start may complete on the worker's first beat, a moment before its WorkerStarted update arrives.
+        yield* eventually("the worker's WorkerStarted", Effect.sync(() => updates.started(phone)), (count) => count >= 1, "10 seconds")
         assert.strictEqual(updates.started(phone), 1)
         assert.strictEqual((yield* manager.getContainerStatus(phone)).state, "running")
         assert.deepStrictEqual((yield* manager.listContainers).map((s) => s.phone), [phone])
