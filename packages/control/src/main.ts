@@ -5,8 +5,6 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Queue } from "@vigia/protocol/Queue"
 import { Cause, Config, Console, Effect, Exit, Layer, Logger, Option } from "effect"
-import * as ActiveGroups from "./ActiveGroups.ts"
-import * as AuditLog from "./AuditLog.ts"
 import * as BotNotifier from "./BotNotifier.ts"
 import * as BotRouter from "./BotRouter.ts"
 import { BotUpdates } from "./BotUpdates.ts"
@@ -14,7 +12,7 @@ import * as ConfigCheck from "./ConfigCheck.ts"
 import * as ContainerManager from "./ContainerManager.ts"
 import { ControlMetrics } from "./ControlMetrics.ts"
 import { ControlSettings } from "./ControlSettings.ts"
-import { Conversations } from "./Conversations.ts"
+import * as DataServices from "./DataServices.ts"
 import { Database } from "./Database.ts"
 import { EventProcessor } from "./EventProcessor.ts"
 import { GroupsMenu } from "./GroupsMenu.ts"
@@ -22,31 +20,17 @@ import * as HttpEndpoint from "./HttpEndpoint.ts"
 import { LoginFlow } from "./LoginFlow.ts"
 import * as Migrations from "./Migrations.ts"
 import { PriceTableFlow } from "./PriceTableFlow.ts"
-import * as PriceTables from "./PriceTables.ts"
-import * as ProcessedMessages from "./ProcessedMessages.ts"
 import { PurchaseHandler } from "./PurchaseHandler.ts"
 import { RateLimiter } from "./RateLimiter.ts"
 import { Readiness } from "./Readiness.ts"
 import { SessionGateway } from "./SessionGateway.ts"
 import { SessionKeys } from "./SessionKeys.ts"
-import * as Sessions from "./Sessions.ts"
 import { SubscriptionGuard } from "./SubscriptionGuard.ts"
-import * as SubscriptionService from "./SubscriptionService.ts"
 import { TelegramBot } from "./TelegramBot.ts"
-import * as UserService from "./UserService.ts"
 import { WatchedChats } from "./WatchedChats.ts"
 
 /** PostgreSQL (the embedded one when `DATABASE_URL` is unset), migrated, and the services over it. */
-const Data = Layer.mergeAll(
-  UserService.UserService.layer,
-  SubscriptionService.SubscriptionService.layer,
-  ActiveGroups.ActiveGroups.layer,
-  PriceTables.PriceTables.layer,
-  Sessions.Sessions.layer,
-  ProcessedMessages.ProcessedMessages.layer,
-  AuditLog.AuditLog.layer,
-  Conversations.layer
-).pipe(Layer.provideMerge(Migrations.layer.pipe(Layer.provideMerge(Database.layer))))
+const Data = DataServices.layer.pipe(Layer.provideMerge(Migrations.layer.pipe(Layer.provideMerge(Database.layer))))
 
 /** Redis queues when `REDIS_URL` is set, else the in-memory queue of the single-process mode. */
 const Queues = Layer.unwrap(Effect.map(

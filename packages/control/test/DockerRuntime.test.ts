@@ -1,17 +1,16 @@
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { assert } from "@effect/vitest"
-import { Duration, Effect, Layer } from "effect"
+import { Effect, Layer } from "effect"
 import * as ContainerNames from "../src/ContainerNames.ts"
 import * as DockerRuntime from "../src/DockerRuntime.ts"
 import { runtimeSuite } from "./RuntimeSuite.ts"
 import {
-  accountKeySecret,
+  engineTestOptions,
   cleanup,
   docker,
   prepareEngine,
   randomDeployment,
   readVolume,
-  workerImage,
   writeVolume
 } from "./WorkerHarness.ts"
 
@@ -24,13 +23,7 @@ const engine = Layer.effectDiscard(
 
 const runtime = Layer.provideMerge(
   DockerRuntime.layer({
-    image: workerImage,
-    deployment,
-    accountKeySecret,
-    network: "host",
-    memoryBytes: 256 * 1024 * 1024,
-    pidsLimit: 128,
-    stopGracePeriod: Duration.seconds(5),
+    ...engineTestOptions(deployment),
     restartRetries: 3
   }),
   engine

@@ -9,31 +9,21 @@ import { SqlClient } from "effect/sql"
 import { ActiveGroups } from "../src/ActiveGroups.ts"
 import { AuditLog } from "../src/AuditLog.ts"
 import { EventProcessor, purchasesReported, updatesProcessed } from "../src/EventProcessor.ts"
-import { PriceTables } from "../src/PriceTables.ts"
-import { ProcessedMessages } from "../src/ProcessedMessages.ts"
 import { PurchaseHandler } from "../src/PurchaseHandler.ts"
 import type { OrderReport } from "../src/SellerNotifier.ts"
 import { SessionGateway } from "../src/SessionGateway.ts"
 import { SessionKeys } from "../src/SessionKeys.ts"
 import { Sessions } from "../src/Sessions.ts"
-import { SubscriptionService } from "../src/SubscriptionService.ts"
 import type { UserId } from "../src/UserId.ts"
 import { UserService } from "../src/UserService.ts"
 import { WatchedChats } from "../src/WatchedChats.ts"
 import { CapturedLogs, lineText, type Notice, RecordingNotifier } from "./RecordingNotifier.ts"
 import { answering, eventually, randomPhone, ScriptedContainers } from "./ScriptedWorker.ts"
 import { customerMessage, publish, publishRaw, type SellerAccount, sellerAccount } from "./SellerAccounts.ts"
+import * as DataServices from "../src/DataServices.ts"
 import { TestDatabase } from "./TestDatabase.ts"
 
-const data = Layer.mergeAll(
-  UserService.layer,
-  SubscriptionService.layer,
-  ActiveGroups.layer,
-  PriceTables.layer,
-  Sessions.layer,
-  ProcessedMessages.layer,
-  AuditLog.layer
-).pipe(Layer.provideMerge(TestDatabase.layer))
+const data = DataServices.layer.pipe(Layer.provideMerge(TestDatabase.layer))
 
 const transport = Layer.mergeAll(
   Queue.layerMemoryWith({ attempts: 2, backoff: Duration.millis(20) }),

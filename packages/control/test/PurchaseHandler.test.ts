@@ -5,27 +5,18 @@ import * as Messages from "@vigia/protocol/Messages"
 import { Queue } from "@vigia/protocol/Queue"
 import { Clock, Effect, Layer, Option, Redacted } from "effect"
 import { ActiveGroups } from "../src/ActiveGroups.ts"
-import { AuditLog } from "../src/AuditLog.ts"
 import { PriceTables } from "../src/PriceTables.ts"
 import { messageLink, PurchaseHandler } from "../src/PurchaseHandler.ts"
 import { SessionGateway } from "../src/SessionGateway.ts"
 import { SessionKeys } from "../src/SessionKeys.ts"
 import { SubscriptionService } from "../src/SubscriptionService.ts"
-import { UserService } from "../src/UserService.ts"
 import { RecordingNotifier } from "./RecordingNotifier.ts"
 import { answering, ScriptedContainers } from "./ScriptedWorker.ts"
 import { customerMessage, type SellerAccount, sellerAccount, tdlibMessageId } from "./SellerAccounts.ts"
-import { Sessions } from "../src/Sessions.ts"
+import * as DataServices from "../src/DataServices.ts"
 import { TestDatabase } from "./TestDatabase.ts"
 
-const data = Layer.mergeAll(
-  UserService.layer,
-  SubscriptionService.layer,
-  ActiveGroups.layer,
-  PriceTables.layer,
-  Sessions.layer,
-  AuditLog.layer
-).pipe(Layer.provideMerge(TestDatabase.layer))
+const data = DataServices.layer.pipe(Layer.provideMerge(TestDatabase.layer))
 
 const Environment = PurchaseHandler.layer.pipe(
   Layer.provideMerge(SessionGateway.layerWith({ timeout: "2 seconds" })),

@@ -6,14 +6,13 @@ import * as ContainerNames from "../src/ContainerNames.ts"
 import * as SwarmRuntime from "../src/SwarmRuntime.ts"
 import { runtimeSuite } from "./RuntimeSuite.ts"
 import {
-  accountKeySecret,
+  engineTestOptions,
   cleanup,
   docker,
   prepareEngine,
   randomDeployment,
   readVolume,
   swarmMode,
-  workerImage,
   writeVolume
 } from "./WorkerHarness.ts"
 
@@ -31,13 +30,7 @@ const engine = Layer.effectDiscard(
 
 const runtime = Layer.provideMerge(
   SwarmRuntime.layer({
-    image: workerImage,
-    deployment,
-    accountKeySecret,
-    network: "host",
-    memoryBytes: 256 * 1024 * 1024,
-    pidsLimit: 128,
-    stopGracePeriod: Duration.seconds(5),
+    ...engineTestOptions(deployment),
     constraints: ["node.role==manager"],
     restartDelay: Duration.seconds(1),
     restartAttempts: 3,

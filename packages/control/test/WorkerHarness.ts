@@ -31,6 +31,17 @@ export const randomPhone = (): PhoneNumber =>
 export const randomDeployment = (name: string) => `test-${name}-${Crypto.randomBytes(4).toString("hex")}`
 
 export const accountKeySecret = Redacted.make("container-manager-tests")
+
+/** The engine settings the Docker and Swarm runtime tests share: host networking, small limits, a quick stop. */
+export const engineTestOptions = (deployment: string) => ({
+  image: workerImage,
+  deployment,
+  accountKeySecret,
+  network: "host",
+  memoryBytes: 256 * 1024 * 1024,
+  pidsLimit: 128,
+  stopGracePeriod: Duration.seconds(5)
+})
 export const sessionKey = Redacted.make(Buffer.alloc(32, 9).toString("base64"))
 
 /** The worker's environment in tests: the fake TDLib, real Redis on loopback, a quick heartbeat. */
