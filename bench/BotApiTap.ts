@@ -1,12 +1,12 @@
 /**
- * The tests' fake Telegram Bot API (`packages/control/test/FakeBotApi.ts`) behind a loopback tap that notes the
+ * The tests' fake Telegram Bot API (`packages/control/test/support/FakeBotApi.ts`) behind a loopback tap that notes the
  * moment each `sendMessage` arrives (its chat and text) and forwards every call unchanged: the pipeline's clock
  * stops when the fake Bot API receives the quote.
  */
 import { Context, Effect, Layer } from "effect"
 import * as Http from "node:http"
 import type { AddressInfo } from "node:net"
-import { FakeBotApi } from "../packages/control/test/FakeBotApi.ts"
+import { FakeBotApi } from "../packages/control/test/support/FakeBotApi.ts"
 
 export interface Arrival {
   /** `performance.now()` of this process when the request's body had arrived. */

@@ -10,9 +10,9 @@ import { Database } from "@vigia/control/Database"
 import * as Migrations from "@vigia/control/Migrations"
 import { PriceTables } from "@vigia/control/PriceTables"
 import { Sessions } from "@vigia/control/Sessions"
-import { SubscriptionService } from "@vigia/control/SubscriptionService"
+import { Subscriptions } from "@vigia/control/data/Subscriptions"
 import type { UserId } from "@vigia/control/UserId"
-import { UserService } from "@vigia/control/UserService"
+import { Users } from "@vigia/control/data/Users"
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as PriceTableParser from "@vigia/domain/PriceTableParser"
 import { Effect, Layer, type Redacted } from "effect"
@@ -65,7 +65,7 @@ export const orders = [
 
 /** The control plane's data services over the database at `url`, migrated. */
 export const dataLayer = (url: Redacted.Redacted<string>) =>
-  Layer.mergeAll(UserService.layer, SubscriptionService.layer, ActiveGroups.layer, PriceTables.layer, Sessions.layer).pipe(
+  Layer.mergeAll(Users.layer, Subscriptions.layer, ActiveGroups.layer, PriceTables.layer, Sessions.layer).pipe(
     Layer.provideMerge(AuditLog.layer),
     Layer.provideMerge(Migrations.layer),
     Layer.provideMerge(Database.layerWith({ url, poolSize: 8, startupTimeout: "10 seconds" }))
@@ -76,7 +76,7 @@ export const telegramUserId = (index: number) => 6_100_000_000 + index
 
 const newUser = (index: number, phone: PhoneNumber) =>
   Effect.gen(function*() {
-    const users = yield* UserService
+    const users = yield* Users
     const user = yield* users.getOrCreate({
       telegramUserId: telegramUserId(index),
       firstName: `Vendedora ${index}`,
@@ -100,7 +100,7 @@ export const account = (index: number, phone: PhoneNumber) =>
 export const seller = (index: number, phone: PhoneNumber) =>
   Effect.gen(function*() {
     const userId: UserId = yield* newUser(index, phone)
-    yield* (yield* SubscriptionService).grant(userId, {
+    yield* (yield* Subscriptions).grant(userId, {
       plan: "basic",
       expiresAt: null,
       overrides: {},

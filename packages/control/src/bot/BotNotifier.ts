@@ -1,0 +1,115 @@
+/**
+ * The bot's side of `SellerNotifier`: turns a seller's account events into messages, and
+ * moves the seller's conversation to the login step the worker asks for.
+ */
+import * as Quote from "@vigia/domain/Quote"
+import { Effect, Layer } from "effect"
+import * as CodeKeypad from "./CodeKeypad.ts"
+import { AwaitingCode, AwaitingEmailCode, AwaitingPassword, Conversations, Idle, type Step } from "../data/Conversations.ts"
+import { GroupsMenu } from "./features/GroupsMenu.ts"
+import { type LoginStep, SellerNotifier } from "../events/SellerNotifier.ts"
+import { TelegramBot } from "./TelegramBot.ts"
+import * as Texts from "./Texts.ts"
+import type { UserId } from "../data/UserId.ts"
+import { Users } from "../data/Users.ts"
+
+/** How many wrong codes or passwords a seller may type before the login starts over. */
+export const maxAttempts = 5
+
+export const layer = Layer.effect(
+  SellerNotifier,
+  Effect.gen(function*() {
+    const telegram = yield* TelegramBot
+    const conversations = yield* Conversations
+    const users = yield* Users
+    const groups = yield* GroupsMenu
+
+    /** The seller's private chat with the bot is their Telegram user id. */
+    const chatOf = (userId: UserId) => Effect.map(users.get(userId), (user) => user.telegramUserId)
+
+    const phoneOf = (step: Step) => ("phone" in step ? step.phone : undefined)
+
+    const loginStep = Effect.fn("BotNotifier.loginStep")(function*(userId: UserId, step: LoginStep) {
+      const chatId = yield* chatOf(userId)
+      const current = yield* conversations.get(chatId)
+      const phone = phoneOf(current)
+      if (phone === undefined) {
+        return yield* Effect.logWarning("a login step arrived for a seller who is not logging in").pipe(
+          Effect.annotateLogs({ step: step._tag })
+        )
+      }
+      switch (step._tag) {
+        case "WaitingForCode": {
+          const sent = yield* telegram.send(chatId, Texts.askCode(step.length, Texts.codeVia[step.codeType] ?? ""), {
+            replyMarkup: CodeKeypad.markup
+          })
+          const attempts = current._tag === "AwaitingCode" ? current.attempts : 0
+          return yield* conversations.set(
+            chatId,
+            new AwaitingCode({ phone, length: step.length || 5, attempts, keypadMessageId: sent.message_id })
+          )
+        }
+        case "WaitingForPassword": {
+          yield* conversations.set(chatId, new AwaitingPassword({ phone, hint: step.hint, attempts: 0 }))
+          return yield* telegram.send(chatId, Texts.askPassword(step.hint))
+        }
+        case "WaitingForEmailCode": {
+          yield* conversations.set(chatId, new AwaitingEmailCode({ phone, attempts: 0 }))
+          return yield* telegram.send(chatId, Texts.askEmailCode(step.emailPattern))
+        }
+        default: {
+          yield* conversations.set(chatId, new Idle())
+          return yield* telegram.send(chatId, Texts.unsupportedLoginStep)
+        }
+      }
+    }, Effect.asVoid)
+
+    const accountConnected = Effect.fn("BotNotifier.accountConnected")(function*(userId: UserId, account: {
+      readonly firstName: string
+      readonly lastName: string
+      readonly username?: string
+    }) {
+      const chatId = yield* chatOf(userId)
+      yield* conversations.set(chatId, new Idle())
+      const name = [account.firstName, account.lastName].filter((part) => part !== "").join(" ")
+      yield* telegram.send(chatId, Texts.connected(name, account.username), { replyMarkup: { remove_keyboard: true } })
+      yield* groups.show(chatId, userId)
+    })
+
+    const sessionLost = Effect.fn("BotNotifier.sessionLost")(function*(userId: UserId, loss: "LoggedOutElsewhere" | "WorkerUnavailable") {
+      const chatId = yield* chatOf(userId)
+      yield* conversations.set(chatId, new Idle())
+      yield* telegram.send(chatId, loss === "LoggedOutElsewhere" ? Texts.loggedOutElsewhere : Texts.workerLost)
+    })
+
+    const orderQuoted = Effect.fn("BotNotifier.orderQuoted")(function*(userId: UserId, report: {
+      readonly groupTitle: string
+      readonly customerName: string
+      readonly link: string | null
+      readonly quote: Quote.Quote
+      readonly repliedInGroup: boolean
+    }) {
+      const chatId = yield* chatOf(userId)
+      yield* telegram.send(
+        chatId,
+        Texts.orderReport(report.groupTitle, report.customerName, Quote.text(report.quote), report.link, report.repliedInGroup),
+        { disablePreview: true }
+      )
+    })
+
+    /** A notice that could not be delivered is logged; it never fails the event that caused it. */
+    const logged = <A extends ReadonlyArray<unknown>>(name: string, f: (...args: A) => Effect.Effect<void, unknown>) =>
+    (...args: A) =>
+      f(...args).pipe(
+        Effect.catchCause((cause) => Effect.logError(`could not tell the seller (${name})`, cause))
+      )
+
+    return SellerNotifier.of({
+      loginStep: logged("loginStep", loginStep),
+      accountConnected: logged("accountConnected", accountConnected),
+      sessionLost: logged("sessionLost", sessionLost),
+      // A report that cannot be delivered fails its update, which is retried: an order is never lost.
+      orderQuoted: (userId, report) => Effect.orDie(orderQuoted(userId, report))
+    })
+  })
+)

@@ -1,0 +1,68 @@
+/**
+ * The audit log: every login, logout, plan change, group (de)activation, price table change
+ * and admin action, appended in the same transaction as the change it records.
+ */
+import { Context, DateTime, Effect, Layer, Schema } from "effect"
+import { SqlClient } from "effect/sql"
+import { type DatabaseError, orDatabaseError } from "./Database.ts"
+import { SafeIntFromInt8 } from "./Int8.ts"
+import { UserId } from "./UserId.ts"
+
+export const AuditAction = Schema.Literals([
+  "login",
+  "logout",
+  "plan-changed",
+  "group-activated",
+  "group-deactivated",
+  "auto-reply-changed",
+  "price-table-replaced",
+  "admin-action"
+])
+export type AuditAction = typeof AuditAction.Type
+
+export class AuditEntry extends Schema.Class<AuditEntry>("@vigia/control/data/AuditEntry")({
+  id: SafeIntFromInt8,
+  userId: Schema.NullOr(UserId),
+  action: AuditAction,
+  details: Schema.JsonObject,
+  at: Schema.Date
+}) {}
+
+export interface NewAuditEntry {
+  /** The user the action concerns; `null` for actions about no single user. */
+  readonly userId: UserId | null
+  readonly action: AuditAction
+  /** JSON only, and never a secret nor a full phone number. */
+  readonly details: typeof Schema.JsonObject.Type
+}
+
+const decodeEntries = Schema.decodeUnknownEffect(Schema.Array(AuditEntry))
+
+export class AuditLog extends Context.Service<AuditLog, {
+  /** Appends an entry; inside `sql.withTransaction` it commits or rolls back with the change. */
+  readonly append: (entry: NewAuditEntry) => Effect.Effect<void, DatabaseError>
+  /** The user's latest entries, newest first. */
+  readonly recent: (userId: UserId, limit: number) => Effect.Effect<ReadonlyArray<AuditEntry>, DatabaseError>
+}>()("@vigia/control/data/AuditLog") {
+  static readonly layer = Layer.effect(
+    AuditLog,
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+
+      const append = Effect.fn("AuditLog.append")(function*(entry: NewAuditEntry) {
+        const at = yield* DateTime.nowAsDate
+        yield* sql`
+          INSERT INTO audit_log (user_id, action, details, at)
+          VALUES (${entry.userId}, ${entry.action}, ${JSON.stringify(entry.details)}, ${at})`
+      }, orDatabaseError)
+
+      const recent = Effect.fn("AuditLog.recent")(function*(userId: UserId, limit: number) {
+        const rows = yield* sql`
+          SELECT * FROM audit_log WHERE user_id = ${userId} ORDER BY at DESC, id DESC LIMIT ${limit}`
+        return yield* decodeEntries(rows)
+      }, orDatabaseError)
+
+      return AuditLog.of({ append, recent })
+    })
+  )
+}

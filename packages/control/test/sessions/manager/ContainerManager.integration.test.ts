@@ -1,0 +1,356 @@
+import { assert, describe, it } from "@effect/vitest"
+import { PhoneNumber } from "@vigia/domain/PhoneNumber"
+import * as Messages from "@vigia/protocol/Messages"
+import { Queue as WorkerQueue } from "@vigia/protocol/Queue"
+import { ConfigProvider, Context, Duration, Effect, Fiber, Layer, Option, Queue, Redacted, Schedule, Schema } from "effect"
+import * as ContainerManager from "../../../src/sessions/manager/ContainerManager.ts"
+import { ContainerRuntime, specDigest, type Worker, type WorkerSpec } from "../../../src/sessions/runtimes/ContainerRuntime.ts"
+import { ControlSettings } from "../../../src/config/ControlSettings.ts"
+import { SessionKeys } from "../../../src/sessions/SessionKeys.ts"
+import { memorySessions } from "../../support/WorkerHarness.ts"
+
+// The manager's policy over a runtime that lives in memory: each "worker" is a record plus, when it is meant
+// to behave, a fiber that says WorkerStarted and then beats through an in-memory Queue, as the real session
+// worker does.
+
+/** `beatsOnly`: beats but never says WorkerStarted, as a worker adopted after a control restart. */
+type Behaviour = "healthy" | "beatsOnly" | "silent" | "dies"
+
+const phone = (digits: string) => Schema.decodeUnknownSync(PhoneNumber)(digits)
+const alice = phone("5511900000001")
+const bob = phone("5511900000002")
+const carol = phone("5511900000003")
+const dave = phone("5511900000004")
+
+const makeFakeRuntime = Effect.fnUntraced(function*(behaviourOf: (phone: PhoneNumber) => Behaviour) {
+  const workers = new Map<PhoneNumber, Worker>()
+  const queue = Context.get(yield* Layer.build(WorkerQueue.layerMemory), WorkerQueue)
+  const created = yield* Queue.unbounded<Worker>()
+  const calls = { create: 0, stop: 0 }
+  let nextId = 1
+  const configHash = (spec: WorkerSpec) => Effect.succeed(specDigest(spec, { runtime: "fake" }))
+  const runtime = ContainerRuntime.of({
+    kind: "process",
+    configHash,
+    create: (spec) =>
+      Effect.gen(function*() {
+        const hash = yield* configHash(spec)
+        const existing = workers.get(spec.phone)
+        if (existing !== undefined && existing.configHash === hash && existing.state === "running") return existing
+        calls.create++
+        yield* Effect.sleep("10 millis")
+        const worker: Worker = {
+          phone: spec.phone,
+          id: `fake-${nextId++}`,
+          state: "running",
+          detail: Option.none(),
+          configHash: hash
+        }
+        workers.set(spec.phone, worker)
+        yield* Queue.offer(created, worker)
+        return worker
+      }),
+    stop: (phone) => Effect.sync(() => (workers.delete(phone) && calls.stop++, undefined)),
+    status: (phone) => Effect.sync(() => Option.fromNullishOr(workers.get(phone))),
+    list: Effect.sync(() => [...workers.values()])
+  })
+  const crash = (phone: PhoneNumber, detail: string) =>
+    Effect.sync(() => {
+      const worker = workers.get(phone)
+      if (worker !== undefined) workers.set(phone, { ...worker, state: "exited", detail: Option.some(detail) })
+    })
+  /** Whom the simulated workers talk to: the manager of the moment, as a real updates queue would. */
+  let observer: ContainerManager.ContainerManager["Service"]["observe"] = () => Effect.void
+  const say = (phone: PhoneNumber, update: Messages.Update) =>
+    Effect.flatMap(Messages.updateMessage(phone, update), (message) => observer(message))
+  // Plays each created worker's part, telling the manager what the worker would publish.
+  yield* Queue.take(created).pipe(
+    Effect.flatMap((worker) => {
+      const behaviour = behaviourOf(worker.phone)
+      if (behaviour === "silent") return Effect.void
+      if (behaviour === "dies") return Effect.forkDetach(Effect.andThen(Effect.sleep("20 millis"), crash(worker.phone, "exit code 1")))
+      const alive = Effect.sync(() => workers.get(worker.phone)?.id === worker.id && workers.get(worker.phone)?.state === "running")
+      return Effect.gen(function*() {
+        yield* Effect.sleep("20 millis")
+        if (behaviour === "healthy") yield* say(worker.phone, new Messages.WorkerStarted())
+        while (yield* alive) {
+          yield* Effect.sleep("40 millis")
+          yield* queue.beat(worker.phone, "Ready", Duration.millis(120))
+        }
+      }).pipe(Effect.forkScoped)
+    }),
+    Effect.forever,
+    Effect.forkScoped
+  )
+  const attach = (manager: ContainerManager.ContainerManager["Service"]) => Effect.sync(() => (observer = manager.observe))
+  return { runtime, queue, workers, calls, crash, attach }
+})
+
+let configVersion = "1"
+const workerSpec = (phone: PhoneNumber) =>
+  Effect.succeed<WorkerSpec>({
+    phone,
+    environment: { PHONE_NUMBER: phone, TDL_DRIVER: "fake", VERSION: configVersion },
+    secrets: { SESSION_KEY: Redacted.make("a-key") }
+  })
+
+const baseOptions = {
+  workerSpec,
+  maxRunning: 10,
+  maxConcurrentStarts: 5,
+  startTimeout: Duration.millis(400),
+  checkInterval: Duration.millis(30),
+  silenceThreshold: Duration.millis(250),
+  restartBackoff: Duration.millis(30),
+  maxBackoff: Duration.millis(120),
+  crashLoopRestarts: 3,
+  crashLoopWindow: Duration.seconds(30),
+  heartbeatPersistInterval: Duration.millis(50)
+} satisfies Omit<ContainerManager.ContainerManagerOptions, "sessions">
+
+const setup = Effect.fnUntraced(function*(options: {
+  readonly behaviour?: (phone: PhoneNumber) => Behaviour
+  readonly sessions?: ReturnType<typeof memorySessions>
+  readonly overrides?: Partial<ContainerManager.ContainerManagerOptions>
+  readonly fake?: Effect.Success<ReturnType<typeof makeFakeRuntime>>
+}) {
+  const fake = options.fake ?? (yield* makeFakeRuntime(options.behaviour ?? (() => "healthy")))
+  const sessions = options.sessions ?? memorySessions()
+  const manager = yield* ContainerManager.make({ ...baseOptions, sessions: sessions.store, ...options.overrides }).pipe(
+    Effect.provideService(ContainerRuntime, fake.runtime),
+    Effect.provideService(WorkerQueue, fake.queue)
+  )
+  yield* fake.attach(manager)
+  return { manager, fake, sessions }
+})
+
+const failureReason = <A>(effect: Effect.Effect<A, ContainerManager.ContainerManagerError>) =>
+  Effect.map(Effect.flip(effect), (error) => error.reason)
+
+const waitFor = <A, E>(what: string, effect: Effect.Effect<A, E>, done: (a: A) => boolean) =>
+  effect.pipe(
+    Effect.repeat({ until: done, schedule: Schedule.spaced("20 millis") }),
+    Effect.timeoutOrElse({ duration: "3 seconds", orElse: () => Effect.die(`timed out waiting for ${what}`) })
+  )
+
+describe("ContainerManager", () => {
+  it.live("starts a worker, waits for WorkerStarted and reports each step", () =>
+    Effect.gen(function*() {
+      const { manager, sessions } = yield* setup({})
+      const steps: Array<string> = []
+      const status = yield* manager.createContainer(alice, (step) => Effect.sync(() => void steps.push(step._tag)))
+      assert.deepStrictEqual(steps, ["Creating", "WaitingForWorker", "Ready"])
+      assert.strictEqual(status.state, "running")
+      assert.strictEqual(sessions.desired.get(alice), "running")
+      assert.strictEqual(sessions.observed.get(alice)?.state, "running")
+      const fetched = yield* manager.getContainerStatus(alice)
+      assert.strictEqual(fetched.state, "running")
+      assert.isTrue(Option.isSome(fetched.worker))
+    }))
+
+  it.live("reuses a running worker with the same configuration, replaces one whose configuration changed", () =>
+    Effect.gen(function*() {
+      const { manager, fake } = yield* setup({})
+      yield* manager.createContainer(alice)
+      const steps: Array<StartStepTag> = []
+      yield* manager.createContainer(alice, (step) => Effect.sync(() => void steps.push(step._tag)))
+      assert.deepStrictEqual(steps, ["Ready"])
+      assert.strictEqual(fake.calls.create, 1)
+      configVersion = "2"
+      yield* manager.createContainer(alice).pipe(Effect.ensuring(Effect.sync(() => (configVersion = "1"))))
+      assert.strictEqual(fake.calls.create, 2)
+    }))
+
+  it.live("a worker heard only through its beats completes its start and is kept running", () =>
+    Effect.gen(function*() {
+      const { manager, fake } = yield* setup({ behaviour: () => "beatsOnly" })
+      assert.strictEqual((yield* manager.createContainer(alice)).state, "running")
+      const started = fake.workers.get(alice)?.id
+      yield* Effect.sleep(Duration.times(baseOptions.silenceThreshold, 2))
+      assert.strictEqual((yield* manager.getContainerStatus(alice)).state, "running")
+      assert.strictEqual(fake.workers.get(alice)?.id, started)
+      assert.strictEqual(fake.calls.create, 1)
+    }))
+
+  it.live("a worker that never reports is cleaned up and the start times out", () =>
+    Effect.gen(function*() {
+      const { manager, fake, sessions } = yield* setup({ behaviour: () => "silent" })
+      const reason = yield* failureReason(manager.createContainer(alice))
+      assert.strictEqual(reason._tag, "StartTimedOut")
+      assert.isFalse(fake.workers.has(alice))
+      assert.strictEqual(sessions.desired.get(alice), "stopped")
+      assert.strictEqual((yield* manager.getContainerStatus(alice)).state, "stopped")
+    }))
+
+  it.live("a worker that dies while starting fails the start with the runtime's words", () =>
+    Effect.gen(function*() {
+      const { manager, fake } = yield* setup({ behaviour: () => "dies" })
+      const reason = yield* failureReason(manager.createContainer(alice))
+      assert.strictEqual(reason._tag, "WorkerDied")
+      assert.include(reason.message, "exit code 1")
+      assert.isFalse(fake.workers.has(alice))
+    }))
+
+  it.live("refuses a session over the cap, with the numbers", () =>
+    Effect.gen(function*() {
+      const { manager } = yield* setup({ overrides: { maxRunning: 2 } })
+      yield* manager.createContainer(alice)
+      yield* manager.createContainer(bob)
+      const reason = yield* failureReason(manager.createContainer(carol))
+      assert.deepStrictEqual(reason, new ContainerManager.CapacityReached({ running: 2, limit: 2 }))
+      yield* manager.stopContainer(bob)
+      yield* manager.createContainer(carol)
+    }))
+
+  it.live("refuses a start over the concurrent-start cap, with the numbers", () =>
+    Effect.gen(function*() {
+      const { manager } = yield* setup({ overrides: { maxConcurrentStarts: 1 } })
+      const first = yield* Effect.forkChild(manager.createContainer(alice))
+      yield* Effect.sleep("5 millis")
+      const reason = yield* failureReason(manager.createContainer(bob))
+      assert.deepStrictEqual(reason, new ContainerManager.TooManyStarts({ starting: 1, limit: 1 }))
+      yield* Fiber.join(first)
+    }))
+
+  it.live("concurrent creates of one account start one worker", () =>
+    Effect.gen(function*() {
+      const { manager, fake } = yield* setup({})
+      const results = yield* Effect.all([1, 2, 3, 4].map(() => manager.createContainer(alice)), { concurrency: "unbounded" })
+      assert.strictEqual(fake.calls.create, 1)
+      assert.isTrue(results.every((status) => status.state === "running"))
+    }))
+
+  it.live("stopping a worker that is already gone succeeds", () =>
+    Effect.gen(function*() {
+      const { manager, sessions } = yield* setup({})
+      yield* manager.stopContainer(alice)
+      yield* manager.createContainer(alice)
+      yield* manager.stopContainer(alice)
+      yield* manager.stopContainer(alice)
+      assert.strictEqual((yield* manager.getContainerStatus(alice)).state, "stopped")
+      assert.strictEqual(sessions.desired.get(alice), "stopped")
+    }))
+
+  it.live("restarts a worker that died, and records its heartbeats", () =>
+    Effect.gen(function*() {
+      const { manager, fake, sessions } = yield* setup({})
+      yield* manager.createContainer(alice)
+      yield* waitFor("a heartbeat recorded", Effect.sync(() => sessions.heartbeats.has(alice)), (seen) => seen)
+      const before = fake.workers.get(alice)?.id
+      yield* fake.crash(alice, "killed by SIGKILL")
+      yield* waitFor(
+        "a new worker running",
+        manager.getContainerStatus(alice),
+        (status) => status.state === "running" && Option.exists(status.worker, (w) => w.id !== before && w.state === "running")
+      )
+      assert.strictEqual((yield* manager.getContainerStatus(alice)).restarts, 1)
+    }))
+
+  it.live("restarts a worker that went silent", () =>
+    Effect.gen(function*() {
+      const { manager, fake } = yield* setup({})
+      yield* manager.createContainer(alice)
+      const first = fake.workers.get(alice)?.id
+      // The worker hangs: still running, it stops beating (its simulator no longer recognises it).
+      fake.workers.set(alice, { ...fake.workers.get(alice)!, id: "hung" })
+      yield* waitFor("the hung worker replaced", Effect.sync(() => fake.workers.get(alice)?.id), (id) => id !== "hung" && id !== first)
+      yield* waitFor("running again", manager.getContainerStatus(alice), (status) => status.state === "running")
+    }))
+
+  it.live("reports a crash loop instead of restarting forever", () =>
+    Effect.gen(function*() {
+      let crashing = false
+      const { manager, fake, sessions } = yield* setup({ behaviour: () => (crashing ? "dies" : "healthy") })
+      yield* manager.createContainer(alice)
+      crashing = true
+      yield* fake.crash(alice, "exit code 3")
+      const status = yield* waitFor("a crash loop", manager.getContainerStatus(alice), (s) => s.state === "crash-loop")
+      assert.include(Option.getOrElse(status.detail, () => ""), "crash loop")
+      assert.isFalse(fake.workers.has(alice))
+      assert.strictEqual(sessions.observed.get(alice)?.state, "crash-loop")
+      assert.strictEqual(sessions.desired.get(alice), "stopped")
+      const creates = fake.calls.create
+      yield* Effect.sleep("200 millis")
+      assert.strictEqual(fake.calls.create, creates)
+    }))
+
+  it.live("adopts healthy workers, restarts missing or changed ones, removes those nobody wants", () =>
+    Effect.gen(function*() {
+      const fake = yield* makeFakeRuntime(() => "healthy")
+      const sessions = memorySessions()
+      // The first manager runs in a scope of its own, closed to drop it; its workers keep running.
+      yield* Effect.scoped(Effect.gen(function*() {
+        const first = yield* setup({ fake, sessions })
+        yield* first.manager.createContainer(alice)
+        yield* first.manager.createContainer(bob)
+        yield* first.manager.createContainer(dave)
+      }))
+      // Dave's session is dropped, Carol's worker is missing, Bob's configuration changed behind our back.
+      sessions.desired.delete(dave)
+      sessions.desired.set(carol, "running")
+      fake.workers.set(bob, { ...fake.workers.get(bob)!, configHash: "stale" })
+      const aliceId = fake.workers.get(alice)?.id
+      const creates = fake.calls.create
+
+      const { manager } = yield* setup({ fake, sessions })
+      assert.isFalse(fake.workers.has(dave), "the unwanted worker is removed")
+      yield* waitFor("all wanted running", manager.listContainers, (all) =>
+        [alice, bob, carol].every((p) => all.some((s) => s.phone === p && s.state === "running")))
+      assert.strictEqual(fake.workers.get(alice)?.id, aliceId, "the healthy worker is adopted, not restarted")
+      assert.strictEqual(fake.calls.create, creates + 2)
+    }))
+})
+
+type StartStepTag = ContainerManager.StartStep["_tag"]
+
+describe("ContainerManager configuration", () => {
+  const environment = {
+    REDIS_URL: "redis://:hunter2@127.0.0.1:6379",
+    TELEGRAM_API_ID: "12345",
+    TELEGRAM_API_HASH: "0123456789abcdef0123456789abcdef",
+    SESSION_MASTER_KEY: "a master secret"
+  }
+  const keys = SessionKeys.make(Redacted.make("a master secret"))
+  const withEnvironment = (env: Record<string, string>) =>
+    Effect.provide(Layer.merge(
+      ConfigProvider.layer(ConfigProvider.fromEnv({ env })),
+      Layer.succeed(SessionKeys, keys)
+    ))
+
+  it.effect("the worker's environment keeps every secret out of its plain variables", () =>
+    Effect.gen(function*() {
+      const options = yield* ContainerManager.optionsConfig
+      const spec = yield* options.workerSpec(alice)
+      assert.deepStrictEqual(spec.environment, {
+        PHONE_NUMBER: alice,
+        QUEUE_PREFIX: "bull",
+        TDL_DRIVER: "tdlib",
+        LOG_FORMAT: "json",
+        HEARTBEAT_INTERVAL: "5",
+        TELEGRAM_API_ID: "12345"
+      })
+      assert.deepStrictEqual(Object.keys(spec.secrets).sort(), ["REDIS_URL", "SESSION_KEY", "TELEGRAM_API_HASH"])
+      assert.strictEqual(Redacted.value(spec.secrets.SESSION_KEY!), Redacted.value(keys.keyFor(alice)))
+      assert.notInclude(JSON.stringify(spec.environment), "hunter2")
+      assert.strictEqual(options.maxRunning, 100)
+      assert.strictEqual(Duration.toSeconds(options.startTimeout), 60)
+    }).pipe(withEnvironment(environment)))
+
+  it.effect("the fake driver needs no Telegram credentials and gets its script", () =>
+    Effect.gen(function*() {
+      const spec = yield* Effect.flatMap(ContainerManager.workerSpecConfig, (make) => make(alice))
+      assert.strictEqual(spec.environment.TDL_DRIVER, "fake")
+      assert.strictEqual(spec.environment.FAKE_TDL_SCRIPT, "{}")
+      assert.isFalse("TELEGRAM_API_HASH" in spec.secrets)
+    }).pipe(withEnvironment({ REDIS_URL: "redis://127.0.0.1:6379", TDL_DRIVER: "fake", FAKE_TDL_SCRIPT: "{}" })))
+
+  it.effect("an unknown runtime is refused with the variable's name", () =>
+    Effect.gen(function*() {
+      for (const runtime of ["kubernetes"]) {
+        const error = yield* Effect.flip(
+          Layer.build(ContainerManager.runtimeLayerConfig.pipe(Layer.provide([ControlSettings.layer, WorkerQueue.layerMemory])))
+        ).pipe(withEnvironment({ ...environment, CONTAINER_RUNTIME: runtime }))
+        assert.include(`${error.message} ${String(error.cause)}`, "CONTAINER_RUNTIME", runtime)
+      }
+    }))
+})

@@ -1,0 +1,184 @@
+/**
+ * The scenarios every runtime passes with the real session worker (`TDL_DRIVER=fake`) over real Redis: its
+ * lifecycle, its data, adoption by a new manager, a crash, and the caps. Each runtime supplies its hooks.
+ */
+import { assert, layer } from "@effect/vitest"
+import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
+import { Effect, Exit, Layer, Option, Scope } from "effect"
+import * as ContainerManager from "../../../src/sessions/manager/ContainerManager.ts"
+import type { Queue } from "@vigia/protocol/Queue"
+import type { SecretBox } from "@vigia/protocol/SecretBox"
+import { ContainerRuntime } from "../../../src/sessions/runtimes/ContainerRuntime.ts"
+import {
+  eventually,
+  listenUpdates,
+  managerOptions,
+  memorySessions,
+  ping,
+  queueLayer,
+  randomPhone,
+  workerSpecFor
+} from "../../support/WorkerHarness.ts"
+
+/** What differs between runtimes: how a test looks at, breaks and inspects a worker from outside. */
+export interface RuntimeHooks {
+  readonly name: string
+  readonly deployment: string
+  /** The runtime, and whatever the engine needs for the suite (images, swarm mode, cleanup). */
+  readonly layer: Layer.Layer<ContainerRuntime, unknown, Queue>
+  /** What changes when the worker is replaced: a pid, a container id and its start time. */
+  readonly identity: (phone: PhoneNumber) => Effect.Effect<string, unknown, ContainerRuntime>
+  /** The queues the workers and the test share: Redis (BullMQ) unless the runtime brings its own. */
+  readonly queue?: Layer.Layer<Queue | SecretBox, unknown>
+  /** Kills the worker as a crash would (SIGKILL, `docker kill`); without it the crash scenario is not run. */
+  readonly kill?: (phone: PhoneNumber) => Effect.Effect<void, unknown, ContainerRuntime>
+  /**
+   * Removes the worker behind the control plane's back (`docker rm -f`, `docker service rm`); without it the
+   * adoption scenario is not run (inline workers cannot outlive their control plane, nor be removed by hand).
+   */
+  readonly removeByHand?: (phone: PhoneNumber) => Effect.Effect<void, unknown, ContainerRuntime>
+  /** No process, container or service of the worker whose identity was `identity` is left. */
+  readonly nothingLeft: (phone: PhoneNumber, identity: string) => Effect.Effect<boolean, unknown, ContainerRuntime>
+  /** Writes, and reads, a file at the root of the account's data (its volume or folder). */
+  readonly writeData: (phone: PhoneNumber, name: string, content: string) => Effect.Effect<void, unknown>
+  readonly readData: (phone: PhoneNumber, name: string) => Effect.Effect<Option.Option<string>, unknown>
+  /** Checks what the engine reports of a running worker: its isolation, its labels, where its secrets are. */
+  readonly verifyWorker?: (phone: PhoneNumber) => Effect.Effect<void, unknown>
+}
+
+type Manager = ContainerManager.ContainerManager["Service"]
+
+const stopAll = (manager: Manager, phones: ReadonlyArray<PhoneNumber>) =>
+  Effect.forEach(phones, manager.stopContainer, { concurrency: "unbounded", discard: true })
+
+export const runtimeSuite = (hooks: RuntimeHooks) => {
+  const queue = hooks.queue ?? queueLayer(hooks.deployment)
+  const shared = Layer.provideMerge(hooks.layer, queue)
+  const { kill, removeByHand } = hooks
+
+  /** A manager in a scope of its own, and an updates listener that always feeds the manager of the moment. */
+  const harness = Effect.fnUntraced(function*(phones: ReadonlyArray<PhoneNumber>, overrides: Partial<ContainerManager.ContainerManagerOptions> = {}) {
+    const sessions = memorySessions()
+    let current: Manager | undefined
+    const updates = yield* listenUpdates(phones, () => current?.observe ?? (() => Effect.void))
+    const start = Effect.fnUntraced(function*() {
+      const scope = yield* Scope.make()
+      const manager = yield* ContainerManager.make({ ...managerOptions(hooks.deployment), sessions: sessions.store, ...overrides }).pipe(
+        Scope.provide(scope)
+      )
+      current = manager
+      return { manager, drop: Scope.close(scope, Exit.void).pipe(Effect.andThen(Effect.sync(() => (current = undefined)))) }
+    })
+    return { sessions, updates, start }
+  })
+
+  layer(shared, { timeout: "6 minutes", excludeTestServices: true })(`${hooks.name} runtime`, (it) => {
+    it.effect("create, WorkerStarted over Redis, running, a command round trip, stop, nothing left but the data", () =>
+      Effect.gen(function*() {
+        const phone = randomPhone()
+        const { updates, start } = yield* harness([phone])
+        const { manager, drop } = yield* start()
+        const steps: Array<string> = []
+        const status = yield* manager.createContainer(phone, (step) => Effect.sync(() => void steps.push(step._tag)))
+        assert.deepStrictEqual(steps, ["Creating", "WaitingForWorker", "Ready"])
+        assert.strictEqual(status.state, "running")
+        // A start may complete on the worker's first beat, a moment before its WorkerStarted update arrives.
+        yield* eventually("the worker's WorkerStarted", Effect.sync(() => updates.started(phone)), (count) => count >= 1, "10 seconds")
+        assert.strictEqual(updates.started(phone), 1)
+        assert.strictEqual((yield* manager.getContainerStatus(phone)).state, "running")
+        assert.deepStrictEqual((yield* manager.listContainers).map((s) => s.phone), [phone])
+        yield* ping(phone)
+        if (hooks.verifyWorker !== undefined) yield* hooks.verifyWorker(phone)
+
+        const identity = yield* hooks.identity(phone)
+        yield* manager.stopContainer(phone)
+        assert.strictEqual((yield* manager.getContainerStatus(phone)).state, "stopped")
+        assert.isTrue(yield* hooks.nothingLeft(phone, identity), "no process, container or service is left")
+        assert.deepStrictEqual(yield* manager.listContainers, [])
+        yield* manager.stopContainer(phone)
+        yield* hooks.writeData(phone, "after-stop", "kept")
+        assert.deepStrictEqual(yield* hooks.readData(phone, "after-stop"), Option.some("kept"), "the data is kept")
+        yield* drop
+      }))
+
+    it.effect("an account's files survive stop and create; two accounts never see each other's", () =>
+      Effect.gen(function*() {
+        const [alice, bob] = [randomPhone(), randomPhone()]
+        const { start } = yield* harness([alice, bob])
+        const { manager, drop } = yield* start()
+        yield* manager.createContainer(alice)
+        yield* manager.createContainer(bob)
+        yield* hooks.writeData(alice, "marker", "alice")
+        yield* manager.stopContainer(alice)
+        yield* manager.createContainer(alice)
+        assert.deepStrictEqual(yield* hooks.readData(alice, "marker"), Option.some("alice"))
+        assert.deepStrictEqual(yield* hooks.readData(bob, "marker"), Option.none())
+        yield* ping(alice)
+        yield* stopAll(manager, [alice, bob])
+        yield* drop
+      }))
+
+    if (removeByHand !== undefined) it.effect("a new manager adopts running workers, recreates one removed by hand, removes one nobody wants", () =>
+      Effect.gen(function*() {
+        const runtime = yield* ContainerRuntime
+        const [alice, bob, carol, orphan] = [randomPhone(), randomPhone(), randomPhone(), randomPhone()]
+        const { updates, start } = yield* harness([alice, bob, carol, orphan])
+        const first = yield* start()
+        yield* Effect.all([alice, bob, carol].map((phone) => first.manager.createContainer(phone)), { concurrency: "unbounded" })
+        yield* first.drop
+        // While no manager runs: Carol's worker is removed by hand, and a worker nobody wants appears.
+        yield* removeByHand(carol)
+        yield* runtime.create(yield* workerSpecFor(hooks.deployment)(orphan))
+        const before = { alice: yield* hooks.identity(alice), bob: yield* hooks.identity(bob), orphan: yield* hooks.identity(orphan) }
+
+        const second = yield* start()
+        assert.isTrue(yield* hooks.nothingLeft(orphan, before.orphan), "the unwanted worker is removed")
+        for (const phone of [alice, bob]) {
+          assert.strictEqual((yield* second.manager.getContainerStatus(phone)).state, "running")
+        }
+        yield* eventually("Carol's worker recreated", second.manager.getContainerStatus(carol), (status) =>
+          status.state === "running" && Option.exists(status.worker, (w) => w.state === "running"))
+        yield* eventually("Carol's worker started again", Effect.sync(() => updates.started(carol)), (n) => n === 2)
+        assert.strictEqual(yield* hooks.identity(alice), before.alice, "adopted, not restarted")
+        assert.strictEqual(yield* hooks.identity(bob), before.bob, "adopted, not restarted")
+        assert.strictEqual(updates.started(alice), 1)
+        assert.strictEqual(updates.started(bob), 1)
+        yield* ping(alice)
+        yield* ping(carol)
+        yield* stopAll(second.manager, [alice, bob, carol])
+        yield* second.drop
+      }))
+
+    if (kill !== undefined) it.effect("a killed worker is noticed and restarted", () =>
+      Effect.gen(function*() {
+        const phone = randomPhone()
+        const { updates, start } = yield* harness([phone])
+        const { manager, drop } = yield* start()
+        yield* manager.createContainer(phone)
+        const before = yield* hooks.identity(phone)
+        yield* kill(phone)
+        yield* eventually("the worker restarted", Effect.sync(() => updates.started(phone)), (n) => n === 2)
+        yield* eventually("running again", manager.getContainerStatus(phone), (status) => status.state === "running")
+        assert.notStrictEqual(yield* hooks.identity(phone), before)
+        yield* ping(phone)
+        yield* manager.stopContainer(phone)
+        yield* drop
+      }))
+
+    it.effect("with a cap of 2 the third session is refused; concurrent creates of one account start one worker", () =>
+      Effect.gen(function*() {
+        const [alice, bob, carol] = [randomPhone(), randomPhone(), randomPhone()]
+        const { updates, start } = yield* harness([alice, bob, carol], { maxRunning: 2 })
+        const { manager, drop } = yield* start()
+        yield* Effect.all([1, 2, 3].map(() => manager.createContainer(alice)), { concurrency: "unbounded" })
+        assert.strictEqual(updates.started(alice), 1)
+        yield* manager.createContainer(bob)
+        const refused = yield* Effect.flip(manager.createContainer(carol))
+        assert.deepStrictEqual(refused.reason, new ContainerManager.CapacityReached({ running: 2, limit: 2 }))
+        assert.deepStrictEqual(yield* hooks.readData(carol, "anything"), Option.none())
+        assert.strictEqual((yield* manager.getContainerStatus(carol)).state, "stopped")
+        yield* stopAll(manager, [alice, bob])
+        yield* drop
+      }))
+  })
+}

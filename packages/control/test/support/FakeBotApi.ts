@@ -1,0 +1,367 @@
+/**
+ * A fake Telegram Bot API server on loopback that grammY reaches through its
+ * `apiRoot`; tests act as Telegram users and read what the bot sent them.
+ */
+import { Context, Deferred, Duration, Effect, Layer, Option, Ref, Schema } from "effect"
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+
+export interface FakeUser {
+  readonly id: number
+  readonly first_name: string
+  readonly username?: string
+}
+
+/** A message the bot sent (or edited), as the fake recorded it. */
+export interface BotMessage {
+  readonly message_id: number
+  readonly chat_id: number
+  readonly text: string
+  readonly reply_markup?: unknown
+  readonly edited: boolean
+  readonly deleted: boolean
+  readonly document?: { readonly file_name: string; readonly content: string }
+}
+
+/** A Bot API call the bot made, with its decoded parameters. */
+export interface ApiCall {
+  readonly method: string
+  readonly params: Record<string, unknown>
+}
+
+interface State {
+  nextUpdateId: number
+  nextMessageId: number
+  nextFileId: number
+  updates: Array<{ readonly update_id: number } & Record<string, unknown>>
+  messages: Map<number, BotMessage>
+  files: Map<string, { readonly path: string; readonly content: Buffer }>
+  calls: Array<ApiCall>
+  commands: unknown
+  failures: Map<string, Array<{ readonly error_code: number; readonly description: string; readonly retry_after?: number }>>
+  pollers: Array<() => void>
+}
+
+const botUser = { id: 7_000_000_001, is_bot: true, first_name: "Vigia", username: "vigia_test_bot", can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false }
+
+const nowSeconds = () => Math.floor(Date.now() / 1000)
+
+const privateChat = (user: FakeUser) => ({ id: user.id, type: "private", first_name: user.first_name, ...(user.username ? { username: user.username } : {}) })
+
+const asUser = (user: FakeUser) => ({ is_bot: false, ...user })
+
+const readBody = (request: Http.IncomingMessage) =>
+  new Promise<Buffer>((resolve, reject) => {
+    const chunks: Array<Buffer> = []
+    request.on("data", (chunk: Buffer) => chunks.push(chunk))
+    request.on("end", () => resolve(Buffer.concat(chunks)))
+    request.on("error", reject)
+  })
+
+/** Decodes a Bot API request's parameters: query string, JSON or multipart, as grammY sends them. */
+const decodeParams = async (request: Http.IncomingMessage, url: URL): Promise<Record<string, unknown>> => {
+  const params: Record<string, unknown> = Object.fromEntries(url.searchParams)
+  const body = await readBody(request)
+  const type = request.headers["content-type"] ?? ""
+  if (body.length === 0) return params
+  if (type.startsWith("application/json")) return { ...params, ...(JSON.parse(body.toString("utf8")) as Record<string, unknown>) }
+  if (type.startsWith("multipart/form-data")) {
+    const form = await new Response(body, { headers: { "content-type": type } }).formData()
+    for (const [key, value] of form.entries()) {
+      params[key] = typeof value === "string" ? parseField(value) : { file_name: value.name, content: Buffer.from(await value.arrayBuffer()).toString("utf8") }
+    }
+    return params
+  }
+  return { ...params, ...Object.fromEntries(new URLSearchParams(body.toString("utf8"))) }
+}
+
+// grammY sends structured fields of multipart payloads as JSON strings.
+const parseField = (value: string): unknown => /^[[{]/.test(value) ? JSON.parse(value) as unknown : value
+
+export class FakeBotApi extends Context.Service<FakeBotApi, {
+  /** The `apiRoot` to give grammY. */
+  readonly apiRoot: string
+  readonly token: string
+  readonly bot: typeof botUser
+  /** The user types a text message (commands included) in their private chat with the bot. */
+  readonly sendText: (user: FakeUser, text: string) => Effect.Effect<number>
+  /** The user shares their phone with Telegram's contact button. */
+  readonly shareContact: (user: FakeUser, phoneNumber: string) => Effect.Effect<number>
+  /** The user sends a file (e.g. a CSV price table). */
+  readonly sendDocument: (user: FakeUser, fileName: string, content: string) => Effect.Effect<number>
+  /** The user presses an inline button under one of the bot's messages. */
+  readonly pressButton: (user: FakeUser, messageId: number, data: string) => Effect.Effect<string>
+  /** Everything the bot has shown in a chat, oldest first (edits replace the text, deletions flagged). */
+  readonly messagesIn: (chatId: number) => Effect.Effect<ReadonlyArray<BotMessage>>
+  /** Waits until a message in the chat satisfies the predicate (new or edited), or fails after the timeout. */
+  readonly awaitMessage: (
+    chatId: number,
+    predicate: (message: BotMessage) => boolean,
+    timeout?: Duration.Input
+  ) => Effect.Effect<BotMessage, FakeBotApiTimeout>
+  readonly calls: Effect.Effect<ReadonlyArray<ApiCall>>
+  /** Makes the next calls of a method fail as Telegram would (e.g. 429 with retry_after). */
+  readonly failNext: (method: string, failure: { readonly error_code: number; readonly description: string; readonly retry_after?: number }) => Effect.Effect<void>
+  /** Whether a user message was deleted by the bot. */
+  readonly wasDeleted: (chatId: number, messageId: number) => Effect.Effect<boolean>
+}>()("@vigia/control/test/support/FakeBotApi") {
+  static readonly layer = Layer.effect(FakeBotApi, Effect.gen(function*() {
+    const token = "7000000001:FAKE-test-token"
+    const state: State = {
+      nextUpdateId: 1,
+      nextMessageId: 1,
+      nextFileId: 1,
+      updates: [],
+      messages: new Map(),
+      files: new Map(),
+      calls: [],
+      commands: [],
+      failures: new Map(),
+      pollers: []
+    }
+    const userMessages = new Map<string, { deleted: boolean }>()
+    const changed = yield* Ref.make(0)
+    const bump = () => Effect.runSync(Ref.update(changed, (n) => n + 1))
+
+    const pushUpdate = (update: Record<string, unknown>) => {
+      const update_id = state.nextUpdateId++
+      state.updates.push({ update_id, ...update })
+      const waiting = state.pollers.splice(0)
+      for (const wake of waiting) wake()
+      return update_id
+    }
+
+    const userMessage = (user: FakeUser, fields: Record<string, unknown>) => {
+      const message_id = state.nextMessageId++
+      userMessages.set(`${user.id}:${message_id}`, { deleted: false })
+      pushUpdate({ message: { message_id, date: nowSeconds(), chat: privateChat(user), from: asUser(user), ...fields } })
+      return message_id
+    }
+
+    const record = (message: BotMessage) => {
+      state.messages.set(message.message_id, message)
+      bump()
+      return { message_id: message.message_id, date: nowSeconds(), chat: { id: message.chat_id, type: "private" }, from: botUser, text: message.text, ...(message.reply_markup ? { reply_markup: message.reply_markup } : {}) }
+    }
+
+    const methods: Record<string, (params: Record<string, unknown>) => Promise<unknown> | unknown> = {
+      getMe: () => botUser,
+      deleteWebhook: () => true,
+      setWebhook: () => true,
+      setMyCommands: (params) => ((state.commands = params.commands), true),
+      getMyCommands: () => state.commands,
+      getUpdates: (params) => {
+        const offset = Number(params.offset ?? 0)
+        state.updates = state.updates.filter((update) => update.update_id >= offset)
+        const limit = Number(params.limit ?? 100)
+        if (state.updates.length > 0) return state.updates.slice(0, limit)
+        const timeout = Math.min(Number(params.timeout ?? 0), 2)
+        return new Promise((resolve) => {
+          const wake = () => (clearTimeout(timer), resolve(state.updates.slice(0, limit)))
+          const timer = setTimeout(() => {
+            state.pollers = state.pollers.filter((poller) => poller !== wake)
+            resolve([])
+          }, timeout * 1000)
+          state.pollers.push(wake)
+        })
+      },
+      sendMessage: (params) =>
+        record({
+          message_id: state.nextMessageId++,
+          chat_id: Number(params.chat_id),
+          text: String(params.text),
+          ...(params.reply_markup ? { reply_markup: params.reply_markup } : {}),
+          edited: false,
+          deleted: false
+        }),
+      sendDocument: (params) => {
+        const document = params.document as { file_name: string; content: string }
+        return record({
+          message_id: state.nextMessageId++,
+          chat_id: Number(params.chat_id),
+          text: String(params.caption ?? ""),
+          document,
+          edited: false,
+          deleted: false
+        })
+      },
+      editMessageText: (params) => {
+        const id = Number(params.message_id)
+        const existing = state.messages.get(id)
+        if (!existing) throw new BotApiError(400, "Bad Request: message to edit not found")
+        if (existing.text === String(params.text) && JSON.stringify(existing.reply_markup) === JSON.stringify(params.reply_markup)) {
+          throw new BotApiError(400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
+        }
+        const { reply_markup: _previous, ...rest } = existing
+        return record({ ...rest, text: String(params.text), ...(params.reply_markup ? { reply_markup: params.reply_markup } : {}), edited: true })
+      },
+      editMessageReplyMarkup: (params) => {
+        const id = Number(params.message_id)
+        const existing = state.messages.get(id)
+        if (!existing) throw new BotApiError(400, "Bad Request: message to edit not found")
+        const { reply_markup: _previous, ...rest } = existing
+        return record({ ...rest, ...(params.reply_markup ? { reply_markup: params.reply_markup } : {}), edited: true })
+      },
+      deleteMessage: (params) => {
+        const chat = Number(params.chat_id)
+        const id = Number(params.message_id)
+        const own = state.messages.get(id)
+        if (own && own.chat_id === chat) return (record({ ...own, deleted: true }), true)
+        const users = userMessages.get(`${chat}:${id}`)
+        if (!users) throw new BotApiError(400, "Bad Request: message to delete not found")
+        users.deleted = true
+        bump()
+        return true
+      },
+      answerCallbackQuery: () => true,
+      sendChatAction: () => true,
+      getFile: (params) => {
+        const file = state.files.get(String(params.file_id))
+        if (!file) throw new BotApiError(400, "Bad Request: invalid file_id")
+        return { file_id: params.file_id, file_unique_id: `u${params.file_id}`, file_size: file.content.length, file_path: file.path }
+      }
+    }
+
+    const respond = (response: Http.ServerResponse, status: number, body: unknown) => {
+      response.writeHead(status, { "content-type": "application/json" })
+      response.end(JSON.stringify(body))
+    }
+
+    const handle = async (request: Http.IncomingMessage, response: Http.ServerResponse) => {
+      const url = new URL(request.url ?? "/", "http://127.0.0.1")
+      const file = url.pathname.match(/^\/file\/bot([^/]+)\/(.+)$/)
+      if (file) {
+        const found = [...state.files.values()].find((candidate) => candidate.path === file[2])
+        if (file[1] !== token || !found) return respond(response, 404, { ok: false, error_code: 404, description: "Not Found" })
+        response.writeHead(200, { "content-type": "application/octet-stream" })
+        return response.end(found.content)
+      }
+      const call = url.pathname.match(/^\/bot([^/]+)\/([A-Za-z]+)$/)
+      if (!call || call[1] !== token) return respond(response, 401, { ok: false, error_code: 401, description: "Unauthorized" })
+      const method = call[2]!
+      const params = await decodeParams(request, url)
+      state.calls.push({ method, params })
+      const failure = state.failures.get(method)?.shift()
+      if (failure) {
+        return respond(response, failure.error_code, {
+          ok: false,
+          error_code: failure.error_code,
+          description: failure.description,
+          ...(failure.retry_after === undefined ? {} : { parameters: { retry_after: failure.retry_after } })
+        })
+      }
+      const implementation = methods[method]
+      if (!implementation) return respond(response, 404, { ok: false, error_code: 404, description: "Not Found: method not found" })
+      const outcome = await Promise.resolve().then(() => implementation(params)).then(
+        (result) => ({ ok: true as const, result }),
+        (error: unknown) => error instanceof BotApiError ? error : new BotApiError(500, String(error))
+      )
+      return outcome instanceof BotApiError
+        ? respond(response, outcome.code, { ok: false, error_code: outcome.code, description: outcome.description })
+        : respond(response, 200, outcome)
+    }
+
+    const server = yield* Effect.acquireRelease(
+      Effect.callback<Http.Server>((resume) => {
+        const server = Http.createServer((request, response) => {
+          handle(request, response).catch((error: unknown) => respond(response, 500, { ok: false, error_code: 500, description: String(error) }))
+        })
+        server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+      }),
+      (server) =>
+        Effect.callback<void>((resume) => {
+          for (const wake of state.pollers.splice(0)) wake()
+          server.closeAllConnections()
+          server.close(() => resume(Effect.void))
+        })
+    )
+    const port = (server.address() as AddressInfo).port
+
+    const messagesIn = (chatId: number) =>
+      Effect.sync(() => [...state.messages.values()].filter((message) => message.chat_id === chatId))
+
+    const awaitMessage = (chatId: number, predicate: (message: BotMessage) => boolean, timeout: Duration.Input = "10 seconds") =>
+      Effect.gen(function*() {
+        const done = yield* Deferred.make<BotMessage>()
+        const check = Effect.flatMap(messagesIn(chatId), (messages) => {
+          const found = messages.find(predicate)
+          return found ? Deferred.succeed(done, found) : Effect.void
+        })
+        return yield* Effect.raceFirst(
+          Deferred.await(done),
+          Effect.forever(Effect.andThen(check, Effect.sleep("20 millis")))
+        ).pipe(
+          Effect.timeoutOption(timeout),
+          Effect.flatMap(Option.match({
+            onNone: () =>
+              Effect.flatMap(messagesIn(chatId), (messages) =>
+                Effect.fail(new FakeBotApiTimeout({ chatId, seen: messages.map((message) => message.text) }))),
+            onSome: Effect.succeed
+          }))
+        )
+      })
+
+    return FakeBotApi.of({
+      apiRoot: `http://127.0.0.1:${port}`,
+      token,
+      bot: botUser,
+      sendText: (user, text) =>
+        Effect.sync(() =>
+          userMessage(user, {
+            text,
+            ...(text.startsWith("/") ? { entities: [{ type: "bot_command", offset: 0, length: text.split(/\s/)[0]!.length }] } : {})
+          })
+        ),
+      shareContact: (user, phoneNumber) =>
+        Effect.sync(() => userMessage(user, { contact: { phone_number: phoneNumber, first_name: user.first_name, user_id: user.id } })),
+      sendDocument: (user, fileName, content) =>
+        Effect.sync(() => {
+          const file_id = `file-${state.nextFileId++}`
+          state.files.set(file_id, { path: `documents/${file_id}-${fileName}`, content: Buffer.from(content, "utf8") })
+          return userMessage(user, { document: { file_id, file_unique_id: `u${file_id}`, file_name: fileName, file_size: Buffer.byteLength(content) } })
+        }),
+      pressButton: (user, messageId, data) =>
+        Effect.sync(() => {
+          const id = `cbq-${state.nextUpdateId}`
+          const message = state.messages.get(messageId)
+          pushUpdate({
+            callback_query: {
+              id,
+              from: asUser(user),
+              chat_instance: `ci-${user.id}`,
+              data,
+              message: { message_id: messageId, date: nowSeconds(), chat: privateChat(user), from: botUser, text: message?.text ?? "" }
+            }
+          })
+          return id
+        }),
+      messagesIn,
+      awaitMessage,
+      calls: Effect.sync(() => [...state.calls]),
+      failNext: (method, failure) =>
+        Effect.sync(() => {
+          state.failures.set(method, [...(state.failures.get(method) ?? []), failure])
+        }),
+      wasDeleted: (chatId, messageId) => Effect.sync(() => userMessages.get(`${chatId}:${messageId}`)?.deleted ?? false)
+    })
+  }))
+}
+
+/** A Bot API error answer (`ok: false`), as the real server gives it. */
+class BotApiError {
+  readonly code: number
+  readonly description: string
+  constructor(code: number, description: string) {
+    this.code = code
+    this.description = description
+  }
+}
+
+export class FakeBotApiTimeout extends Schema.TaggedError<FakeBotApiTimeout>()("FakeBotApiTimeout", {
+  chatId: Schema.Number,
+  seen: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    return `no matching bot message in chat ${this.chatId}; the bot said: ${JSON.stringify(this.seen)}`
+  }
+}
