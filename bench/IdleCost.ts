@@ -5,10 +5,10 @@
  * Measured over a quiet window: the control's RSS, its Redis connections and the Redis commands they send (from
  * Redis' MONITOR, by connection). Then the same with a heartbeat per account every 5 s, as live idle workers write.
  */
-import * as ContainerManager from "@vigia/control/ContainerManager"
-import * as ContainerNames from "@vigia/control/ContainerNames"
-import * as ProcessRuntime from "@vigia/control/ProcessRuntime"
-import { SessionKeys } from "@vigia/control/SessionKeys"
+import * as ContainerManager from "@vigia/control/sessions/manager/ContainerManager"
+import * as ContainerNames from "@vigia/control/sessions/runtimes/ContainerNames"
+import * as ProcessRuntime from "@vigia/control/sessions/runtimes/ProcessRuntime"
+import { SessionKeys } from "@vigia/control/sessions/SessionKeys"
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Queue } from "@vigia/protocol/Queue"
 import { ConfigProvider, Duration, Effect, Layer, Redacted } from "effect"

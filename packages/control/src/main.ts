@@ -4,33 +4,29 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Queue } from "@vigia/protocol/Queue"
-import { Cause, Config, Console, Effect, Exit, Layer, Logger, Option } from "effect"
+import { Cause, Config, Console, Effect, Exit, Layer, Option } from "effect"
 import * as BotNotifier from "./bot/BotNotifier.ts"
 import * as BotRouter from "./bot/BotRouter.ts"
 import { BotUpdates } from "./bot/BotUpdates.ts"
 import * as ConfigCheck from "./config/ConfigCheck.ts"
+import * as ControlConfig from "./config/ControlConfig.ts"
+import * as Data from "./data/layer.ts"
+import * as Http from "./http/layer.ts"
+import * as Logging from "./observability/Logging.ts"
 import * as ContainerManager from "./sessions/manager/ContainerManager.ts"
-import { ControlMetrics } from "./http/ControlMetrics.ts"
 import { ControlSettings } from "./config/ControlSettings.ts"
-import * as DataServices from "./data/DataServices.ts"
-import { Database } from "./data/Database.ts"
 import { EventProcessor } from "./events/EventProcessor.ts"
 import { GroupsMenu } from "./bot/features/GroupsMenu.ts"
-import * as HttpEndpoint from "./http/HttpEndpoint.ts"
 import { LoginFlow } from "./bot/features/LoginFlow.ts"
-import * as Migrations from "./data/Migrations.ts"
 import { PriceTableFlow } from "./bot/features/PriceTableFlow.ts"
 import { PurchaseHandler } from "./events/PurchaseHandler.ts"
 import { RateLimiter } from "./bot/RateLimiter.ts"
-import { Readiness } from "./http/Readiness.ts"
 import { SessionGateway } from "./sessions/SessionGateway.ts"
 import { SessionKeys } from "./sessions/SessionKeys.ts"
 import { SubscriptionGuard } from "./bot/SubscriptionGuard.ts"
 import { TelegramBot } from "./bot/TelegramBot.ts"
 import { WatchedChats } from "./sessions/WatchedChats.ts"
 
-/** PostgreSQL (the embedded one when `DATABASE_URL` is unset), migrated, and the services over it. */
-const Data = DataServices.layer.pipe(Layer.provideMerge(Migrations.layer.pipe(Layer.provideMerge(Database.layer))))
 
 /** Redis queues when `REDIS_URL` is set, else the in-memory queue of the single-process mode. */
 const Queues = Layer.unwrap(Effect.map(
@@ -59,33 +55,18 @@ const Bot = BotUpdates.layer.pipe(
   Layer.provideMerge(TelegramBot.layer)
 )
 
-const Probes = Layer.unwrap(Effect.gen(function*() {
-  const database = yield* Database
-  const updates = yield* BotUpdates
-  return Readiness.make([
-    { name: "postgresql", probe: database.health },
-    { name: "telegram", probe: Effect.filterOrFail(updates.ready, (ready) => ready, () => new Error("not connected yet")) }
-  ])
-}))
-
-const Control = HttpEndpoint.layer.pipe(
-  Layer.provide(Layer.merge(Probes, ControlMetrics.layer)),
+const Control = Http.layer.pipe(
   Layer.provideMerge(Bot),
   Layer.provideMerge(SessionLayers),
   Layer.provideMerge(Queues),
-  Layer.provideMerge(Data),
+  Layer.provideMerge(Data.layer),
   Layer.provideMerge(ControlSettings.layer)
 )
 
-const logger = Layer.unwrap(Effect.map(
-  Config.Literals(["json", "pretty"], "LOG_FORMAT").pipe(Config.withDefault("pretty" as const)),
-  (format) => Logger.layer([format === "json" ? Logger.consoleJson : Logger.consolePretty()])
-))
-
-const program = ConfigCheck.run.pipe(
+const program = ConfigCheck.check(ControlConfig.areas, ControlConfig.hints).pipe(
   Effect.andThen(Layer.launch(Control)),
   Effect.tapCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logError("the control plane stopped", cause)),
-  Effect.provide(logger),
+  Effect.provide(Logging.layer),
   Effect.catchTag("InvalidConfiguration", (error) => Console.error(error.lines.join("\n")).pipe(Effect.andThen(Effect.fail(error))))
 )
 

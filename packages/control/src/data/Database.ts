@@ -1,6 +1,6 @@
 /**
- * The control plane's PostgreSQL: a pooled `SqlClient` from `DATABASE_URL` (an embedded
- * PostgreSQL when unset), connected with retries at start-up, and a health query for readiness.
+ * The control plane's PostgreSQL: a pooled `SqlClient`, connected with retries at start-up,
+ * and a health query for readiness.
  */
 import { PgClient } from "@effect/sql-pg"
 import {
@@ -9,7 +9,6 @@ import {
   Duration,
   Effect,
   Layer,
-  Option,
   Predicate,
   Redacted,
   Schedule,
@@ -98,18 +97,12 @@ const connect = Effect.fnUntraced(function*(options: DatabaseOptions) {
   return Database.of({ health })
 })
 
-const config = Config.all({
-  url: Config.option(Config.Redacted("DATABASE_URL")),
-  poolSize: Config.withDefault(Config.Int("DATABASE_POOL_SIZE"), 10),
-  startupTimeout: Config.withDefault(Config.Duration("DATABASE_STARTUP_TIMEOUT"), Duration.seconds(60))
-})
-
 export class Database extends Context.Service<Database, {
   /** Readiness: one round trip to PostgreSQL, failing after two seconds. */
   readonly health: Effect.Effect<void, DatabaseError>
 }>()("@vigia/control/data/Database") {
   /** The pool for `options.url`, provided only once PostgreSQL has answered. */
-  static readonly layerWith = (options: DatabaseOptions) =>
+  static readonly layer = (options: DatabaseOptions) =>
     Layer.effect(Database, connect(options)).pipe(
       Layer.provideMerge(
         PgClient.layerFrom(
@@ -124,17 +117,13 @@ export class Database extends Context.Service<Database, {
       )
     )
 
-  /**
-   * From configuration: `DATABASE_URL` (TLS when it says `sslmode=require`), `DATABASE_POOL_SIZE`,
-   * `DATABASE_STARTUP_TIMEOUT`; with no `DATABASE_URL`, an embedded PostgreSQL in the data folder.
-   */
-  static readonly layer = Layer.unwrap(Effect.gen(function*() {
-    const { poolSize, startupTimeout, url } = yield* config
-    const configured = Option.filter(url, (value) => Redacted.value(value).trim() !== "")
-    if (Option.isSome(configured)) return Database.layerWith({ url: configured.value, poolSize, startupTimeout })
-    return Layer.unwrap(Effect.gen(function*() {
+  static readonly layerConfig = (config: Config.Wrap<DatabaseOptions>) =>
+    Layer.unwrap(Effect.map(Config.unwrap(config), Database.layer))
+
+  /** The pool over the `EmbeddedPostgres` in context. */
+  static readonly layerEmbedded = (options: Omit<DatabaseOptions, "url">) =>
+    Layer.unwrap(Effect.gen(function*() {
       const embedded = yield* EmbeddedPostgres
-      return Database.layerWith({ url: embedded.url, poolSize, startupTimeout })
-    })).pipe(Layer.provide(EmbeddedPostgres.layer))
-  }))
+      return Database.layer({ ...options, url: embedded.url })
+    }))
 }

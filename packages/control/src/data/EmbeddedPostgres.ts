@@ -234,7 +234,7 @@ export class EmbeddedPostgres extends Context.Service<EmbeddedPostgres, {
   readonly dataDirectory: string
 }>()("@vigia/control/data/EmbeddedPostgres") {
   /** Initialises the cluster on first use, starts PostgreSQL, and stops it when the layer is released. */
-  static readonly layerWith = (options: EmbeddedPostgresOptions) =>
+  static readonly layer = (options: EmbeddedPostgresOptions) =>
     Layer.effect(
       EmbeddedPostgres,
       Effect.map(start(options), ({ dataDirectory, password, port }) =>
@@ -245,14 +245,6 @@ export class EmbeddedPostgres extends Context.Service<EmbeddedPostgres, {
         }))
     )
 
-  /** From configuration: `VIGIA_DATA_DIR` (default `data`), `EMBEDDED_POSTGRES_PORT` (unset: any free port). */
-  static readonly layer = Layer.unwrap(
-    Effect.map(
-      Config.all({
-        dataDirectory: Config.withDefault(Config.String("VIGIA_DATA_DIR"), "data"),
-        port: Config.withDefault(Config.Port("EMBEDDED_POSTGRES_PORT"), 0)
-      }),
-      EmbeddedPostgres.layerWith
-    )
-  )
+  static readonly layerConfig = (config: Config.Wrap<EmbeddedPostgresOptions>) =>
+    Layer.unwrap(Effect.map(Config.unwrap(config), EmbeddedPostgres.layer))
 }

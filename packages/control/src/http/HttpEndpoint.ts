@@ -10,11 +10,17 @@ import type { Update } from "grammy/types"
 import { createServer } from "node:http"
 import { BotUpdates } from "../bot/BotUpdates.ts"
 import { ControlMetrics } from "./ControlMetrics.ts"
-import { ControlSettings } from "../config/ControlSettings.ts"
 import { Readiness } from "./Readiness.ts"
 
 /** Telegram posts updates here when `WEBHOOK_URL` is set (its path must end with this). */
 export const webhookPath = "/telegram/webhook"
+
+export interface HttpEndpointOptions {
+  readonly host: string
+  readonly port: number
+  /** Present in webhook mode: Telegram's updates are then accepted on `webhookPath`. */
+  readonly webhook: Option.Option<{ readonly secret: Option.Option<Redacted.Redacted<string>> }>
+}
 
 const health = HttpRouter.add("GET", "/healthz", HttpServerResponse.text("ok\n"))
 
@@ -32,22 +38,21 @@ const ready = HttpRouter.use((router) =>
   })
 )
 
-const webhook = HttpRouter.use((router) =>
-  Effect.gen(function*() {
-    const settings = yield* ControlSettings
-    const updates = yield* BotUpdates
-    if (Option.isNone(settings.webhookUrl)) return
-    yield* router.add("POST", webhookPath, Effect.gen(function*() {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const expected = Option.map(settings.webhookSecret, Redacted.value)
-      const given = request.headers["x-telegram-bot-api-secret-token"]
-      if (Option.isSome(expected) && given !== expected.value) return HttpServerResponse.empty({ status: 401 })
-      const update = (yield* request.json) as unknown as Update
-      yield* updates.dispatch(update)
-      return HttpServerResponse.empty({ status: 200 })
-    }).pipe(Effect.catch(() => Effect.succeed(HttpServerResponse.empty({ status: 400 })))))
-  })
-)
+const webhook = (secret: Option.Option<Redacted.Redacted<string>>) =>
+  HttpRouter.use((router) =>
+    Effect.gen(function*() {
+      const updates = yield* BotUpdates
+      yield* router.add("POST", webhookPath, Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const expected = Option.map(secret, Redacted.value)
+        const given = request.headers["x-telegram-bot-api-secret-token"]
+        if (Option.isSome(expected) && given !== expected.value) return HttpServerResponse.empty({ status: 401 })
+        const update = (yield* request.json) as unknown as Update
+        yield* updates.dispatch(update)
+        return HttpServerResponse.empty({ status: 200 })
+      }).pipe(Effect.catch(() => Effect.succeed(HttpServerResponse.empty({ status: 400 })))))
+    })
+  )
 
 const metrics = HttpRouter.use((router) =>
   Effect.gen(function*() {
@@ -59,12 +64,14 @@ const metrics = HttpRouter.use((router) =>
   })
 )
 
-const routes = Layer.mergeAll(health, ready, webhook, metrics)
-
-export const layer = Layer.unwrap(Effect.gen(function*() {
-  const settings = yield* ControlSettings
+/** Serves the routes on `host:port`; the webhook only when `options.webhook` is present. */
+export const layer = (options: HttpEndpointOptions) => {
+  const routes = Option.match(options.webhook, {
+    onNone: () => Layer.mergeAll(health, ready, metrics),
+    onSome: ({ secret }) => Layer.mergeAll(health, ready, metrics, webhook(secret))
+  })
   return HttpRouter.serve(routes, { disableLogger: true }).pipe(
-    Layer.provide(NodeHttpServer.layer(createServer, { host: settings.httpHost, port: settings.httpPort }))
+    Layer.provide(NodeHttpServer.layer(createServer, { host: options.host, port: options.port }))
   )
-}))
+}
 

@@ -12,7 +12,8 @@ export interface Check {
 
 export interface Probe {
   readonly name: string
-  readonly probe: Effect.Effect<void, unknown>
+  /** Fails, with what is wrong in its message, when the dependency cannot serve. */
+  readonly probe: Effect.Effect<void, { readonly message: string }>
 }
 
 const probeTimeout = Duration.seconds(2)
@@ -20,13 +21,13 @@ const probeTimeout = Duration.seconds(2)
 export class Readiness extends Context.Service<Readiness, {
   readonly check: Effect.Effect<ReadonlyArray<Check>>
 }>()("@vigia/control/http/Readiness") {
-  static readonly make = (probes: ReadonlyArray<Probe>) =>
+  static readonly layer = (probes: ReadonlyArray<Probe>) =>
     Layer.succeed(Readiness, Readiness.of({
       check: Effect.forEach(probes, ({ name, probe }) =>
         probe.pipe(
           Effect.timeout(probeTimeout),
           Effect.match({
-            onFailure: (error) => ({ name, ok: false, detail: error instanceof Error ? error.message : String(error) }),
+            onFailure: (error) => ({ name, ok: false, detail: error.message }),
             onSuccess: () => ({ name, ok: true, detail: "" })
           })
         ), { concurrency: "unbounded" })

@@ -3,6 +3,7 @@ import { ConfigProvider, Effect, Fiber, Layer, Redacted, Ref } from "effect"
 import { SqlClient } from "effect/sql"
 import * as Net from "node:net"
 import { Database } from "../../src/data/Database.ts"
+import * as Data from "../../src/data/layer.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
 
 const withPort = (url: Redacted.Redacted<string>, port: number, database?: string) => {
@@ -67,7 +68,7 @@ layer(TestDatabase.layerEmpty, { excludeTestServices: true })("Database", (it) =
           yield* database.health
           return [yield* Ref.get(relayStarted), yield* currentDatabase] as const
         }).pipe(
-          Effect.provide(Database.layerWith({ url: withPort(url, port), poolSize: 2, startupTimeout: "20 seconds" }))
+          Effect.provide(Database.layer({ url: withPort(url, port), poolSize: 2, startupTimeout: "20 seconds" }))
         )
       )
       yield* Effect.sleep("1200 millis")
@@ -82,7 +83,7 @@ layer(TestDatabase.layerEmpty, { excludeTestServices: true })("Database", (it) =
       const missing = withPort(url, Number(new URL(Redacted.value(url)).port || 5432), "vigia_no_such_database")
       const started = Date.now()
       const error = yield* Effect.flip(
-        Effect.provide(Effect.void, Database.layerWith({ url: missing, poolSize: 1, startupTimeout: "30 seconds" }))
+        Effect.provide(Effect.void, Database.layer({ url: missing, poolSize: 1, startupTimeout: "30 seconds" }))
       )
       assert.strictEqual(error._tag, "DatabaseError")
       assert.isBelow(Date.now() - started, 5_000)
@@ -97,7 +98,7 @@ layer(TestDatabase.layerEmpty, { excludeTestServices: true })("Database", (it) =
       const error = yield* Effect.flip(
         Effect.provide(
           Effect.void,
-          Database.layerWith({ url: Redacted.make(parsed.toString()), poolSize: 1, startupTimeout: "1 second" })
+          Database.layer({ url: Redacted.make(parsed.toString()), poolSize: 1, startupTimeout: "1 second" })
         )
       )
       assert.strictEqual(error._tag, "DatabaseError")
@@ -107,7 +108,7 @@ layer(TestDatabase.layerEmpty, { excludeTestServices: true })("Database", (it) =
   it.effect("reads DATABASE_URL and DATABASE_POOL_SIZE from configuration", () =>
     Effect.gen(function*() {
       const { name, url } = yield* TestDatabase
-      const configured = Database.layer.pipe(
+      const configured = Data.database.pipe(
         Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({
           DATABASE_URL: Redacted.value(url),
           DATABASE_POOL_SIZE: "3"

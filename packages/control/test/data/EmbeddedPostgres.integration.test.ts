@@ -7,6 +7,7 @@ import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { Database } from "../../src/data/Database.ts"
+import * as Data from "../../src/data/layer.ts"
 import * as Migrations from "../../src/data/Migrations.ts"
 
 /** A data folder the `postgres` user can reach when the tests run as root. */
@@ -37,7 +38,7 @@ const startControlPlaneDatabase = (dataFolder: string) =>
     return { applied, port: row?.port ?? 0 }
   }).pipe(
     Effect.provide(
-      Database.layer.pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ VIGIA_DATA_DIR: dataFolder }))))
+      Data.database.pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ VIGIA_DATA_DIR: dataFolder }))))
     )
   )
 

@@ -72,7 +72,7 @@ layer(TestDatabase.layerEmpty)("Migrations from two replicas at once", (it) => {
     Effect.gen(function*() {
       const { url } = yield* TestDatabase
       const replica = Migrations.run.pipe(
-        Effect.provide(Layer.fresh(Database.layerWith({ url, poolSize: 2, startupTimeout: "5 seconds" })))
+        Effect.provide(Layer.fresh(Database.layer({ url, poolSize: 2, startupTimeout: "5 seconds" })))
       )
       const results = yield* Effect.all([replica, replica], { concurrency: "unbounded" })
       assert.deepStrictEqual(results.map((applied) => applied.length).sort(), [0, allMigrations.length])

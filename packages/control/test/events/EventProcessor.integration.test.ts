@@ -20,10 +20,10 @@ import { WatchedChats } from "../../src/sessions/WatchedChats.ts"
 import { CapturedLogs, lineText, type Notice, RecordingNotifier } from "../support/RecordingNotifier.ts"
 import { answering, eventually, randomPhone, ScriptedContainers } from "../support/ScriptedWorker.ts"
 import { customerMessage, publish, publishRaw, type SellerAccount, sellerAccount } from "../support/SellerAccounts.ts"
-import * as DataServices from "../../src/data/DataServices.ts"
+import * as Data from "../../src/data/layer.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
 
-const data = DataServices.layer.pipe(Layer.provideMerge(TestDatabase.layer))
+const data = Data.repositories.pipe(Layer.provideMerge(TestDatabase.layer))
 
 const transport = Layer.mergeAll(
   Queue.layerMemoryWith({ attempts: 2, backoff: Duration.millis(20) }),

@@ -13,10 +13,10 @@ import { Subscriptions } from "../../src/data/Subscriptions.ts"
 import { RecordingNotifier } from "../support/RecordingNotifier.ts"
 import { answering, ScriptedContainers } from "../support/ScriptedWorker.ts"
 import { customerMessage, type SellerAccount, sellerAccount, tdlibMessageId } from "../support/SellerAccounts.ts"
-import * as DataServices from "../../src/data/DataServices.ts"
+import * as Data from "../../src/data/layer.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
 
-const data = DataServices.layer.pipe(Layer.provideMerge(TestDatabase.layer))
+const data = Data.repositories.pipe(Layer.provideMerge(TestDatabase.layer))
 
 const Environment = PurchaseHandler.layer.pipe(
   Layer.provideMerge(SessionGateway.layerWith({ timeout: "2 seconds" })),

@@ -33,7 +33,7 @@ export class TestDatabase extends Context.Service<TestDatabase, {
     const database = yield* createDatabase
     return Layer.merge(
       Layer.succeed(TestDatabase, TestDatabase.of(database)),
-      Database.layerWith({ url: database.url, poolSize: 10, startupTimeout: "10 seconds" })
+      Database.layer({ url: database.url, poolSize: 10, startupTimeout: "10 seconds" })
     )
   })).pipe(Layer.orDie)
 
