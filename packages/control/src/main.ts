@@ -4,7 +4,7 @@
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Queue } from "@vigia/protocol/Queue"
-import { Cause, Config, Console, Effect, Exit, Layer, Logger, Option } from "effect"
+import { Cause, Config, Console, Duration, Effect, Exit, Layer, Logger, Option } from "effect"
 import * as BotNotifier from "./BotNotifier.ts"
 import * as BotRouter from "./BotRouter.ts"
 import { BotUpdates } from "./BotUpdates.ts"
@@ -35,7 +35,16 @@ const Data = DataServices.layer.pipe(Layer.provideMerge(Migrations.layer.pipe(La
 /** Redis queues when `REDIS_URL` is set, else the in-memory queue of the single-process mode. */
 const Queues = Layer.unwrap(Effect.map(
   Config.option(Config.String("REDIS_URL")),
-  (redis) => Option.isSome(redis) ? Queue.layerBullMq : Queue.layerMemory
+  (redis) =>
+    Option.isSome(redis)
+      ? Queue.layerBullMqConfig(Config.all({
+        redisUrl: Config.Redacted("REDIS_URL"),
+        prefix: Config.String("QUEUE_PREFIX").pipe(Config.withDefault("bull")),
+        idleTimeout: Config.Duration("QUEUE_IDLE_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30))),
+        sweepInterval: Config.Duration("QUEUE_SWEEP_INTERVAL").pipe(Config.withDefault(Duration.seconds(60))),
+        skipVersionCheck: Config.Boolean("QUEUE_SKIP_VERSION_CHECK").pipe(Config.withDefault(false))
+      }))
+      : Queue.layerMemory()
 ))
 
 /** Sessions: their keys, the container manager running their workers, and the RPC gateway to them. */

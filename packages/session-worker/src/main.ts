@@ -16,7 +16,7 @@ const program = Effect.gen(function*() {
   const logger = Logger.layer([config.logFormat === "json" ? Logger.consoleJson : Logger.consolePretty()])
   const worker = Worker.layer.pipe(
     Layer.provide(Tdl.layerFromConfig),
-    Layer.provide(Queue.layerBullMqWith({ redisUrl: config.redisUrl, prefix: config.queuePrefix })),
+    Layer.provide(Queue.layerBullMq({ redisUrl: config.redisUrl, prefix: config.queuePrefix })),
     Layer.provide(Layer.succeed(WorkerConfig, config)),
     Layer.provide(NodeFileSystem.layer)
   )
