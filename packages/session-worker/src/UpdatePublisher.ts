@@ -14,7 +14,7 @@ import { WatchedChats } from "./WatchedChats.ts"
 /** How long the name of a message's sender may take; a message is never held back for it. */
 const nameTimeout = "2 seconds"
 
-/** Publishes TDLib's updates until the scope closes; `phone` is the account's, the fallback of its own user's. */
+/** Publishes TDLib's updates until the scope closes; `phone` is the account's, its user's when TDLib gives none. */
 export const publishUpdates = Effect.fn("UpdatePublisher.publishUpdates")(function*(phone: PhoneNumber) {
   const tdl = yield* Tdl
   const watched = yield* WatchedChats

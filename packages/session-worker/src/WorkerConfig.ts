@@ -5,7 +5,7 @@
 import { normalize, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import type { BullMqOptions } from "@vigia/protocol/Queue"
 import { SecretBox } from "@vigia/protocol/SecretBox"
-import { Config, Duration, Effect, Option, Record, Redacted, Result, Schema, SchemaIssue } from "effect"
+import { Config, Duration, Effect, Option, Redacted, Result, Schema, SchemaIssue } from "effect"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import type { FakeSettings } from "./tdlib/fake/TdlFake.ts"
@@ -109,7 +109,9 @@ const area = <const Fields extends Record<string, Checked<unknown>>>(fields: Fie
       const problems = Object.values(results).flatMap((result) => Result.isFailure(result) ? result.failure : [])
       return problems.length > 0
         ? Result.fail(problems)
-        : Result.succeed(Record.map(results, Result.getOrThrow) as Values<Fields>)
+        : Result.succeed(
+          Object.fromEntries(Object.entries(results).map(([key, result]) => [key, Result.getOrThrow(result)])) as Values<Fields>
+        )
     }
   )
 
