@@ -166,7 +166,7 @@ export const measure = (options: IdleOptions) =>
       MAX_SESSIONS: "5000",
       QUEUE_SWEEP_INTERVAL: `${sweepSeconds} seconds`
     })
-    const heartbeatQueue = Queue.layerBullMqWith({ redisUrl: Redacted.make(redisUrl), prefix })
+    const heartbeatQueue = Queue.layerBullMq({ redisUrl: Redacted.make(redisUrl), prefix })
 
     // Start-up with no account: the database migrated by the first start, then timed.
     const startTimes: Array<number> = []

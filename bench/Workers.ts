@@ -119,7 +119,7 @@ export class Harness extends Context.Service<Harness, {
 export const layer = (options: { readonly name: string; readonly runtime: RuntimeChoice; readonly driver: Driver }) => {
   const prefix = queuePrefix(`${options.name}${Crypto.randomBytes(2).toString("hex")}`)
   const base = Layer.mergeAll(
-    Queue.layerBullMqWith({ redisUrl: Redacted.make(redisUrl), prefix }),
+    Queue.layerBullMq({ redisUrl: Redacted.make(redisUrl), prefix }),
     SessionKeys.layerWith(masterKey)
   )
   const manager = ContainerManager.layer(managerOptions(prefix, options.driver)).pipe(

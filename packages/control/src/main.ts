@@ -3,8 +3,7 @@
  * and event processing composed into one program, configured only from the environment.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Queue } from "@vigia/protocol/Queue"
-import { Cause, Config, Console, Effect, Exit, Layer, Option } from "effect"
+import { Cause, Console, Effect, Exit, Layer } from "effect"
 import * as BotNotifier from "./bot/BotNotifier.ts"
 import * as BotRouter from "./bot/BotRouter.ts"
 import { BotUpdates } from "./bot/BotUpdates.ts"
@@ -13,6 +12,7 @@ import * as ControlConfig from "./config/ControlConfig.ts"
 import * as Data from "./data/layer.ts"
 import * as Http from "./http/layer.ts"
 import * as Logging from "./observability/Logging.ts"
+import * as Queues from "./queues/layer.ts"
 import * as ContainerManager from "./sessions/manager/ContainerManager.ts"
 import { ControlSettings } from "./config/ControlSettings.ts"
 import { EventProcessor } from "./events/EventProcessor.ts"
@@ -29,11 +29,6 @@ import { WatchedChats } from "./sessions/WatchedChats.ts"
 
 
 /** Redis queues when `REDIS_URL` is set, else the in-memory queue of the single-process mode. */
-const Queues = Layer.unwrap(Effect.map(
-  Config.option(Config.String("REDIS_URL")),
-  (redis) => Option.isSome(redis) ? Queue.layerBullMq : Queue.layerMemory
-))
-
 /** Sessions: their keys, the container manager running their workers, and the RPC gateway to them. */
 const SessionLayers = Layer.mergeAll(SessionGateway.layer, WatchedChats.layer).pipe(
   Layer.provideMerge(SessionGateway.layer),
@@ -58,7 +53,7 @@ const Bot = BotUpdates.layer.pipe(
 const Control = Http.layer.pipe(
   Layer.provideMerge(Bot),
   Layer.provideMerge(SessionLayers),
-  Layer.provideMerge(Queues),
+  Layer.provideMerge(Queues.layer),
   Layer.provideMerge(Data.layer),
   Layer.provideMerge(ControlSettings.layer)
 )

@@ -1,34 +1,27 @@
 /**
  * The `Queue` service: send a message to a queue, consume one queue or a changing set of queues, over BullMQ
  * (Redis) or in memory, with one behavioural contract and one decoding and malformed-message path for both.
- *
- * Idle accounts (BullMQ layer). The control plane consumes the responses and updates queues of every account,
- * and a BullMQ Worker per queue costs two connections and idle polling. So a consumer keeps a queue *closed*
- * (no Worker, no connection) until it has work, and closes its Worker again after an idle period with nothing
- * waiting, active or delayed. What opens it:
- *   - a wake signal: every `send` publishes the queue's name on the Redis channel `{prefix}:{queue}:wake` right
- *     after adding the job; the consumer holds one subscriber connection for all its queues. The channel sits
- *     under the same `{prefix}:user-{phone}-` prefix as the queue's keys, so a worker confined by a Redis ACL
- *     to its own queues (`~bull:user-{phone}-*`, `&bull:user-{phone}-*`) can still signal, and cannot signal
- *     for another account;
- *   - a check of the queue's lists when it is added to the set, and after each close (a signal that raced the
- *     close is not lost);
- *   - a periodic sweep of the closed queues (one pipelined round of LLEN/ZCARD per queue), so a lost signal
- *     (a reconnecting subscriber, a producer that is not ours) only delays a message, never strands it.
- * Costs: a closed queue costs nothing but its subscription; all Workers share one non-blocking connection and
- * each open Worker adds its one blocking connection. We chose pub/sub over watching BullMQ's events streams
- * (one XREAD over every stream) because a PUBLISH is O(1) and needs no stream kept per queue.
- *
- * Presence. A worker's periodic heartbeat is not a message: were it one, it would keep its account's updates
- * consumer open for good. `beat` writes the account's liveness to one expiring key beside its queues
- * (`{prefix}:user-{phone}-heartbeat`, inside the account's ACL prefix) and `lastBeats` reads many in one MGET.
  */
-import { Cause, Clock, Config, Context, Duration, Effect, Layer, Metric, Option, Schema, SchemaIssue, Scope } from "effect"
+import {
+  Cause,
+  Clock,
+  Config,
+  Context,
+  Duration,
+  Effect,
+  Layer,
+  Metric,
+  Option,
+  Redacted,
+  Schema,
+  SchemaIssue,
+  Scope
+} from "effect"
 import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as Messages from "./Messages.ts"
 import { kindOf, phoneOf, type JobId, type QueueName } from "./QueueNames.ts"
-import * as BullMqTransport from "./BullMqTransport.ts"
-import * as MemoryTransport from "./MemoryTransport.ts"
+import * as BullMqTransport from "./internal/BullMqTransport.ts"
+import * as MemoryTransport from "./internal/MemoryTransport.ts"
 import {
   defaultRetryPolicy,
   JobFailed,
@@ -38,9 +31,15 @@ import {
   type QueueSet,
   type RetryPolicy,
   type Transport
-} from "./Transport.ts"
+} from "./internal/Transport.ts"
 
-export { QueueError, type FailedJob, type QueueDepth, type QueueSet, type RetryPolicy } from "./Transport.ts"
+export { QueueError, type FailedJob, type QueueDepth, type QueueSet, type RetryPolicy } from "./internal/Transport.ts"
+
+/** Where `Queue.layerBullMq` keeps its queues and how it treats them: only `redisUrl` is required. */
+export interface BullMqOptions extends Partial<BullMqTransport.Tuning>, Partial<RetryPolicy> {
+  /** Redis holding the queues (`redis://` or `rediss://`; use `maxmemory-policy noeviction`). */
+  readonly redisUrl: Redacted.Redacted<string>
+}
 
 export interface SendOptions {
   /** BullMQ's deduplication: a job whose id is still waiting, active or parked is not added again. */
@@ -145,128 +144,111 @@ export class Queue extends Context.Service<Queue, {
   /** The last beat of each account among `phones` that beat within its ttl; the others are absent. */
   readonly lastBeats: (phones: ReadonlyArray<PhoneNumber>) => Effect.Effect<ReadonlyMap<PhoneNumber, Beat>, QueueError>
 }>()("@vigia/protocol/Queue") {
-  /** The service over a transport: encoding, decoding and the malformed-message path, shared by both layers. */
-  static readonly make = (transport: Transport): Queue["Service"] => {
-    const send = <S extends Schema.Top>(queue: QueueName, schema: S, message: S["Type"], options?: SendOptions) =>
-      Schema.encodeUnknownEffect(schema)(message).pipe(
-        Effect.mapError((error) => new QueueError({ reason: "InvalidMessage", queue, message: describeIssue(error.issue) })),
-        // Through JSON, as BullMQ stores a job, so both layers hand their consumers the same data.
-        Effect.flatMap((data) =>
-          Effect.try({
-            try: () => (data === undefined ? data : JSON.parse(JSON.stringify(data))) as unknown,
-            catch: () => new QueueError({ reason: "InvalidMessage", queue, message: "the encoded message is not JSON" })
-          })
-        ),
-        Effect.flatMap((data) => transport.add(queue, data, options?.jobId)),
-        Effect.withSpan("Queue.send", { attributes: { queue: kindOf(queue) } })
-      )
-
-    const consumeSet = <S extends Schema.Top, E, R>(
-      schema: S,
-      handler: (message: S["Type"], queue: QueueName) => Effect.Effect<void, E, R>,
-      options?: ConsumeOptions
-    ) =>
-      Effect.gen(function*() {
-        const context = yield* Effect.context<R | S["DecodingServices"]>()
-        const decode = Schema.decodeUnknownEffect(schema)
-        const process = (queue: QueueName, data: unknown) =>
-          decode(data).pipe(
-            Effect.catchTag("SchemaError", (error) => {
-              const reason = `malformed message: ${describeIssue(error.issue)}`
-              return Metric.update(Metric.withAttributes(malformedMessages, { queue: kindOf(queue) }), 1).pipe(
-                Effect.andThen(Effect.logWarning("parked a malformed message").pipe(
-                  Effect.annotateLogs({ queue: kindOf(queue), account: mask(phoneOf(queue)), reason })
-                )),
-                Effect.andThen(Effect.fail(new JobFailed({ reason, retry: false })))
-              )
-            }),
-            Effect.flatMap((message) =>
-              handler(message, queue).pipe(
-                Effect.catchCause((cause) =>
-                  Effect.fail(new JobFailed({ reason: describeFailure(Cause.squash(cause)), retry: true }))
-                )
-              )
-            ),
-            Effect.provideContext(context)
-          )
-        return yield* transport.consumer(process, options?.concurrency ?? 1)
-      })
-
-    const consume = <S extends Schema.Top, E, R>(
-      queue: QueueName,
-      schema: S,
-      handler: (message: S["Type"], queue: QueueName) => Effect.Effect<void, E, R>,
-      options?: ConsumeOptions
-    ) => Effect.flatMap(consumeSet(schema, handler, options), (set) => set.add(queue))
-
-    const beat = (phone: PhoneNumber, state: typeof Messages.AuthorizationStateName.Type, ttl: Duration.Duration) =>
-      Clock.currentTimeMillis.pipe(
-        Effect.flatMap((at) => Schema.encodeEffect(BeatJson)(new Beat({ at, authorization: state }))),
-        Effect.orDie,
-        Effect.flatMap((encoded) => transport.beat(phone, encoded, ttl)),
-        Effect.withSpan("Queue.beat")
-      )
-
-    // A value that does not decode (written by something else) counts as no beat.
-    const lastBeats = (phones: ReadonlyArray<PhoneNumber>) =>
-      transport.lastBeats(phones).pipe(
-        Effect.flatMap((found) =>
-          Effect.forEach(found, ([phone, encoded]) =>
-            Schema.decodeUnknownEffect(BeatJson)(encoded).pipe(
-              Effect.map((decoded) => [phone, decoded] as const),
-              Effect.option
-            ))
-        ),
-        Effect.map((decoded): ReadonlyMap<PhoneNumber, Beat> => new Map(decoded.flatMap(Option.toArray))),
-        Effect.withSpan("Queue.lastBeats", { attributes: { accounts: phones.length } })
-      )
-
-    return Queue.of({
-      send,
-      consume,
-      consumeSet,
-      failed: transport.failed,
-      depth: transport.depth,
-      beat,
-      lastBeats
-    })
-  }
-
-  /** Queues in Redis through BullMQ; `redisUrl` is required, the rest defaults (`prefix` "bull"). */
-  static readonly layerBullMqWith = (
-    options: Pick<BullMqTransport.BullMqOptions, "redisUrl"> & Partial<BullMqTransport.BullMqOptions>
-  ) =>
+  /**
+   * Queues in Redis through BullMQ; `redisUrl` is required, the rest has defaults: prefix `bull`, idle timeout
+   * 30 seconds, sweep every 60 seconds, 5 attempts with backoff from 1 second, 1,000 failed jobs kept.
+   */
+  static readonly layerBullMq = (options: BullMqOptions): Layer.Layer<Queue> =>
     Layer.effect(
       Queue,
       Effect.map(
-        BullMqTransport.make({ ...defaultRetryPolicy, ...BullMqTransport.defaultBullMqOptions, ...options }),
-        Queue.make
+        BullMqTransport.make({ ...defaultRetryPolicy, ...BullMqTransport.defaultTuning, ...options }),
+        fromTransport
       )
     )
 
-  /**
-   * Queues in Redis, configured from `REDIS_URL`, `QUEUE_PREFIX` (default `bull`), `QUEUE_IDLE_TIMEOUT`
-   * (default 30 seconds), `QUEUE_SWEEP_INTERVAL` (default 60 seconds) and `QUEUE_SKIP_VERSION_CHECK`
-   * (default false; true for a Redis ACL user without `+info`).
-   */
-  static readonly layerBullMq = Layer.unwrap(
+  /** `layerBullMq` with its options read from `config` (a program's configuration module names the variables). */
+  static readonly layerBullMqConfig = (config: Config.Wrap<BullMqOptions>): Layer.Layer<Queue, Config.ConfigError> =>
+    Layer.unwrap(Effect.map(Config.unwrap(config), Queue.layerBullMq))
+
+  /** In-process queues, for tests and the single-process mode with no Redis; the retry policy as BullMQ's. */
+  static readonly layerMemory = (policy: Partial<RetryPolicy> = {}): Layer.Layer<Queue> =>
+    Layer.effect(Queue, Effect.map(MemoryTransport.make({ ...defaultRetryPolicy, ...policy }), fromTransport))
+}
+
+/** The service over a transport: encoding, decoding and the malformed-message path, shared by both layers. */
+const fromTransport = (transport: Transport): Queue["Service"] => {
+  const send = <S extends Schema.Top>(queue: QueueName, schema: S, message: S["Type"], options?: SendOptions) =>
+    Schema.encodeUnknownEffect(schema)(message).pipe(
+      Effect.mapError((error) => new QueueError({ reason: "InvalidMessage", queue, message: describeIssue(error.issue) })),
+      // Through JSON, as BullMQ stores a job, so both layers hand their consumers the same data.
+      Effect.flatMap((data) =>
+        Effect.try({
+          try: () => (data === undefined ? data : JSON.parse(JSON.stringify(data))) as unknown,
+          catch: () => new QueueError({ reason: "InvalidMessage", queue, message: "the encoded message is not JSON" })
+        })
+      ),
+      Effect.flatMap((data) => transport.add(queue, data, options?.jobId)),
+      Effect.withSpan("Queue.send", { attributes: { queue: kindOf(queue) } })
+    )
+
+  const consumeSet = <S extends Schema.Top, E, R>(
+    schema: S,
+    handler: (message: S["Type"], queue: QueueName) => Effect.Effect<void, E, R>,
+    options?: ConsumeOptions
+  ) =>
     Effect.gen(function*() {
-      const defaults = BullMqTransport.defaultBullMqOptions
-      return Queue.layerBullMqWith({
-        redisUrl: yield* Config.Redacted("REDIS_URL"),
-        prefix: yield* Config.String("QUEUE_PREFIX").pipe(Config.withDefault(defaults.prefix)),
-        idleTimeout: yield* Config.Duration("QUEUE_IDLE_TIMEOUT").pipe(Config.withDefault(defaults.idleTimeout)),
-        sweepInterval: yield* Config.Duration("QUEUE_SWEEP_INTERVAL").pipe(Config.withDefault(defaults.sweepInterval)),
-        skipVersionCheck: yield* Config.Boolean("QUEUE_SKIP_VERSION_CHECK").pipe(
-          Config.withDefault(defaults.skipVersionCheck)
+      const context = yield* Effect.context<R | S["DecodingServices"]>()
+      const decode = Schema.decodeUnknownEffect(schema)
+      const process = (queue: QueueName, data: unknown) =>
+        decode(data).pipe(
+          Effect.catchTag("SchemaError", (error) => {
+            const reason = `malformed message: ${describeIssue(error.issue)}`
+            return Metric.update(Metric.withAttributes(malformedMessages, { queue: kindOf(queue) }), 1).pipe(
+              Effect.andThen(Effect.logWarning("parked a malformed message").pipe(
+                Effect.annotateLogs({ queue: kindOf(queue), account: mask(phoneOf(queue)), reason })
+              )),
+              Effect.andThen(Effect.fail(new JobFailed({ reason, retry: false })))
+            )
+          }),
+          Effect.flatMap((message) =>
+            handler(message, queue).pipe(
+              Effect.catchCause((cause) =>
+                Effect.fail(new JobFailed({ reason: describeFailure(Cause.squash(cause)), retry: true }))
+              )
+            )
+          ),
+          Effect.provideContext(context)
         )
-      })
+      return yield* transport.consumer(process, options?.concurrency ?? 1)
     })
-  )
 
-  /** In-process queues, for tests and the single-process mode with no Redis. */
-  static readonly layerMemoryWith = (policy: Partial<RetryPolicy> = {}) =>
-    Layer.effect(Queue, Effect.map(MemoryTransport.make({ ...defaultRetryPolicy, ...policy }), Queue.make))
+  const consume = <S extends Schema.Top, E, R>(
+    queue: QueueName,
+    schema: S,
+    handler: (message: S["Type"], queue: QueueName) => Effect.Effect<void, E, R>,
+    options?: ConsumeOptions
+  ) => Effect.flatMap(consumeSet(schema, handler, options), (set) => set.add(queue))
 
-  static readonly layerMemory = Queue.layerMemoryWith()
+  const beat = (phone: PhoneNumber, state: typeof Messages.AuthorizationStateName.Type, ttl: Duration.Duration) =>
+    Clock.currentTimeMillis.pipe(
+      Effect.flatMap((at) => Schema.encodeEffect(BeatJson)(new Beat({ at, authorization: state }))),
+      Effect.orDie,
+      Effect.flatMap((encoded) => transport.beat(phone, encoded, ttl)),
+      Effect.withSpan("Queue.beat")
+    )
+
+  // A value that does not decode (written by something else) counts as no beat.
+  const lastBeats = (phones: ReadonlyArray<PhoneNumber>) =>
+    transport.lastBeats(phones).pipe(
+      Effect.flatMap((found) =>
+        Effect.forEach(found, ([phone, encoded]) =>
+          Schema.decodeUnknownEffect(BeatJson)(encoded).pipe(
+            Effect.map((decoded) => [phone, decoded] as const),
+            Effect.option
+          ))
+      ),
+      Effect.map((decoded): ReadonlyMap<PhoneNumber, Beat> => new Map(decoded.flatMap(Option.toArray))),
+      Effect.withSpan("Queue.lastBeats", { attributes: { accounts: phones.length } })
+    )
+
+  return Queue.of({
+    send,
+    consume,
+    consumeSet,
+    failed: transport.failed,
+    depth: transport.depth,
+    beat,
+    lastBeats
+  })
 }

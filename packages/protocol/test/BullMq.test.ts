@@ -1,17 +1,18 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as BullMq from "bullmq"
-import { Duration, Effect, Layer, Queue as Mailbox, Redacted, Schema } from "effect"
+import { Config, ConfigProvider, Duration, Effect, Layer, Queue as Mailbox, Redacted, Schema } from "effect"
 import { Redis } from "ioredis"
 import * as Messages from "../src/Messages.ts"
 import { Queue } from "../src/Queue.ts"
 import * as QueueNames from "../src/QueueNames.ts"
 import { SecretBox } from "../src/SecretBox.ts"
-import { bullMqLayer, eventually, randomPhone, randomPrefix, redisUrl, takeN } from "./Harness.ts"
+import { bullMqLayer, cleanedUp, eventually, randomPhone, randomPrefix, redisUrl, takeN } from "./Harness.ts"
 
 const accounts = 500
 const prefix = randomPrefix("scale")
 const sweepPrefix = randomPrefix("sweep")
 const secretsPrefix = randomPrefix("secrets")
+const configPrefix = randomPrefix("config")
 
 const observe = <A>(use: (redis: Redis) => Promise<A>) =>
   Effect.acquireUseRelease(
@@ -161,4 +162,36 @@ describe("Queue (bullmq): idle accounts, lost signals, secrets at rest", () => {
         SecretBox.layer(Effect.runSync(SecretBox.generateKey))
       ))
     ))
+
+  it.live("layerBullMqConfig takes its options from the configuration it is given", () =>
+    Effect.gen(function*() {
+      const layer = Queue.layerBullMqConfig({
+        redisUrl: Config.Redacted("QUEUE_REDIS"),
+        prefix: Config.String("QUEUE_KEYS"),
+        idleTimeout: Config.Duration("QUEUE_IDLE")
+      })
+      const provided = (values: Record<string, string>) =>
+        layer.pipe(Layer.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(values))))
+
+      const missing = yield* Effect.flip(Layer.build(provided({ QUEUE_KEYS: configPrefix })))
+      assert.strictEqual(missing._tag, "ConfigError")
+
+      yield* Effect.gen(function*() {
+        const queue = yield* Queue
+        const phone = randomPhone()
+        const handled = yield* Mailbox.unbounded<number>()
+        yield* queue.consume(QueueNames.updatesQueue(phone), Messages.UpdateMessage, (message) =>
+          Mailbox.offer(handled, message.timestamp))
+        const message = yield* Messages.updateMessage(phone, new Messages.WorkerStarted())
+        yield* queue.send(QueueNames.updatesQueue(phone), Messages.UpdateMessage, message)
+        assert.deepStrictEqual(yield* takeN(handled, 1), [message.timestamp])
+        const keys = yield* observe((redis) => redis.keys(`${configPrefix}:${QueueNames.updatesQueue(phone)}:*`))
+        assert.isAbove(keys.length, 0, "the queue's keys are under the configured prefix")
+      }).pipe(
+        Effect.scoped,
+        Effect.provide(provided({ QUEUE_REDIS: redisUrl, QUEUE_KEYS: configPrefix, QUEUE_IDLE: "500 millis" }).pipe(
+          Layer.provideMerge(cleanedUp(configPrefix))
+        ))
+      )
+    }).pipe(Effect.scoped))
 })

@@ -6,8 +6,7 @@ import { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Duration, Effect, Layer, Option, Queue as Mailbox, Redacted, Schedule, Schema } from "effect"
 import { Redis } from "ioredis"
 import * as Crypto from "node:crypto"
-import type { BullMqOptions } from "../src/BullMqTransport.ts"
-import { Queue } from "../src/Queue.ts"
+import { type BullMqOptions, Queue } from "../src/Queue.ts"
 
 export const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 
@@ -21,7 +20,7 @@ export const randomPrefix = (name: string) => `vigia-test-${name}-${Crypto.rando
 export const fastRetries = { attempts: 3, backoff: Duration.millis(20), failedJobsKept: 50 }
 
 /** Deletes every key under `prefix` once the layers built on it are released: the shared Redis stays clean. */
-const cleanedUp = (prefix: string) =>
+export const cleanedUp = (prefix: string) =>
   Layer.effectDiscard(Effect.addFinalizer(() =>
     Effect.promise(async () => {
       const redis = new Redis(redisUrl, { connectionName: "vigia-test-cleanup" })
@@ -32,13 +31,13 @@ const cleanedUp = (prefix: string) =>
   ))
 
 /** The BullMQ layer on the machine's Redis under `prefix`, its keys deleted afterwards. */
-export const bullMqLayer = (prefix: string, options: Partial<BullMqOptions> = {}) =>
-  Queue.layerBullMqWith({ redisUrl: Redacted.make(redisUrl), prefix, ...options }).pipe(
+export const bullMqLayer = (prefix: string, options: Omit<BullMqOptions, "redisUrl"> = {}) =>
+  Queue.layerBullMq({ redisUrl: Redacted.make(redisUrl), prefix, ...options }).pipe(
     Layer.provideMerge(cleanedUp(prefix))
   )
 
 export const layers = {
-  memory: () => Queue.layerMemoryWith(fastRetries),
+  memory: () => Queue.layerMemory(fastRetries),
   bullmq: () =>
     bullMqLayer(randomPrefix("suite"), {
       ...fastRetries,

@@ -10,7 +10,7 @@ describe("Queue (bullmq) across a Redis restart", () => {
   it.live("with Redis unreachable the layer still starts, and a send fails fast as Unavailable", () =>
     Effect.gen(function*() {
       const port = yield* freePort
-      const layer = Queue.layerBullMqWith({
+      const layer = Queue.layerBullMq({
         redisUrl: Redacted.make(`redis://127.0.0.1:${port}`),
         prefix: randomPrefix("down"),
         redisTimeout: Duration.millis(500)
@@ -39,7 +39,7 @@ describe("Queue (bullmq) across a Redis restart", () => {
   it.live("consumers recover on their own and no message sent before or after is lost", () =>
     Effect.gen(function*() {
       const redis = yield* privateRedis
-      const layer = Queue.layerBullMqWith({
+      const layer = Queue.layerBullMq({
         redisUrl: Redacted.make(redis.url),
         prefix: randomPrefix("restart"),
         idleTimeout: Duration.millis(500),

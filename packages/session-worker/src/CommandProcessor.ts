@@ -2,15 +2,14 @@
  * Runs one command from `user-{phone}-commands` against TDLib and answers it: a typed
  * success or a `CommandError`, never a silent drop, within the command timeout.
  */
-import { mask } from "@vigia/domain/PhoneNumber"
+import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as Messages from "@vigia/protocol/Messages"
 import { Clock, Context, Duration, Effect, Layer, Option, Redacted } from "effect"
-import { kindOrder, toChat, toTelegramUser } from "./FromTdlib.ts"
-import type * as TdApi from "./TdApi.ts"
-import { Tdl } from "./Tdl.ts"
-import type { TdlError } from "./TdlError.ts"
+import { kindOrder, toChat, toTelegramUser } from "./tdlib/FromTdlib.ts"
+import type * as TdApi from "./tdlib/TdApi.ts"
+import { Tdl } from "./tdlib/Tdl.ts"
+import type { TdlError } from "./tdlib/TdlError.ts"
 import { WatchedChats } from "./WatchedChats.ts"
-import { WorkerConfig } from "./WorkerConfig.ts"
 
 /**
  * What a person types for a login code, as Telegram sees it: the digits. Separators
@@ -51,6 +50,13 @@ export const commandError = (error: TdlError): Messages.CommandError => {
   }
 }
 
+export interface CommandProcessorOptions {
+  /** The account the worker serves: a login for another number is refused. */
+  readonly phone: PhoneNumber
+  /** The longest a command may take, and may have waited in the queue. */
+  readonly commandTimeout: Duration.Duration
+}
+
 /** How long a log out may take to close TDLib. */
 const closeTimeout = Duration.seconds(20)
 
@@ -58,135 +64,135 @@ export class CommandProcessor extends Context.Service<CommandProcessor, {
   /** Runs the command of `message` and answers it; never fails. */
   readonly respond: (message: Messages.CommandMessage) => Effect.Effect<Messages.Response>
 }>()("@vigia/session-worker/CommandProcessor") {
-  static readonly layer = Layer.effect(
-    CommandProcessor,
-    Effect.gen(function*() {
-      const config = yield* WorkerConfig
-      const tdl = yield* Tdl
-      const watched = yield* WatchedChats
+  static readonly layer = (options: CommandProcessorOptions): Layer.Layer<CommandProcessor, never, Tdl | WatchedChats> =>
+    Layer.effect(
+      CommandProcessor,
+      Effect.gen(function*() {
+        const tdl = yield* Tdl
+        const watched = yield* WatchedChats
 
-      const invoke = <const R extends TdApi.AnyRequest>(request: R) =>
-        tdl.invoke(request).pipe(Effect.mapError(commandError))
+        const invoke = <const R extends TdApi.AnyRequest>(request: R) =>
+          tdl.invoke(request).pipe(Effect.mapError(commandError))
 
-      const ok = Effect.void
+        const ok = Effect.void
 
-      const handlers: Messages.CommandHandlers<never> = {
-        StartLogin: ({ phoneNumber }) =>
-          phoneNumber !== config.phone
-            ? Effect.fail(
-              new Messages.CommandError({
-                code: 400,
-                message: `PHONE_NUMBER_MISMATCH: this worker serves ${mask(config.phone)}`
+        const handlers: Messages.CommandHandlers<never> = {
+          StartLogin: ({ phoneNumber }) =>
+            phoneNumber !== options.phone
+              ? Effect.fail(
+                new Messages.CommandError({
+                  code: 400,
+                  message: `PHONE_NUMBER_MISMATCH: this worker serves ${mask(options.phone)}`
+                })
+              )
+              : invoke({ _: "setAuthenticationPhoneNumber", phone_number: `+${phoneNumber}` }).pipe(Effect.andThen(ok)),
+
+          ResendCode: () => invoke({ _: "resendAuthenticationCode" }).pipe(Effect.andThen(ok)),
+
+          SubmitCode: ({ code }) =>
+            invoke({ _: "checkAuthenticationCode", code: Redacted.value(loginCodeDigits(code)) }).pipe(Effect.andThen(ok)),
+
+          SubmitEmailCode: ({ code }) =>
+            invoke({
+              _: "checkAuthenticationEmailCode",
+              code: { _: "emailAddressAuthenticationCode", code: Redacted.value(code).trim() }
+            }).pipe(Effect.andThen(ok)),
+
+          SubmitPassword: ({ password }) =>
+            invoke({ _: "checkAuthenticationPassword", password: Redacted.value(password) }).pipe(Effect.andThen(ok)),
+
+          LogOut: () =>
+            invoke({ _: "logOut" }).pipe(
+              Effect.andThen(tdl.closed.pipe(
+                Effect.timeoutOrElse({
+                  duration: closeTimeout,
+                  orElse: () =>
+                    Effect.fail(new Messages.CommandError({ code: 504, message: "TDLib did not close after logging out" }))
+                })
+              ))
+            ),
+
+          GetChats: ({ limit }) =>
+            Effect.gen(function*() {
+              yield* invoke({ _: "loadChats", chat_list: { _: "chatListMain" }, limit }).pipe(
+                // 404: every chat is loaded already.
+                Effect.catchIf((error) => error.code === 404, () => Effect.void)
+              )
+              const list = yield* invoke({ _: "getChats", chat_list: { _: "chatListMain" }, limit })
+              const chats = yield* Effect.forEach(list.chat_ids, (id) => invoke({ _: "getChat", chat_id: id }))
+              return chats.map(toChat).sort((a, b) => kindOrder[a.kind] - kindOrder[b.kind])
+            }),
+
+          GetChat: ({ chatId }) => invoke({ _: "getChat", chat_id: chatId }).pipe(Effect.map(toChat)),
+
+          SendMessage: ({ chatId, text, replyToMessageId }) =>
+            invoke({
+              _: "sendMessage",
+              chat_id: chatId,
+              ...(replyToMessageId === undefined
+                ? {}
+                : { reply_to: { _: "inputMessageReplyToMessage", message_id: replyToMessageId } }),
+              input_message_content: { _: "inputMessageText", text: { _: "formattedText", text } }
+            }).pipe(Effect.map((message) => new Messages.SentMessage({ chatId: message.chat_id, messageId: message.id }))),
+
+          GetMe: () => invoke({ _: "getMe" }).pipe(Effect.flatMap((user) => toTelegramUser(user, options.phone))),
+
+          SetWatchedChats: ({ chatIds }) =>
+            Effect.gen(function*() {
+              const { added, removed } = yield* watched.set(chatIds)
+              const state = yield* tdl.authorizationState
+              if (state._ !== "authorizationStateReady") return
+              // TDLib sends every update of a supergroup or channel only while the chat is open.
+              yield* Effect.forEach(added, (id) => invoke({ _: "openChat", chat_id: id }).pipe(Effect.ignore), {
+                discard: true
               })
-            )
-            : invoke({ _: "setAuthenticationPhoneNumber", phone_number: `+${phoneNumber}` }).pipe(Effect.andThen(ok)),
-
-        ResendCode: () => invoke({ _: "resendAuthenticationCode" }).pipe(Effect.andThen(ok)),
-
-        SubmitCode: ({ code }) =>
-          invoke({ _: "checkAuthenticationCode", code: Redacted.value(loginCodeDigits(code)) }).pipe(Effect.andThen(ok)),
-
-        SubmitEmailCode: ({ code }) =>
-          invoke({
-            _: "checkAuthenticationEmailCode",
-            code: { _: "emailAddressAuthenticationCode", code: Redacted.value(code).trim() }
-          }).pipe(Effect.andThen(ok)),
-
-        SubmitPassword: ({ password }) =>
-          invoke({ _: "checkAuthenticationPassword", password: Redacted.value(password) }).pipe(Effect.andThen(ok)),
-
-        LogOut: () =>
-          invoke({ _: "logOut" }).pipe(
-            Effect.andThen(tdl.closed.pipe(
-              Effect.timeoutOrElse({
-                duration: closeTimeout,
-                orElse: () =>
-                  Effect.fail(new Messages.CommandError({ code: 504, message: "TDLib did not close after logging out" }))
+              yield* Effect.forEach(removed, (id) => invoke({ _: "closeChat", chat_id: id }).pipe(Effect.ignore), {
+                discard: true
               })
-            ))
-          ),
+            }),
 
-        GetChats: ({ limit }) =>
-          Effect.gen(function*() {
-            yield* invoke({ _: "loadChats", chat_list: { _: "chatListMain" }, limit }).pipe(
-              // 404: every chat is loaded already.
-              Effect.catchIf((error) => error.code === 404, () => Effect.void)
-            )
-            const list = yield* invoke({ _: "getChats", chat_list: { _: "chatListMain" }, limit })
-            const chats = yield* Effect.forEach(list.chat_ids, (id) => invoke({ _: "getChat", chat_id: id }))
-            return chats.map(toChat).sort((a, b) => kindOrder[a.kind] - kindOrder[b.kind])
-          }),
+          Ping: () => ok
+        }
 
-        GetChat: ({ chatId }) => invoke({ _: "getChat", chat_id: chatId }).pipe(Effect.map(toChat)),
-
-        SendMessage: ({ chatId, text, replyToMessageId }) =>
-          invoke({
-            _: "sendMessage",
-            chat_id: chatId,
-            ...(replyToMessageId === undefined
-              ? {}
-              : { reply_to: { _: "inputMessageReplyToMessage", message_id: replyToMessageId } }),
-            input_message_content: { _: "inputMessageText", text: { _: "formattedText", text } }
-          }).pipe(Effect.map((message) => new Messages.SentMessage({ chatId: message.chat_id, messageId: message.id }))),
-
-        GetMe: () => invoke({ _: "getMe" }).pipe(Effect.flatMap((user) => toTelegramUser(user, config.phone))),
-
-        SetWatchedChats: ({ chatIds }) =>
-          Effect.gen(function*() {
-            const { added, removed } = yield* watched.set(chatIds)
-            const state = yield* tdl.authorizationState
-            if (state._ !== "authorizationStateReady") return
-            // TDLib sends every update of a supergroup or channel only while the chat is open.
-            yield* Effect.forEach(added, (id) => invoke({ _: "openChat", chat_id: id }).pipe(Effect.ignore), {
-              discard: true
+        const timedOut = (message: Messages.CommandMessage) =>
+          Messages.fail(
+            message,
+            new Messages.CommandError({
+              code: 504,
+              message: `${message.command._tag} did not finish within ${Duration.format(options.commandTimeout)}`
             })
-            yield* Effect.forEach(removed, (id) => invoke({ _: "closeChat", chat_id: id }).pipe(Effect.ignore), {
-              discard: true
-            })
-          }),
-
-        Ping: () => ok
-      }
-
-      const timedOut = (message: Messages.CommandMessage) =>
-        Messages.fail(
-          message,
-          new Messages.CommandError({
-            code: 504,
-            message: `${message.command._tag} did not finish within ${Duration.format(config.commandTimeout)}`
-          })
-        )
-
-      /**
-       * A command that waited in the queue longer than a command may take (the worker was down, say) is not
-       * run: whoever sent it has given up, and a late send-message would surprise everyone.
-       */
-      const expired = (message: Messages.CommandMessage, age: number) =>
-        Messages.fail(
-          message,
-          new Messages.CommandError({
-            code: 408,
-            message: `COMMAND_EXPIRED: ${message.command._tag} waited ${Math.round(age / 1000)} s in the queue`
-          })
-        )
-
-      const respond = Effect.fn("CommandProcessor.respond")(function*(message: Messages.CommandMessage) {
-        const started = yield* Clock.currentTimeMillis
-        const age = started - message.timestamp
-        const response = age > Duration.toMillis(config.commandTimeout)
-          ? yield* expired(message, age)
-          : yield* Messages.respondWith(message, handlers).pipe(
-            Effect.timeoutOrElse({ duration: config.commandTimeout, orElse: () => timedOut(message) })
           )
-        const result = response.result
-        const outcome = result._tag === "Succeeded" ? "succeeded" : `failed: ${result.code} ${result.message}`
-        yield* Effect.logInfo(`${message.command._tag} ${outcome}`).pipe(
-          Effect.annotateLogs({ requestId: message.requestId, durationMs: (yield* Clock.currentTimeMillis) - started })
-        )
-        return response
-      })
 
-      return CommandProcessor.of({ respond })
-    })
-  )
+        /**
+         * A command that waited in the queue longer than a command may take (the worker was down, say) is not
+         * run: whoever sent it has given up, and a late send-message would surprise everyone.
+         */
+        const expired = (message: Messages.CommandMessage, age: number) =>
+          Messages.fail(
+            message,
+            new Messages.CommandError({
+              code: 408,
+              message: `COMMAND_EXPIRED: ${message.command._tag} waited ${Math.round(age / 1000)} s in the queue`
+            })
+          )
+
+        const respond = Effect.fn("CommandProcessor.respond")(function*(message: Messages.CommandMessage) {
+          const started = yield* Clock.currentTimeMillis
+          const age = started - message.timestamp
+          const response = age > Duration.toMillis(options.commandTimeout)
+            ? yield* expired(message, age)
+            : yield* Messages.respondWith(message, handlers).pipe(
+              Effect.timeoutOrElse({ duration: options.commandTimeout, orElse: () => timedOut(message) })
+            )
+          const result = response.result
+          const outcome = result._tag === "Succeeded" ? "succeeded" : `failed: ${result.code} ${result.message}`
+          yield* Effect.logInfo(`${message.command._tag} ${outcome}`).pipe(
+            Effect.annotateLogs({ requestId: message.requestId, durationMs: (yield* Clock.currentTimeMillis) - started })
+          )
+          return response
+        })
+
+        return CommandProcessor.of({ respond })
+      })
+    )
 }

@@ -2,21 +2,20 @@
  * Turns TDLib's allowlisted updates into the protocol's small updates: authorization
  * steps, connection state, and the new messages with words from watched chats only.
  */
+import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as Messages from "@vigia/protocol/Messages"
 import { Effect, Ref, Stream } from "effect"
-import { codeType, connectionName, stateName, toTelegramUser } from "./FromTdlib.ts"
 import { Outbox } from "./Outbox.ts"
-import * as TdApi from "./TdApi.ts"
-import { Tdl } from "./Tdl.ts"
+import { codeType, connectionName, stateName, toTelegramUser } from "./tdlib/FromTdlib.ts"
+import * as TdApi from "./tdlib/TdApi.ts"
+import { Tdl } from "./tdlib/Tdl.ts"
 import { WatchedChats } from "./WatchedChats.ts"
-import { WorkerConfig } from "./WorkerConfig.ts"
 
 /** How long the name of a message's sender may take; a message is never held back for it. */
 const nameTimeout = "2 seconds"
 
-/** Publishes TDLib's updates until the scope closes. */
-export const publishUpdates = Effect.gen(function*() {
-  const config = yield* WorkerConfig
+/** Publishes TDLib's updates until the scope closes; `phone` is the account's, its user's when TDLib gives none. */
+export const publishUpdates = Effect.fn("UpdatePublisher.publishUpdates")(function*(phone: PhoneNumber) {
   const tdl = yield* Tdl
   const watched = yield* WatchedChats
   const outbox = yield* Outbox
@@ -40,7 +39,7 @@ export const publishUpdates = Effect.gen(function*() {
 
   const authorized = Effect.gen(function*() {
     const me = yield* tdl.invoke({ _: "getMe" })
-    const user = yield* toTelegramUser(me, config.phone)
+    const user = yield* toTelegramUser(me, phone)
     yield* outbox.update(new Messages.Authorized({ user }))
     // TDLib sends every update of a supergroup or channel only while the chat is open.
     const chats = yield* watched.chatIds
@@ -125,4 +124,4 @@ export const publishUpdates = Effect.gen(function*() {
   }
 
   return yield* tdl.updates.pipe(Stream.runForEach(publish))
-}).pipe(Effect.withSpan("UpdatePublisher.publishUpdates"))
+})

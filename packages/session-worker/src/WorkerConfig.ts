@@ -1,195 +1,254 @@
 /**
- * The session worker's configuration: one account's phone, where its queues and
- * TDLib folders live, which TDLib driver runs it, and the timing of its loops.
+ * The session worker's configuration: every environment variable the worker reads, by area. A worker that
+ * cannot start says why on one line per variable, every problem at once.
  */
-import { type PhoneNumber, normalize } from "@vigia/domain/PhoneNumber"
+import { normalize, type PhoneNumber } from "@vigia/domain/PhoneNumber"
+import type { BullMqOptions } from "@vigia/protocol/Queue"
 import { SecretBox } from "@vigia/protocol/SecretBox"
-import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Config, Duration, Effect, Option, Redacted, Result, Schema, SchemaIssue } from "effect"
 import * as Os from "node:os"
 import * as Path from "node:path"
-
-/** TDLib itself, through tdl and prebuilt-tdlib. */
-export interface TdlibDriver {
-  readonly _tag: "Tdlib"
-  readonly apiId: number
-  readonly apiHash: Redacted.Redacted<string>
-  readonly databaseEncryptionKey: Option.Option<Redacted.Redacted<string>>
-  /** `none` tells TDLib there is no network, so it connects nowhere (tests, offline checks). */
-  readonly network: "auto" | "none"
-}
-
-/** The in-memory TDLib of `TdlFake.ts`, driven from outside through a loopback port. */
-export interface FakeDriver {
-  readonly _tag: "Fake"
-  readonly sideChannelPort: number
-  readonly script: Option.Option<string>
-}
+import type { FakeSettings } from "./tdlib/fake/TdlFake.ts"
+import type { TdlibSettings } from "./tdlib/Tdl.ts"
 
 export class InvalidConfiguration extends Schema.TaggedError<InvalidConfiguration>()("InvalidConfiguration", {
-  variable: Schema.String,
-  message: Schema.String
-}) {
-  /** The one line an operator reads when the worker refuses to start. */
-  get line(): string {
-    return `invalid configuration: ${this.variable} ${this.message}`
-  }
-}
+  /** One line per variable: `invalid configuration: NAME what is wrong`. */
+  lines: Schema.Array(Schema.String)
+}) {}
 
-export class WorkerConfig extends Context.Service<WorkerConfig, {
+/** Which TDLib runs the account, with its settings. */
+export type TdlDriver = ({ readonly _tag: "Tdlib" } & TdlibSettings) | ({ readonly _tag: "Fake" } & FakeSettings)
+
+/** What the worker runs with: its account, the timing of its loops, its TDLib. */
+export interface WorkerSettings {
   readonly phone: PhoneNumber
-  readonly redisUrl: Redacted.Redacted<string>
-  readonly queuePrefix: string
+  /** Holds the account's folder, `{dataDir}/{phone}`. */
   readonly dataDir: string
+  /** Stamped on every update. */
   readonly containerId: string
+  /** The AES-GCM key of the account's login codes and passwords on the wire (base64, 32 bytes). */
   readonly sessionKey: Redacted.Redacted<string>
-  readonly logFormat: "json" | "pretty"
   readonly heartbeatInterval: Duration.Duration
+  /** The longest a command (and any TDLib call) may take. */
   readonly commandTimeout: Duration.Duration
-  readonly tdl: TdlibDriver | FakeDriver
-}>()("@vigia/session-worker/WorkerConfig") {
-  /** Reads the environment variables listed in the README. */
-  static readonly layer = Layer.effect(WorkerConfig, Effect.suspend(() => fromEnvironment))
+  readonly tdl: TdlDriver
 }
 
-/** `${DATA_DIR}/${phone}`: the account's folder, as the seed's volume mapping. */
-export const accountDirectory = (config: WorkerConfig["Service"]): string => Path.join(config.dataDir, config.phone)
-export const databaseDirectory = (config: WorkerConfig["Service"]): string => Path.join(accountDirectory(config), "database")
-export const filesDirectory = (config: WorkerConfig["Service"]): string => Path.join(accountDirectory(config), "files")
-/** Where the fake TDLib writes the port of its side channel, so a test can find it. */
-export const fakeTdlPortFile = (config: WorkerConfig["Service"]): string => Path.join(accountDirectory(config), "fake-tdl.port")
-
-const variable = (name: string) =>
-  Config.option(Config.String(name)).pipe(
-    Effect.map(Option.filter((value) => value.trim() !== "")),
-    Effect.mapError(() => new InvalidConfiguration({ variable: name, message: "could not be read" }))
-  )
-
-const required = (name: string) =>
-  variable(name).pipe(
-    Effect.flatMap(Option.match({
-      onNone: () => Effect.fail(new InvalidConfiguration({ variable: name, message: "is required" })),
-      onSome: Effect.succeed
-    }))
-  )
-
-const invalid = (name: string, message: string) => new InvalidConfiguration({ variable: name, message })
-
-const oneOf = <const A extends string>(name: string, values: ReadonlyArray<A>, fallback: A) =>
-  variable(name).pipe(
-    Effect.flatMap(Option.match({
-      onNone: () => Effect.succeed(fallback),
-      onSome: (value) => {
-        const found = values.find((candidate) => candidate === value.trim().toLowerCase())
-        return found === undefined
-          ? Effect.fail(invalid(name, `must be one of ${values.join(", ")}, got "${value}"`))
-          : Effect.succeed(found)
-      }
-    }))
-  )
-
-/** `5` (seconds) or anything `Duration` reads, such as `500 millis` or `5 seconds`. */
-const duration = (name: string, fallback: Duration.Duration) =>
-  variable(name).pipe(
-    Effect.flatMap(Option.match({
-      onNone: () => Effect.succeed(fallback),
-      onSome: (value) => {
-        const trimmed = value.trim()
-        const parsed = /^[0-9]+(\.[0-9]+)?$/.test(trimmed)
-          ? Option.some(Duration.seconds(Number(trimmed)))
-          : Duration.fromInput(trimmed as Duration.Input)
-        return Option.match(Option.filter(parsed, (d) => Duration.isFinite(d) && Duration.toMillis(d) > 0), {
-          onNone: () => Effect.fail(invalid(name, `must be a positive duration such as 5 or "5 seconds", got "${value}"`)),
-          onSome: Effect.succeed
-        })
-      }
-    }))
-  )
-
-const integer = (name: string, value: string, min: number, max: number) => {
-  const parsed = Number(value.trim())
-  return /^[0-9]+$/.test(value.trim()) && parsed >= min && parsed <= max
-    ? Effect.succeed(parsed)
-    : Effect.fail(invalid(name, `must be an integer from ${min} to ${max}, got "${value}"`))
+/** What the worker program runs with: the worker, the Redis of its queues, its log format. */
+export interface ProgramSettings {
+  readonly worker: WorkerSettings
+  readonly queue: BullMqOptions
+  readonly logFormat: "json" | "pretty"
 }
 
-const base64 = /^[A-Za-z0-9+/]+={0,2}$/
+/** `{DATA_DIR}/{phone}`: the account's folder, as the seed's volume mapping. */
+export const accountFolder = (settings: Pick<WorkerSettings, "dataDir" | "phone">): string =>
+  Path.join(settings.dataDir, settings.phone)
 
-const base64Secret = (name: string, value: string): Effect.Effect<Redacted.Redacted<string>, InvalidConfiguration> => {
-  const trimmed = value.trim()
-  return base64.test(trimmed) && trimmed.length % 4 === 0
-    ? Effect.succeed(Redacted.make(trimmed))
-    : Effect.fail(invalid(name, "must be base64"))
-}
+// ---------------------------------------------------------------------------------------------------------------
+// Reading: every variable on its own, so that each problem is reported, not only the first.
 
-const redisUrl = (value: string) => {
-  const url = URL.parse(value.trim())
-  return url !== null && (url.protocol === "redis:" || url.protocol === "rediss:")
-    ? Effect.succeed(Redacted.make(value.trim()))
-    : Effect.fail(invalid("REDIS_URL", "must be a redis:// or rediss:// URL"))
-}
+/** A configured value, or the lines saying what is wrong with it. */
+type Checked<A> = Config.Config<Result.Result<A, ReadonlyArray<string>>>
+type CheckedValue<C> = C extends Checked<infer A> ? A : never
 
-const tdlibDriver = Effect.gen(function*() {
-  const apiId = yield* required("TELEGRAM_API_ID").pipe(
-    Effect.flatMap((value) => integer("TELEGRAM_API_ID", value, 1, 2_147_483_647))
+const line = (name: string, problem: string) => [`invalid configuration: ${name} ${problem}`]
+
+/** What a check refuses; its own message is not shown, since it may hold a secret. */
+const refused = new Config.ConfigError(new Schema.SchemaError(new SchemaIssue.InvalidValue()))
+
+/** Reads on through `check`; a value it refuses does not read. */
+const checkedBy = <A, B, E>(check: (value: A) => Effect.Effect<B, E>) =>
+  Config.mapEffect((value: A) => Effect.mapError(check(value), () => refused))
+
+/** A value `valid` refuses does not read. */
+const accepted = <A>(valid: (value: A) => boolean) =>
+  checkedBy((value: A) => valid(value) ? Effect.succeed(value) : Effect.fail(value))
+
+/** What a value that does not read must be; and, unless it is a secret, what it was. */
+const unreadable = (name: string, expected = "could not be read", secret = false): Checked<never> => {
+  const without = Config.succeed(Result.fail(line(name, expected)))
+  return secret ? without : Config.String(name).pipe(
+    Config.map((text) => Result.fail(line(name, `${expected}, got "${text}"`))),
+    Config.orElse(() => without)
   )
-  const apiHash = yield* required("TELEGRAM_API_HASH").pipe(Effect.map((value) => Redacted.make(value.trim())))
-  const databaseEncryptionKey = yield* variable("TDL_DATABASE_ENCRYPTION_KEY").pipe(
-    Effect.flatMap((value) =>
-      Option.isNone(value)
-        ? Effect.succeed(Option.none<Redacted.Redacted<string>>())
-        : base64Secret("TDL_DATABASE_ENCRYPTION_KEY", value.value).pipe(Effect.map(Option.some))
+}
+
+/** How one variable reads: `read` it by its name; when it does not read, say what it must be. */
+interface Rule<A> {
+  readonly read: (name: string) => Config.Config<A>
+  /** What the value must be (`must be …`), when a value can be wrong. */
+  readonly expected?: string
+  /** A secret's value is never shown. */
+  readonly secret?: boolean
+}
+
+/** A variable that must be set. */
+const required = <A>(name: string, rule: Rule<A>): Checked<A> =>
+  Config.option(rule.read(name)).pipe(
+    Config.map(Option.match({ onNone: () => Result.fail(line(name, "is required")), onSome: Result.succeed })),
+    Config.orElse(() => unreadable(name, rule.expected, rule.secret))
+  )
+
+/** A variable that may be unset, `fallback` then. */
+const optional = <A, const B>(name: string, rule: Rule<A>, fallback: B): Checked<A | B> =>
+  rule.read(name).pipe(
+    Config.map((value): A | B => value),
+    Config.withDefault(fallback),
+    Config.map(Result.succeed),
+    Config.orElse(() => unreadable(name, rule.expected, rule.secret))
+  )
+
+type Values<Fields extends Record<string, Checked<unknown>>> = { readonly [K in keyof Fields]: CheckedValue<Fields[K]> }
+
+/** An area's values, or every problem among them. */
+const area = <const Fields extends Record<string, Checked<unknown>>>(fields: Fields): Checked<Values<Fields>> =>
+  Config.map(
+    Config.all(fields) as Config.Config<Record<string, Result.Result<unknown, ReadonlyArray<string>>>>,
+    (results): Result.Result<Values<Fields>, ReadonlyArray<string>> => {
+      const problems = Object.values(results).flatMap((result) => Result.isFailure(result) ? result.failure : [])
+      return problems.length > 0
+        ? Result.fail(problems)
+        : Result.succeed(
+          Object.fromEntries(Object.entries(results).map(([key, result]) => [key, Result.getOrThrow(result)])) as Values<Fields>
+        )
+    }
+  )
+
+const mapChecked = <A, B>(f: (value: A) => B) => (checked: Checked<A>): Checked<B> =>
+  Config.map(checked, Result.map(f))
+
+/** Fails with every problem at once. */
+const settle = <A>(checked: Checked<A>): Effect.Effect<A, InvalidConfiguration> =>
+  checked.pipe(
+    Effect.catchTag("ConfigError", (error) => Effect.succeed(Result.fail([`invalid configuration: ${error.message}`]))),
+    Effect.flatMap((result) =>
+      Result.isFailure(result)
+        ? Effect.fail(new InvalidConfiguration({ lines: result.failure }))
+        : Effect.succeed(result.success)
     )
   )
-  const network = yield* oneOf("TDL_NETWORK", ["auto", "none"], "auto")
-  return { _tag: "Tdlib", apiId, apiHash, databaseEncryptionKey, network } satisfies TdlibDriver
+
+// ---------------------------------------------------------------------------------------------------------------
+// The variables, by area
+
+const text: Rule<string> = { read: (name) => Config.String(name).pipe(Config.map((value) => value.trim())) }
+
+const folder: Rule<string> = { read: (name) => Config.String(name).pipe(Config.map((value) => Path.resolve(value.trim()))) }
+
+/** `rule`'s value as `Option.some`, for a variable whose absence is `Option.none()`. */
+const some = <A>(rule: Rule<A>): Rule<Option.Option<A>> => ({
+  ...rule,
+  read: (name) => rule.read(name).pipe(Config.map(Option.some))
 })
 
-const fakeDriver = Effect.gen(function*() {
-  const sideChannelPort = yield* variable("FAKE_TDL_PORT").pipe(
-    Effect.flatMap(Option.match({
-      onNone: () => Effect.succeed(0),
-      onSome: (value) => integer("FAKE_TDL_PORT", value, 0, 65_535)
-    }))
-  )
-  const script = yield* variable("FAKE_TDL_SCRIPT")
-  return { _tag: "Fake", sideChannelPort, script } satisfies FakeDriver
+const oneOf = <const A extends string>(values: ReadonlyArray<A>): Rule<A> => ({
+  read: (name) => Config.Literals(values, name),
+  expected: `must be one of ${values.join(", ")}`
 })
 
-const fromEnvironment = Effect.gen(function*() {
-  const phone = yield* required("PHONE_NUMBER").pipe(
-    Effect.flatMap((value) => normalize(value).pipe(Effect.mapError((error) => invalid("PHONE_NUMBER", error.message))))
-  )
-  const redis = yield* required("REDIS_URL").pipe(Effect.flatMap(redisUrl))
-  const queuePrefix = yield* variable("QUEUE_PREFIX").pipe(
-    Effect.flatMap(Option.match({
-      onNone: () => Effect.succeed("bull"),
-      onSome: (value) =>
-        value.includes(":")
-          ? Effect.fail(invalid("QUEUE_PREFIX", "may not contain ':'"))
-          : Effect.succeed(value.trim())
-    }))
-  )
-  const dataDir = yield* variable("DATA_DIR").pipe(Effect.map(Option.getOrElse(() => "/user-data")))
-  const containerId = yield* variable("CONTAINER_ID").pipe(Effect.map(Option.getOrElse(() => Os.hostname())))
-  const sessionKey = yield* required("SESSION_KEY").pipe(
-    Effect.map((value) => Redacted.make(value.trim())),
-    Effect.tap((key) => SecretBox.make(key).pipe(Effect.mapError((error) => invalid("SESSION_KEY", error.message))))
-  )
-  const logFormat = yield* oneOf("LOG_FORMAT", ["json", "pretty"], "json")
-  const heartbeatInterval = yield* duration("HEARTBEAT_INTERVAL", Duration.seconds(5))
-  const commandTimeout = yield* duration("COMMAND_TIMEOUT", Duration.seconds(30))
-  const driver = yield* oneOf("TDL_DRIVER", ["tdlib", "fake"], "tdlib")
-  const tdl = driver === "tdlib" ? yield* tdlibDriver : yield* fakeDriver
-  return WorkerConfig.of({
-    phone,
-    redisUrl: redis,
-    queuePrefix,
-    dataDir: Path.resolve(dataDir),
-    containerId: containerId.trim(),
-    sessionKey,
-    logFormat,
-    heartbeatInterval,
-    commandTimeout,
-    tdl
-  })
+const integer = (minimum: number, maximum: number): Rule<number> => ({
+  read: (name) => Config.schema(Schema.Int.check(Schema.isBetween({ minimum, maximum })), name),
+  expected: `must be an integer from ${minimum} to ${maximum}`
 })
+
+/** `5` (seconds) or any duration Effect reads, such as `500 millis` or `5 seconds`. */
+const positiveDuration: Rule<Duration.Duration> = {
+  read: (name) =>
+    Config.Number(name).pipe(
+      Config.map(Duration.seconds),
+      Config.orElse(() => Config.Duration(name)),
+      accepted((duration) => Duration.isFinite(duration) && Duration.toMillis(duration) > 0)
+    ),
+  expected: "must be a positive duration such as 5 or \"5 seconds\""
+}
+
+const phoneNumber: Rule<PhoneNumber> = {
+  read: (name) => Config.String(name).pipe(checkedBy(normalize)),
+  expected: "must be a phone number with its country code, such as +55 11 91234-5678"
+}
+
+/** A secret, trimmed, that `valid` accepts. */
+const secret = (valid: (value: string) => boolean, expected: string): Rule<Redacted.Redacted<string>> => ({
+  read: (name) =>
+    Config.String(name).pipe(
+      Config.map((value) => value.trim()),
+      accepted(valid),
+      Config.map((value) => Redacted.make(value))
+    ),
+  expected,
+  secret: true
+})
+
+const isBase64 = (value: string) => /^[A-Za-z0-9+/]+={0,2}$/.test(value) && value.length % 4 === 0
+
+/** The key `SecretBox` takes: 32 bytes in base64. */
+const sessionKey: Rule<Redacted.Redacted<string>> = {
+  read: (name) => secret(isBase64, "").read(name).pipe(checkedBy((key) => Effect.as(SecretBox.make(key), key))),
+  expected: "must be 32 bytes in base64",
+  secret: true
+}
+
+const redisUrl = secret(
+  (url) => ["redis:", "rediss:"].includes(URL.parse(url)?.protocol ?? ""),
+  "must be a redis:// or rediss:// URL"
+)
+
+const queuePrefix: Rule<string> = {
+  read: (name) => text.read(name).pipe(accepted((prefix) => !prefix.includes(":"))),
+  expected: "may not contain ':'"
+}
+
+const account = area({
+  phone: required("PHONE_NUMBER", phoneNumber),
+  dataDir: optional("DATA_DIR", folder, "/user-data"),
+  containerId: optional("CONTAINER_ID", text, Os.hostname()),
+  sessionKey: required("SESSION_KEY", sessionKey)
+})
+
+const timing = area({
+  heartbeatInterval: optional("HEARTBEAT_INTERVAL", positiveDuration, Duration.seconds(5)),
+  commandTimeout: optional("COMMAND_TIMEOUT", positiveDuration, Duration.seconds(30))
+})
+
+const tdlib = area({
+  apiId: required("TELEGRAM_API_ID", integer(1, 2_147_483_647)),
+  apiHash: required("TELEGRAM_API_HASH", secret((hash) => hash !== "", "must not be blank")),
+  databaseEncryptionKey: optional("TDL_DATABASE_ENCRYPTION_KEY", some(secret(isBase64, "must be base64")), Option.none()),
+  network: optional("TDL_NETWORK", oneOf(["auto", "none"]), "auto")
+})
+
+const fake = area({
+  sideChannelPort: optional("FAKE_TDL_PORT", integer(0, 65_535), 0),
+  script: optional("FAKE_TDL_SCRIPT", some(text), Option.none())
+})
+
+const driverName = optional("TDL_DRIVER", oneOf(["tdlib", "fake"]), "tdlib")
+
+/** The settings of the driver `TDL_DRIVER` names; the other driver's variables are not read. */
+const driver: Checked<TdlDriver> = Config.flatMap(driverName, Result.match({
+  onFailure: (lines) => Config.succeed(Result.fail(lines)),
+  onSuccess: (name): Checked<TdlDriver> =>
+    name === "tdlib"
+      ? tdlib.pipe(mapChecked((settings) => ({ _tag: "Tdlib" as const, ...settings })))
+      : fake.pipe(mapChecked((settings) => ({ _tag: "Fake" as const, ...settings })))
+}))
+
+const worker: Checked<WorkerSettings> = area({ account, timing, tdl: driver }).pipe(
+  mapChecked(({ account, timing, tdl }) => ({ ...account, ...timing, tdl }))
+)
+
+const queue: Checked<BullMqOptions> = area({
+  redisUrl: required("REDIS_URL", redisUrl),
+  prefix: optional("QUEUE_PREFIX", queuePrefix, "bull")
+})
+
+const logFormat = optional("LOG_FORMAT", oneOf(["json", "pretty"]), "json")
+
+/** What the worker runs with, read from the `ConfigProvider` in context (what the inline runtime needs). */
+export const workerSettings: Effect.Effect<WorkerSettings, InvalidConfiguration> = settle(worker)
+
+/** What the worker program runs with: the worker, its queues, its logs. */
+export const programSettings: Effect.Effect<ProgramSettings, InvalidConfiguration> = settle(
+  area({ worker, queue, logFormat })
+)

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option, Redacted, Schema } from "effect"
 import { commandError, loginCodeDigits, retryAfterSeconds } from "../src/CommandProcessor.ts"
-import { TdlClosed, TdlError, TdlibFailure, TdlTimeout } from "../src/TdlError.ts"
+import { TdlClosed, TdlError, TdlibFailure, TdlTimeout } from "../src/tdlib/TdlError.ts"
 
 const Digit = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 9 }))
 

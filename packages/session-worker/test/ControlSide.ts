@@ -30,7 +30,7 @@ export const deleteKeys = (url: string, prefix: string) =>
 
 /** The BullMQ layer under `prefix`, quick to notice work, its keys deleted when released. */
 export const queueLayer = (prefix: string, url = redisUrl) =>
-  Queue.layerBullMqWith({
+  Queue.layerBullMq({
     redisUrl: Redacted.make(url),
     prefix,
     idleTimeout: Duration.seconds(5),

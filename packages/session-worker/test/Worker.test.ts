@@ -4,47 +4,43 @@ import * as Messages from "@vigia/protocol/Messages"
 import { Queue } from "@vigia/protocol/Queue"
 import { Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
 import * as Fs from "node:fs"
-import { Tdl } from "../src/Tdl.ts"
-import { TdlFake } from "../src/TdlFake.ts"
+import { TdlFake } from "../src/tdlib/fake/TdlFake.ts"
 import * as Worker from "../src/Worker.ts"
-import { WorkerConfig } from "../src/WorkerConfig.ts"
+import type { WorkerSettings } from "../src/WorkerConfig.ts"
 import { ControlSide, outcome, queueLayer, randomPrefix } from "./ControlSide.ts"
-import { makeDataDir, randomPhone, testConfig } from "./TestConfig.ts"
+import { fakeTdl, makeDataDir, randomPhone, testConfig, TestConfig } from "./TestConfig.ts"
 
 const groupA = -4001001001
 const groupB = -4001001002
 const supergroup = -1002001001001
 const channel = -1002001001002
 
-/** A worker over the fake TDLib and the machine's Redis, and the control plane's side of its queues. */
-const harness = (config: WorkerConfig["Service"]) => {
-  const queue = queueLayer(config.queuePrefix)
-  const tdl = Tdl.layerFake.pipe(Layer.provideMerge(Layer.succeed(WorkerConfig, config)), Layer.provide(NodeFileSystem.layer))
-  const worker = Worker.layer.pipe(Layer.provide(NodeFileSystem.layer))
+/** A worker over the fake TDLib and the machine's Redis under `prefix`, and the control plane's side of its queues. */
+const harness = (config: WorkerSettings, prefix: string, script?: string) => {
+  const queue = queueLayer(prefix)
+  const tdl = fakeTdl(config, Option.fromUndefinedOr(script)).pipe(
+    Layer.provideMerge(Layer.succeed(TestConfig, config)),
+    Layer.provide(NodeFileSystem.layer)
+  )
+  const worker = Worker.layer(config).pipe(Layer.provide(NodeFileSystem.layer))
   return worker.pipe(
     Layer.provideMerge(ControlSide.layer(config.phone)),
     Layer.provideMerge(Layer.mergeAll(queue, tdl))
   )
 }
 
-const freshConfig = (script?: string) =>
-  testConfig(makeDataDir(), {
-    queuePrefix: randomPrefix(),
-    tdl: { _tag: "Fake", sideChannelPort: 0, script: Option.fromUndefinedOr(script) }
-  })
-
 const withWorker = (script?: string) =>
-  <A, E>(test: Effect.Effect<A, E, ControlSide | Queue | TdlFake | WorkerConfig>) => {
-    const config = freshConfig(script)
+  <A, E>(test: Effect.Effect<A, E, ControlSide | Queue | TdlFake | TestConfig>) => {
+    const config = testConfig(makeDataDir())
     return test.pipe(
-      Effect.provide(harness(config)),
+      Effect.provide(harness(config, randomPrefix(), script)),
       Effect.ensuring(Effect.sync(() => Fs.rmSync(config.dataDir, { recursive: true, force: true })))
     )
   }
 
 const login = Effect.gen(function*() {
   const control = yield* ControlSide
-  const config = yield* WorkerConfig
+  const config = yield* TestConfig
   assert.isTrue(outcome(yield* control.send(new Messages.StartLogin({ phoneNumber: config.phone }))).ok)
   assert.isTrue(outcome(yield* control.send(new Messages.SubmitCode({ code: Redacted.make("12345") }))).ok)
   return yield* control.next("Authorized")
@@ -54,7 +50,7 @@ describe("the session worker over its queues", () => {
   it.live("logs in: a wrong code, the right one with separators, a wrong 2FA password, the right one", () =>
     Effect.gen(function*() {
       const control = yield* ControlSide
-      const config = yield* WorkerConfig
+      const config = yield* TestConfig
       yield* control.next("WorkerStarted")
       const waitPhone = yield* control.next("AuthorizationState")
       assert.strictEqual(waitPhone.state, "WaitTdlibParameters")
@@ -160,7 +156,7 @@ describe("the session worker over its queues", () => {
   it.live("beats every heartbeat interval, with the account's authorization state", () =>
     Effect.gen(function*() {
       const queue = yield* Queue
-      const config = yield* WorkerConfig
+      const config = yield* TestConfig
       const nextBeat = (after: number) =>
         queue.lastBeats([config.phone]).pipe(
           Effect.map((beats) => beats.get(config.phone)),
@@ -191,7 +187,7 @@ describe("the session worker over its queues", () => {
     Effect.gen(function*() {
       const control = yield* ControlSide
       const fake = yield* TdlFake
-      const config = yield* WorkerConfig
+      const config = yield* TestConfig
       yield* fake.setConnectionState("connectionStateWaitingForNetwork")
       const started = Date.now()
       const answer = outcome(yield* control.send(new Messages.StartLogin({ phoneNumber: config.phone })))
@@ -203,13 +199,14 @@ describe("the session worker over its queues", () => {
 
   it.live("restarted on an authorized database, publishes `authorized` with no new code", () =>
     Effect.gen(function*() {
-      const config = freshConfig()
-      yield* login.pipe(Effect.provide(harness(config)))
+      const config = testConfig(makeDataDir())
+      const prefix = randomPrefix()
+      yield* login.pipe(Effect.provide(harness(config, prefix)))
       const restarted = yield* Effect.gen(function*() {
         const control = yield* ControlSide
         yield* control.next("WorkerStarted")
         return yield* control.next("Authorized")
-      }).pipe(Effect.provide(harness(config)))
+      }).pipe(Effect.provide(harness(config, prefix)))
       assert.strictEqual(restarted.user.userId, 700000001)
       Fs.rmSync(config.dataDir, { recursive: true, force: true })
     }))

@@ -94,7 +94,7 @@ const temporaryDir = Effect.acquireRelease(
 )
 
 describe("the built worker as a process", () => {
-  it.live("refuses bad configuration with one line naming the variable", () =>
+  it.live("refuses bad configuration with one line naming each variable, every problem at once", () =>
     Effect.gen(function*() {
       const dataDir = yield* temporaryDir
       const base = fakeWorkerEnvironment(randomPhone(), dataDir, randomPrefix())
@@ -106,6 +106,11 @@ describe("the built worker as a process", () => {
       const missingKey = yield* startWorker(noKey)
       assert.strictEqual(yield* exitCode(missingKey, "10 seconds"), 1)
       assert.deepStrictEqual(missingKey.output, ["invalid configuration: SESSION_KEY is required"])
+      const twoProblems = yield* startWorker({ ...base, PHONE_NUMBER: "12ab", LOG_FORMAT: "xml" })
+      assert.strictEqual(yield* exitCode(twoProblems, "10 seconds"), 1)
+      assert.strictEqual(twoProblems.output.length, 2, twoProblems.output.join("\n"))
+      assert.match(twoProblems.output[0] ?? "", /^invalid configuration: PHONE_NUMBER /)
+      assert.match(twoProblems.output[1] ?? "", /^invalid configuration: LOG_FORMAT /)
     }).pipe(Effect.scoped))
 
   it.live("on SIGTERM mid-command answers the command and exits 0 within seconds", () =>

@@ -96,7 +96,7 @@ const cleanup = Effect.sync(() => {
   Fs.rmSync(workersRoot, { recursive: true, force: true })
 }).pipe(Effect.andThen(deleteRedisKeys(prefix)))
 
-const TestLayer = Layer.mergeAll(FakeBotApi.layer, TestDatabase.layerEmpty, Queue.layerBullMqWith({ redisUrl: Redacted.make(redisUrl), prefix }))
+const TestLayer = Layer.mergeAll(FakeBotApi.layer, TestDatabase.layerEmpty, Queue.layerBullMq({ redisUrl: Redacted.make(redisUrl), prefix }))
 
 layer(TestLayer, { excludeTestServices: true, timeout: "60 seconds" })("the control plane, end to end", (it) => {
   it.effect("a seller logs in, picks groups, sends a table and gets exactly one quote per order", () =>

@@ -26,7 +26,7 @@ import { TestDatabase } from "../support/TestDatabase.ts"
 const data = Data.repositories.pipe(Layer.provideMerge(TestDatabase.layer))
 
 const transport = Layer.mergeAll(
-  Queue.layerMemoryWith({ attempts: 2, backoff: Duration.millis(20) }),
+  Queue.layerMemory({ attempts: 2, backoff: Duration.millis(20) }),
   SessionKeys.layerWith(Redacted.make("event-processor-test-master-secret")),
   ScriptedContainers.layer,
   RecordingNotifier.layer

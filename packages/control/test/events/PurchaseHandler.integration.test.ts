@@ -21,7 +21,7 @@ const data = Data.repositories.pipe(Layer.provideMerge(TestDatabase.layer))
 const Environment = PurchaseHandler.layer.pipe(
   Layer.provideMerge(SessionGateway.layerWith({ timeout: "2 seconds" })),
   Layer.provideMerge(Layer.mergeAll(
-    Queue.layerMemoryWith({ attempts: 1 }),
+    Queue.layerMemory({ attempts: 1 }),
     SessionKeys.layerWith(Redacted.make("purchase-handler-test-master-secret")),
     ScriptedContainers.layer,
     RecordingNotifier.layer

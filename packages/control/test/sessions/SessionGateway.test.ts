@@ -11,7 +11,7 @@ import { answering, eventually, randomPhone, ScriptedContainers, silent, startWo
 const master = Redacted.make("session-gateway-test-master-secret")
 
 const Environment = SessionGateway.layerWith({ timeout: "5 seconds" }).pipe(
-  Layer.provideMerge(Layer.mergeAll(Queue.layerMemoryWith({ attempts: 1 }), SessionKeys.layerWith(master), ScriptedContainers.layer)),
+  Layer.provideMerge(Layer.mergeAll(Queue.layerMemory({ attempts: 1 }), SessionKeys.layerWith(master), ScriptedContainers.layer)),
   Layer.provideMerge(CapturedLogs.layer)
 )
 

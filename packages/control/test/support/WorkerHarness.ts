@@ -91,7 +91,7 @@ export const memorySessions = (wanted: Iterable<PhoneNumber> = []) => {
 
 export const queueLayer = (prefix: string) =>
   Layer.mergeAll(
-    Queue.layerBullMqWith({
+    Queue.layerBullMq({
       redisUrl: Redacted.make(redisUrl),
       prefix,
       idleTimeout: Duration.seconds(5),

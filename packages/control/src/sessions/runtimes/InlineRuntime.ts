@@ -20,17 +20,13 @@ import {
 } from "./ContainerRuntime.ts"
 
 /**
- * The session worker's modules, loaded with a dynamic `import()` of these names. Neither program depends on the
+ * The session worker's program, loaded with a dynamic `import()` of this name. Neither program depends on the
  * other (`control` and `session-worker` both build on `protocol`), so `control` has no static import of the
  * worker and no build reference to it: only this runtime reaches it, at run time, where the workspace (or an
  * image with both packages) has it installed. Without it, `create` fails as `NotFound`; the other runtimes
  * never load it.
  */
-export const workerModules = {
-  worker: "@vigia/session-worker/Worker",
-  tdl: "@vigia/session-worker/Tdl",
-  config: "@vigia/session-worker/WorkerConfig"
-} as const
+export const workerProgram = "@vigia/session-worker/Program"
 
 /**
  * The worker's config reads `REDIS_URL`, which an inline worker never uses (it is handed the control plane's
@@ -57,31 +53,15 @@ interface Running {
 
 const notFound = (message: string) => new ContainerRuntimeError({ reason: "NotFound", runtime: "inline", message })
 
-/** The layer at `path` in a loaded module (`["Tdl", "layerFromConfig"]`), if there is one. */
-const layerAt = (module: unknown, path: ReadonlyArray<string>): Option.Option<AnyLayer> => {
-  let value: unknown = module
-  for (const key of path) {
-    if (!Predicate.hasProperty(value, key)) return Option.none()
-    value = value[key]
-  }
-  return Layer.isLayer(value) ? Option.some(value as AnyLayer) : Option.none()
-}
-
-/** The worker program as one layer: `Worker.layer` over its TDLib and its configuration. */
+/** The worker program as one layer: the `layer` its module exports, configured from the provider it is given. */
 const loadWorker = Effect.gen(function*() {
-  const [worker, tdl, config] = yield* Effect.tryPromise({
-    try: (): Promise<ReadonlyArray<unknown>> =>
-      Promise.all([import(workerModules.worker), import(workerModules.tdl), import(workerModules.config)]),
+  const program = yield* Effect.tryPromise({
+    try: (): Promise<unknown> => import(workerProgram),
     catch: (cause) => notFound(`the session worker is not installed here: ${describeCause(cause)}`)
   })
-  const layers = Option.all([
-    layerAt(worker, ["layer"]),
-    layerAt(tdl, ["Tdl", "layerFromConfig"]),
-    layerAt(config, ["WorkerConfig", "layer"])
-  ])
-  if (Option.isNone(layers)) return yield* notFound("the session worker's modules do not export the layers expected")
-  const [workerLayer, tdlLayer, configLayer] = layers.value
-  return workerLayer.pipe(Layer.provide(tdlLayer), Layer.provideMerge(configLayer))
+  const layer = Predicate.hasProperty(program, "layer") ? program.layer : undefined
+  if (!Layer.isLayer(layer)) return yield* notFound("the session worker's program does not export its layer")
+  return layer as AnyLayer
 })
 
 export const make = Effect.fnUntraced(function*(options: InlineRuntimeOptions) {

@@ -24,7 +24,7 @@ const dave = phone("5511900000004")
 
 const makeFakeRuntime = Effect.fnUntraced(function*(behaviourOf: (phone: PhoneNumber) => Behaviour) {
   const workers = new Map<PhoneNumber, Worker>()
-  const queue = Context.get(yield* Layer.build(WorkerQueue.layerMemory), WorkerQueue)
+  const queue = Context.get(yield* Layer.build(WorkerQueue.layerMemory()), WorkerQueue)
   const created = yield* Queue.unbounded<Worker>()
   const calls = { create: 0, stop: 0 }
   let nextId = 1
@@ -348,7 +348,7 @@ describe("ContainerManager configuration", () => {
     Effect.gen(function*() {
       for (const runtime of ["kubernetes"]) {
         const error = yield* Effect.flip(
-          Layer.build(ContainerManager.runtimeLayerConfig.pipe(Layer.provide([ControlSettings.layer, WorkerQueue.layerMemory])))
+          Layer.build(ContainerManager.runtimeLayerConfig.pipe(Layer.provide([ControlSettings.layer, WorkerQueue.layerMemory()])))
         ).pipe(withEnvironment({ ...environment, CONTAINER_RUNTIME: runtime }))
         assert.include(`${error.message} ${String(error.cause)}`, "CONTAINER_RUNTIME", runtime)
       }

@@ -22,7 +22,7 @@ runtimeSuite({
   name: "inline",
   deployment,
   layer: Layer.provideMerge(InlineRuntime.layer({ dataRoot, stopGracePeriod: Duration.seconds(5) }), cleanup),
-  queue: Layer.mergeAll(Queue.layerMemory, SecretBox.layer(sessionKey)),
+  queue: Layer.mergeAll(Queue.layerMemory(), SecretBox.layer(sessionKey)),
   identity: (phone) =>
     Effect.flatMap(ContainerRuntime, (runtime) => runtime.status(phone)).pipe(
       Effect.map(Option.match({ onNone: () => "", onSome: (worker) => `${worker.id} ${worker.state}` }))

@@ -2,23 +2,23 @@ import { assert, describe, it } from "@effect/vitest"
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Effect, Layer, Option, Redacted, Stream } from "effect"
 import * as Fs from "node:fs"
-import { Tdl } from "../src/Tdl.ts"
-import { databaseDirectory, WorkerConfig } from "../src/WorkerConfig.ts"
-import { makeDataDir, randomPhone, testConfig } from "./TestConfig.ts"
+import { databaseDirectory, Tdl, type TdlibSettings } from "../../src/tdlib/Tdl.ts"
+import { accountFolder } from "../../src/WorkerConfig.ts"
+import { makeDataDir, randomPhone, testConfig } from "../TestConfig.ts"
 
 /** Real TDLib with dummy credentials and no network: it must never try to reach Telegram from a test. */
 const tdlib = (dataDir: string, phone: PhoneNumber, encryptionKey?: string) => {
-  const config = testConfig(dataDir, {
-    phone,
-    tdl: {
-      _tag: "Tdlib",
-      apiId: 12345,
-      apiHash: Redacted.make("0123456789abcdef0123456789abcdef"),
-      databaseEncryptionKey: Option.map(Option.fromUndefinedOr(encryptionKey), Redacted.make),
-      network: "none"
-    }
-  })
-  return { config, layer: Tdl.layer.pipe(Layer.provide(Layer.succeed(WorkerConfig, config))) }
+  const tdlib: TdlibSettings = {
+    apiId: 12345,
+    apiHash: Redacted.make("0123456789abcdef0123456789abcdef"),
+    databaseEncryptionKey: Option.map(Option.fromUndefinedOr(encryptionKey), Redacted.make),
+    network: "none"
+  }
+  const config = testConfig(dataDir, { phone, tdl: { _tag: "Tdlib", ...tdlib } })
+  return {
+    config,
+    layer: Tdl.layer({ folder: accountFolder(config), requestTimeout: config.commandTimeout, ...tdlib })
+  }
 }
 
 describe("Tdl with real TDLib", () => {
@@ -54,7 +54,7 @@ describe("Tdl with real TDLib", () => {
         const afterClose = yield* Effect.flip(tdl.invoke({ _: "getMe" }))
         assert.deepInclude(afterClose.reason, { _tag: "TdlClosed" })
       }).pipe(Effect.provide(first.layer))
-      assert.isTrue(Fs.existsSync(`${databaseDirectory(first.config)}/td.binlog`))
+      assert.isTrue(Fs.existsSync(`${databaseDirectory(accountFolder(first.config))}/td.binlog`))
 
       const reopened = yield* Effect.gen(function*() {
         const tdl = yield* Tdl

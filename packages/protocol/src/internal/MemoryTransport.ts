@@ -4,7 +4,7 @@
  */
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Clock, Duration, Effect, Fiber, Queue, Scope, Semaphore } from "effect"
-import type { JobId, QueueName } from "./QueueNames.ts"
+import type { JobId, QueueName } from "../QueueNames.ts"
 import type { FailedJob, Processor, QueueSet, RetryPolicy, Transport } from "./Transport.ts"
 import { backoffDelay } from "./Transport.ts"
 

@@ -2,18 +2,16 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option, Stream } from "effect"
 import * as Fs from "node:fs"
-import * as TdApi from "../src/TdApi.ts"
-import { Tdl } from "../src/Tdl.ts"
-import { defaultScript, TdlFake } from "../src/TdlFake.ts"
-import type { TdlError } from "../src/TdlError.ts"
-import { fakeTdlPortFile, WorkerConfig } from "../src/WorkerConfig.ts"
-import { makeDataDir, testConfig, testConfigLayer } from "./TestConfig.ts"
+import { defaultScript, portFile, TdlFake } from "../../../src/tdlib/fake/TdlFake.ts"
+import * as TdApi from "../../../src/tdlib/TdApi.ts"
+import { Tdl } from "../../../src/tdlib/Tdl.ts"
+import type { TdlError } from "../../../src/tdlib/TdlError.ts"
+import { accountFolder } from "../../../src/WorkerConfig.ts"
+import { fakeTdl, makeDataDir, testConfig, TestConfig } from "../../TestConfig.ts"
 
 const fakeLayer = (script?: string) =>
-  Tdl.layerFake.pipe(
-    Layer.provideMerge(testConfigLayer({
-      tdl: { _tag: "Fake", sideChannelPort: 0, script: Option.fromUndefinedOr(script) }
-    })),
+  Layer.unwrap(TestConfig.use((config) => Effect.succeed(fakeTdl(config, Option.fromUndefinedOr(script))))).pipe(
+    Layer.provideMerge(TestConfig.layer()),
     Layer.provide(NodeFileSystem.layer)
   )
 
@@ -38,7 +36,7 @@ const tdlibFailure = <A>(effect: Effect.Effect<A, TdlError>) =>
 
 const login = Effect.gen(function*() {
   const tdl = yield* Tdl
-  const config = yield* WorkerConfig
+  const config = yield* TestConfig
   yield* tdl.invoke({ _: "setAuthenticationPhoneNumber", phone_number: `+${config.phone}` })
   yield* tdl.invoke({ _: "checkAuthenticationCode", code: "12345" })
   yield* authorizationUpdate("authorizationStateReady")
@@ -83,7 +81,7 @@ describe("TdlFake", () => {
   it.live("logs in through code and 2FA password, wrong tries answered as Telegram does", () =>
     Effect.gen(function*() {
       const tdl = yield* Tdl
-      const config = yield* WorkerConfig
+      const config = yield* TestConfig
       yield* tdl.invoke({ _: "setAuthenticationPhoneNumber", phone_number: `+${config.phone}` })
       const waitCode = yield* authorizationUpdate("authorizationStateWaitCode")
       assert.deepInclude(waitCode.authorization_state, { _: "authorizationStateWaitCode" })
@@ -110,7 +108,7 @@ describe("TdlFake", () => {
   it.live("too many wrong codes: 429 retry-after, even for the right code", () =>
     Effect.gen(function*() {
       const tdl = yield* Tdl
-      const config = yield* WorkerConfig
+      const config = yield* TestConfig
       yield* tdl.invoke({ _: "setAuthenticationPhoneNumber", phone_number: config.phone })
       const first = yield* tdlibFailure(tdl.invoke({ _: "checkAuthenticationCode", code: "11111" }))
       assert.deepInclude(first, { code: 400, message: "PHONE_CODE_INVALID" })
@@ -124,7 +122,7 @@ describe("TdlFake", () => {
     Effect.gen(function*() {
       const tdl = yield* Tdl
       const fake = yield* TdlFake
-      const config = yield* WorkerConfig
+      const config = yield* TestConfig
       yield* fake.setConnectionState("connectionStateWaitingForNetwork")
       const timedOut = yield* tdlibFailure(
         tdl.invoke({ _: "setAuthenticationPhoneNumber", phone_number: config.phone }, { timeout: "200 millis" })
@@ -202,11 +200,8 @@ describe("TdlFake", () => {
   it.live("keeps the authorization across a restart, and logging out forgets it", () =>
     Effect.gen(function*() {
       const config = testConfig(makeDataDir())
-      const layer = Tdl.layerFake.pipe(
-        Layer.provide(Layer.succeed(WorkerConfig, config)),
-        Layer.provide(NodeFileSystem.layer)
-      )
-      yield* login.pipe(Effect.provide(layer), Effect.provideService(WorkerConfig, config))
+      const layer = fakeTdl(config).pipe(Layer.provide(NodeFileSystem.layer))
+      yield* login.pipe(Effect.provide(layer), Effect.provideService(TestConfig, config))
       const restarted = yield* Effect.gen(function*() {
         const tdl = yield* Tdl
         const state = (yield* tdl.authorizationState)._
@@ -229,8 +224,8 @@ describe("TdlFake", () => {
     Effect.gen(function*() {
       const tdl = yield* Tdl
       const fake = yield* TdlFake
-      const config = yield* WorkerConfig
-      const port = Number(Fs.readFileSync(fakeTdlPortFile(config), "utf8"))
+      const config = yield* TestConfig
+      const port = Number(Fs.readFileSync(portFile(accountFolder(config)), "utf8"))
       assert.strictEqual(port, fake.sideChannelPort)
       const call = (method: string, path: string, body?: unknown) =>
         Effect.promise(async () => {

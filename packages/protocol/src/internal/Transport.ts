@@ -4,7 +4,7 @@
  */
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Data, Duration, Effect, Schema, Scope } from "effect"
-import type { JobId, QueueName } from "./QueueNames.ts"
+import type { JobId, QueueName } from "../QueueNames.ts"
 
 export class QueueError extends Schema.TaggedError<QueueError>()("QueueError", {
   reason: Schema.Literals(["Unavailable", "InvalidMessage"]),

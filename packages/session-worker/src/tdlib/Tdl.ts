@@ -2,8 +2,6 @@
  * The `Tdl` service: one TDLib client for one account, real (tdl + prebuilt-tdlib) or
  * fake, with a timeout on every request, an allowlist of updates and a clean close.
  */
-import { getTdjson } from "prebuilt-tdlib"
-import * as tdl from "tdl"
 import {
   Context,
   Deferred,
@@ -18,14 +16,35 @@ import {
   Stream,
   SubscriptionRef
 } from "effect"
+import * as Path from "node:path"
+import { type FakeOptions, TdlFake } from "./fake/TdlFake.ts"
 import * as TdApi from "./TdApi.ts"
+import { connectTdlib } from "./TdlibClient.ts"
 import { startFailed, TdlClosed, TdlError, TdlibFailure, TdlTimeout, TdlUnexpectedAnswer } from "./TdlError.ts"
-import { TdlFake } from "./TdlFake.ts"
-import { databaseDirectory, filesDirectory, WorkerConfig } from "./WorkerConfig.ts"
 
 export interface InvokeOptions {
   readonly timeout?: Duration.Input
 }
+
+/** What any TDLib, real or fake, is opened with. */
+export interface TdlOptions {
+  /** The account's folder: TDLib keeps its database in `database/` and its files in `files/` there. */
+  readonly folder: string
+  /** How long a request waits for TDLib's answer, unless it asks for another timeout. */
+  readonly requestTimeout: Duration.Duration
+}
+
+/** Real TDLib's settings: the app's credentials from my.telegram.org, the database key, the network. */
+export interface TdlibSettings {
+  readonly apiId: number
+  readonly apiHash: Redacted.Redacted<string>
+  readonly databaseEncryptionKey: Option.Option<Redacted.Redacted<string>>
+  /** `none` tells TDLib there is no network, so it connects nowhere (tests, offline checks). */
+  readonly network: "auto" | "none"
+}
+
+export const databaseDirectory = (folder: string): string => Path.join(folder, "database")
+export const filesDirectory = (folder: string): string => Path.join(folder, "files")
 
 export class Tdl extends Context.Service<Tdl, {
   /** Sends one request; TDLib's answer is decoded, its error typed, and no request waits past its timeout. */
@@ -41,22 +60,17 @@ export class Tdl extends Context.Service<Tdl, {
   readonly closed: Effect.Effect<void>
   /** Asks TDLib to close and waits for `authorizationStateClosed`; does nothing when already closed. */
   readonly close: Effect.Effect<void, TdlError>
-}>()("@vigia/session-worker/Tdl") {
-  /** TDLib through tdl and prebuilt-tdlib, parameters from `WorkerConfig` (driver `Tdlib`). */
-  static readonly layer = Layer.effect(
-    Tdl,
-    Effect.gen(function*() {
-      const config = yield* WorkerConfig
-      if (config.tdl._tag !== "Tdlib") {
-        return yield* startFailed("the tdlib layer needs TDL_DRIVER=tdlib")
-      }
-      const driver = config.tdl
-      return yield* make(connectTdlib, {
+}>()("@vigia/session-worker/tdlib/Tdl") {
+  /** TDLib through tdl and prebuilt-tdlib. */
+  static readonly layer = (options: TdlOptions & TdlibSettings): Layer.Layer<Tdl, TdlError> =>
+    Layer.effect(
+      Tdl,
+      make(connectTdlib, {
         _: "setTdlibParameters",
         use_test_dc: false,
-        database_directory: databaseDirectory(config),
-        files_directory: filesDirectory(config),
-        database_encryption_key: Option.match(driver.databaseEncryptionKey, {
+        database_directory: databaseDirectory(options.folder),
+        files_directory: filesDirectory(options.folder),
+        database_encryption_key: Option.match(options.databaseEncryptionKey, {
           onNone: () => "",
           onSome: Redacted.value
         }),
@@ -64,46 +78,38 @@ export class Tdl extends Context.Service<Tdl, {
         use_chat_info_database: true,
         use_message_database: true,
         use_secret_chats: false,
-        api_id: driver.apiId,
-        api_hash: Redacted.value(driver.apiHash),
+        api_id: options.apiId,
+        api_hash: Redacted.value(options.apiHash),
         system_language_code: "pt",
         device_model: "Vigia",
         system_version: "Linux",
         application_version: "0.1.0"
-      }, { timeout: config.commandTimeout, offline: driver.network === "none" })
-    })
-  )
+      }, { timeout: options.requestTimeout, offline: options.network === "none" })
+    )
 
   /**
-   * The in-memory TDLib of `TdlFake.ts` behind the same service, plus the `TdlFake`
+   * The in-memory TDLib of `fake/` behind the same service, plus the `TdlFake`
    * service that tests use to drive it in-process (and its loopback side channel).
    */
-  static readonly layerFake = Layer.effect(
-    Tdl,
-    Effect.gen(function*() {
-      const config = yield* WorkerConfig
-      const fake = yield* TdlFake
-      return yield* make(fake.connect, {
-        _: "setTdlibParameters",
-        database_directory: databaseDirectory(config),
-        files_directory: filesDirectory(config),
-        use_message_database: true,
-        api_id: 1,
-        api_hash: "0123456789abcdef0123456789abcdef",
-        system_language_code: "pt",
-        device_model: "Vigia",
-        application_version: "0.1.0"
-      }, { timeout: config.commandTimeout, offline: false })
-    })
-  ).pipe(Layer.provideMerge(TdlFake.layer))
-
-  /** `layer` or `layerFake`, as `TDL_DRIVER` says. */
-  static readonly layerFromConfig = Layer.unwrap(Effect.gen(function*() {
-    const config = yield* WorkerConfig
-    const layer: Layer.Layer<Tdl, TdlError, WorkerConfig | FileSystem.FileSystem> =
-      config.tdl._tag === "Tdlib" ? Tdl.layer : Tdl.layerFake
-    return layer
-  }))
+  static readonly layerFake = (
+    options: TdlOptions & FakeOptions
+  ): Layer.Layer<Tdl | TdlFake, TdlError, FileSystem.FileSystem> =>
+    Layer.effect(
+      Tdl,
+      TdlFake.use((fake) =>
+        make(fake.connect, {
+          _: "setTdlibParameters",
+          database_directory: databaseDirectory(options.folder),
+          files_directory: filesDirectory(options.folder),
+          use_message_database: true,
+          api_id: 1,
+          api_hash: "0123456789abcdef0123456789abcdef",
+          system_language_code: "pt",
+          device_model: "Vigia",
+          application_version: "0.1.0"
+        }, { timeout: options.requestTimeout, offline: false })
+      )
+    ).pipe(Layer.provideMerge(TdlFake.layer(options)))
 }
 
 const isClosedState = (state: TdApi.AuthorizationState) => state._ === "authorizationStateClosed"
@@ -243,65 +249,3 @@ const make = Effect.fnUntraced(function*<E, R>(
     close
   })
 })
-
-/** tdl and TDLib are process-wide: loaded once, their log quiet and sent to the loggers of the open clients. */
-let tdjsonLoaded = false
-let openClients = 0
-
-const loadTdjson = Effect.try({
-  try: () => {
-    if (tdjsonLoaded) return
-    tdl.configure({ tdjson: getTdjson(), verbosityLevel: tdlibLogLevel })
-    tdl.init()
-    tdl.execute({ _: "setLogStream", log_stream: { _: "logStreamEmpty" } })
-    tdjsonLoaded = true
-  },
-  catch: (cause) => startFailed(`could not load TDLib: ${String(cause)}`)
-})
-
-/** TDLib's errors (1) and fatal errors (0) reach our logger; its chatter stays inside. */
-const tdlibLogLevel = 1
-
-const routeTdlibLog = Effect.gen(function*() {
-  const context = yield* Effect.context<never>()
-  const run = Effect.runForkWith(context)
-  yield* Effect.acquireRelease(
-    Effect.sync(() => {
-      openClients += 1
-      if (openClients === 1) {
-        tdl.setLogMessageCallback(tdlibLogLevel, (level, message) => {
-          const line = message.trim()
-          run(level === 0 ? Effect.logFatal("TDLib", line) : Effect.logError("TDLib", line))
-        })
-      }
-    }),
-    () =>
-      Effect.sync(() => {
-        openClients -= 1
-        if (openClients === 0) tdl.setLogMessageCallback(tdlibLogLevel, null)
-      })
-  )
-  return run
-})
-
-const connectTdlib: TdApi.Connect<TdlError, never> = (onUpdate) =>
-  Effect.gen(function*() {
-    yield* loadTdjson
-    const run = yield* routeTdlibLog
-    const client = yield* Effect.try({
-      try: () => tdl.createBareClient(),
-      catch: (cause) => startFailed(`could not create a TDLib client: ${String(cause)}`)
-    })
-    client.on("update", onUpdate)
-    client.on("error", (error) => run(Effect.logWarning("TDLib error outside any request", error.message)))
-    const send = (request: TdApi.AnyRequest) =>
-      Effect.tryPromise({
-        // tdl types `invoke` over every TDLib function; `TdApi.AnyRequest` is that same shape for the ones we use.
-        try: () => (client.invoke as (request: TdApi.AnyRequest) => Promise<unknown>)(request),
-        catch: (cause): TdApi.TdError =>
-          cause instanceof tdl.TDLibError
-            ? { _: "error", code: cause.code, message: cause.message }
-            : { _: "error", code: 500, message: cause instanceof Error ? cause.message : String(cause) }
-      })
-    return { send }
-  })

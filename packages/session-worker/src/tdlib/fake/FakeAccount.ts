@@ -1,0 +1,158 @@
+/**
+ * The fake account's state, shared by the TDLib clients opened on it (the network, the messages it sent, its
+ * message ids, the client open now), and what a test does to it: someone writes, the network changes.
+ */
+import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
+import { Clock, Effect, type FileSystem, Option, Ref, Schema } from "effect"
+import * as Latch from "effect/Latch"
+import type * as TdApi from "../TdApi.ts"
+import { contentOf, userObject } from "./FakeObjects.ts"
+import type { FakeChat, FakeScript } from "./FakeScript.ts"
+
+export const ConnectionStateName = Schema.Literals([
+  "connectionStateWaitingForNetwork",
+  "connectionStateConnectingToProxy",
+  "connectionStateConnecting",
+  "connectionStateUpdating",
+  "connectionStateReady"
+])
+export type ConnectionStateName = typeof ConnectionStateName.Type
+
+export const InjectedMessage = Schema.Struct({
+  chatId: Schema.Int,
+  text: Schema.optionalKey(Schema.String),
+  caption: Schema.optionalKey(Schema.String),
+  senderUserId: Schema.optionalKey(Schema.Int),
+  date: Schema.optionalKey(Schema.Int)
+})
+export type InjectedMessage = typeof InjectedMessage.Type
+
+export const SentMessage = Schema.Struct({
+  chatId: Schema.Number,
+  messageId: Schema.Number,
+  text: Schema.String,
+  date: Schema.Number
+})
+export type SentMessage = typeof SentMessage.Type
+
+export const FakeState = Schema.Struct({
+  authorizationState: Schema.String,
+  connectionState: ConnectionStateName
+})
+
+/** The fake cannot do what a test asked (no client, not logged in, unknown chat). */
+export class FakeTdlRefused extends Schema.TaggedError<FakeTdlRefused>()("FakeTdlRefused", {
+  message: Schema.String
+}) {}
+
+/** A client as the account sees it: where its updates go, and its authorization state. */
+export interface OpenClient {
+  readonly emit: (update: TdApi.RawUpdate) => void
+  readonly authorization: Ref.Ref<TdApi.AuthorizationState>
+}
+
+/** What a test does to the account, in-process or through the side channel. */
+export interface FakeControls {
+  /** Someone writes in one of the account's chats; answers the message's id. */
+  readonly injectMessage: (message: InjectedMessage) => Effect.Effect<number, FakeTdlRefused>
+  /** The network changes; `connectionStateWaitingForNetwork` holds authorization requests. */
+  readonly setConnectionState: (state: ConnectionStateName) => Effect.Effect<void>
+  /** Every message the account sent, oldest first. */
+  readonly sentMessages: Effect.Effect<ReadonlyArray<SentMessage>>
+  readonly state: Effect.Effect<typeof FakeState.Type>
+}
+
+export interface FakeAccount extends FakeControls {
+  readonly phone: PhoneNumber
+  readonly script: FakeScript
+  /** The account's own user, as TDLib describes it. */
+  readonly me: ReturnType<typeof userObject>
+  /** Where clients keep their database (the fake's `fake-td.json`). */
+  readonly fs: FileSystem.FileSystem
+  /** Closed while the network is down: authorization requests wait for it. */
+  readonly network: Latch.Latch
+  readonly connection: Ref.Ref<ConnectionStateName>
+  /** The client open now, if any. */
+  readonly current: Ref.Ref<Option.Option<OpenClient>>
+  /** Unix time now, in seconds. */
+  readonly now: Effect.Effect<number>
+  readonly newMessageId: Effect.Effect<number>
+  readonly findChat: (id: number | undefined) => Option.Option<FakeChat>
+  readonly recordSent: (message: SentMessage) => Effect.Effect<void>
+}
+
+export const make = Effect.fnUntraced(function*(phone: PhoneNumber, script: FakeScript, fs: FileSystem.FileSystem) {
+  const customerId = script.chats.find((chat) => chat.kind === "private")?.id ?? 700000002
+  const network = yield* Latch.make(true)
+  const connection = yield* Ref.make<ConnectionStateName>("connectionStateReady")
+  const sent = yield* Ref.make<ReadonlyArray<SentMessage>>([])
+  const nextMessageId = yield* Ref.make(1 << 20)
+  const current = yield* Ref.make(Option.none<OpenClient>())
+
+  const now = Clock.currentTimeMillis.pipe(Effect.map((millis) => Math.floor(millis / 1000)))
+  const newMessageId = Ref.getAndUpdate(nextMessageId, (id) => id + (1 << 20))
+  const findChat = (id: number | undefined) => Option.fromUndefinedOr(script.chats.find((chat) => chat.id === id))
+
+  const setConnectionState = Effect.fn("TdlFake.setConnectionState")(function*(state: ConnectionStateName) {
+    yield* Ref.set(connection, state)
+    if (state === "connectionStateWaitingForNetwork") yield* Latch.close(network)
+    else yield* Latch.open(network)
+    const active = yield* Ref.get(current)
+    if (Option.isSome(active)) active.value.emit({ _: "updateConnectionState", state: { _: state } })
+  })
+
+  const refused = (message: string) => new FakeTdlRefused({ message })
+
+  const injectMessage = Effect.fn("TdlFake.injectMessage")(function*(input: InjectedMessage) {
+    const active = yield* Ref.get(current)
+    if (Option.isNone(active)) return yield* refused("no TDLib client is open")
+    const state = yield* Ref.get(active.value.authorization)
+    if (state._ !== "authorizationStateReady") return yield* refused("the account is not logged in")
+    const chat = findChat(input.chatId)
+    if (Option.isNone(chat)) return yield* refused(`the account has no chat ${input.chatId}`)
+    const id = yield* newMessageId
+    const date = input.date ?? (yield* now)
+    const sender = chat.value.kind === "channel"
+      ? { _: "messageSenderChat" as const, chat_id: chat.value.id }
+      : { _: "messageSenderUser" as const, user_id: input.senderUserId ?? customerId }
+    const message = {
+      _: "message" as const,
+      id,
+      chat_id: chat.value.id,
+      sender_id: sender,
+      is_outgoing: false,
+      date,
+      content: contentOf(input)
+    }
+    active.value.emit({ _: "updateNewMessage", message })
+    active.value.emit({ _: "updateChatLastMessage", chat_id: chat.value.id, last_message: message, positions: [] })
+    active.value.emit({ _: "updateChatReadInbox", chat_id: chat.value.id, last_read_inbox_message_id: 0, unread_count: 1 })
+    return id
+  })
+
+  const state = Effect.gen(function*() {
+    const active = yield* Ref.get(current)
+    const authorizationState = Option.isSome(active)
+      ? (yield* Ref.get(active.value.authorization))._
+      : "authorizationStateClosed"
+    return { authorizationState, connectionState: yield* Ref.get(connection) }
+  })
+
+  return {
+    phone,
+    script,
+    me: userObject(script.me.id, script.me.firstName, script.me.lastName, script.me.username, phone),
+    fs,
+    network,
+    connection,
+    current,
+    now,
+    newMessageId,
+    findChat,
+    recordSent: (message: SentMessage) => Ref.update(sent, (all) => [...all, message]),
+    setConnectionState,
+    injectMessage,
+    sentMessages: Ref.get(sent),
+    state
+  } satisfies FakeAccount
+})
