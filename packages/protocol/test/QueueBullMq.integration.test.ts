@@ -1,0 +1,4 @@
+import { layers } from "./Harness.ts"
+import { queueContract } from "./QueueContract.ts"
+
+queueContract("bullmq", layers.bullmq)
