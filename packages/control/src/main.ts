@@ -9,7 +9,6 @@ import * as BotNotifier from "./bot/BotNotifier.ts"
 import * as BotRouter from "./bot/BotRouter.ts"
 import { BotUpdates } from "./bot/BotUpdates.ts"
 import * as ConfigCheck from "./config/ConfigCheck.ts"
-import * as ContainerManager from "./sessions/manager/ContainerManager.ts"
 import { ControlMetrics } from "./http/ControlMetrics.ts"
 import { ControlSettings } from "./config/ControlSettings.ts"
 import * as DataServices from "./data/DataServices.ts"
@@ -23,11 +22,9 @@ import { PriceTableFlow } from "./bot/features/PriceTableFlow.ts"
 import { PurchaseHandler } from "./events/PurchaseHandler.ts"
 import { RateLimiter } from "./bot/RateLimiter.ts"
 import { Readiness } from "./http/Readiness.ts"
-import { SessionGateway } from "./sessions/SessionGateway.ts"
-import { SessionKeys } from "./sessions/SessionKeys.ts"
+import * as Sessions from "./sessions/layer.ts"
 import { SubscriptionGuard } from "./bot/SubscriptionGuard.ts"
 import { TelegramBot } from "./bot/TelegramBot.ts"
-import { WatchedChats } from "./sessions/WatchedChats.ts"
 
 /** PostgreSQL (the embedded one when `DATABASE_URL` is unset), migrated, and the services over it. */
 const Data = DataServices.layer.pipe(Layer.provideMerge(Migrations.layer.pipe(Layer.provideMerge(Database.layer))))
@@ -37,13 +34,6 @@ const Queues = Layer.unwrap(Effect.map(
   Config.option(Config.String("REDIS_URL")),
   (redis) => Option.isSome(redis) ? Queue.layerBullMq : Queue.layerMemory
 ))
-
-/** Sessions: their keys, the container manager running their workers, and the RPC gateway to them. */
-const SessionLayers = Layer.mergeAll(SessionGateway.layer, WatchedChats.layer).pipe(
-  Layer.provideMerge(SessionGateway.layer),
-  Layer.provideMerge(ContainerManager.layerConfig),
-  Layer.provideMerge(SessionKeys.layer)
-)
 
 /**
  * The bot and what reacts to the sessions' updates: the notifier (the bot's side of the events),
@@ -71,7 +61,7 @@ const Probes = Layer.unwrap(Effect.gen(function*() {
 const Control = HttpEndpoint.layer.pipe(
   Layer.provide(Layer.merge(Probes, ControlMetrics.layer)),
   Layer.provideMerge(Bot),
-  Layer.provideMerge(SessionLayers),
+  Layer.provideMerge(Sessions.layer),
   Layer.provideMerge(Queues),
   Layer.provideMerge(Data),
   Layer.provideMerge(ControlSettings.layer)
