@@ -2,7 +2,7 @@
  * Item 2: the session gateway's typed RPC against an idle worker (fake TDLib, logged in, process runtime):
  * `Ping` and `GetChats` round trips, beside a Redis PING and a bare BullMQ request and reply.
  */
-import { SessionGateway } from "@vigia/control/SessionGateway"
+import { SessionGateway } from "@vigia/control/sessions/SessionGateway"
 import * as Messages from "@vigia/protocol/Messages"
 import { Effect } from "effect"
 import * as Baselines from "./Baselines.ts"

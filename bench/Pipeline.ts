@@ -5,7 +5,7 @@
  * the fake Bot API receives the quote. A fixed rate gives the latency; injecting as fast as possible, the throughput.
  */
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
-import * as ContainerNames from "@vigia/control/ContainerNames"
+import * as ContainerNames from "@vigia/control/sessions/runtimes/ContainerNames"
 import { Effect, Layer } from "effect"
 import * as Fs from "node:fs"
 import * as Http from "node:http"

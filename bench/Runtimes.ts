@@ -3,7 +3,7 @@
  * for the process and docker runtimes, and the resident memory of one idle worker on the fake and on real TDLib,
  * beside a bare Node process (its start and its memory) and a bare container of the same image.
  */
-import * as ContainerNames from "@vigia/control/ContainerNames"
+import * as ContainerNames from "@vigia/control/sessions/runtimes/ContainerNames"
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Effect, Option } from "effect"
 import * as ChildProcess from "node:child_process"

@@ -3,15 +3,15 @@
  * `@vigia/control` services), as the bot's flows would leave them: a seller on the basic plan with a price table,
  * an active group, a logged-in account and a session meant to run; or a bare account whose session is meant to run.
  */
-import { ActiveGroups } from "@vigia/control/ActiveGroups"
-import { AuditLog } from "@vigia/control/AuditLog"
-import * as ContainerNames from "@vigia/control/ContainerNames"
-import { Database } from "@vigia/control/Database"
-import * as Migrations from "@vigia/control/Migrations"
-import { PriceTables } from "@vigia/control/PriceTables"
-import { Sessions } from "@vigia/control/Sessions"
+import { ActiveGroups } from "@vigia/control/data/ActiveGroups"
+import { AuditLog } from "@vigia/control/data/AuditLog"
+import * as ContainerNames from "@vigia/control/sessions/runtimes/ContainerNames"
+import { Database } from "@vigia/control/data/Database"
+import * as Migrations from "@vigia/control/data/Migrations"
+import { PriceTables } from "@vigia/control/data/PriceTables"
+import { Sessions } from "@vigia/control/data/Sessions"
 import { Subscriptions } from "@vigia/control/data/Subscriptions"
-import type { UserId } from "@vigia/control/UserId"
+import type { UserId } from "@vigia/control/data/UserId"
 import { Users } from "@vigia/control/data/Users"
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as PriceTableParser from "@vigia/domain/PriceTableParser"
