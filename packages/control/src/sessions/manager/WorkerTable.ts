@@ -3,7 +3,8 @@
  * starts waiting for a worker's first word, one lock per account, and the status reported from all that.
  */
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
-import { Deferred, Effect, Option, Schema, Semaphore } from "effect"
+import { Deferred, Effect, Option, Schema } from "effect"
+import * as KeyedLocks from "../KeyedLocks.ts"
 import type { Worker } from "../runtimes/ContainerRuntime.ts"
 
 /** The manager's phase of an account's worker (the `sessions` table's `ObservedState` is the account's own). */
@@ -64,18 +65,8 @@ export interface PendingStart {
 export const make = () => {
   const workers = new Map<PhoneNumber, Tracked>()
   const pending = new Map<PhoneNumber, PendingStart>()
-  const locks = new Map<PhoneNumber, Semaphore.Semaphore>()
-
   /** One operation at a time per account: concurrent starts of one account start one worker. */
-  const locked = <A, E, R>(phone: PhoneNumber, effect: Effect.Effect<A, E, R>) =>
-    Effect.suspend(() => {
-      let lock = locks.get(phone)
-      if (lock === undefined) {
-        lock = Semaphore.makeUnsafe(1)
-        locks.set(phone, lock)
-      }
-      return Semaphore.withPermit(lock, effect)
-    })
+  const locked = KeyedLocks.make<PhoneNumber>()
 
   /**
    * The worker of `phone` was heard from at `seenAt`. A start still waiting completes with word from the new

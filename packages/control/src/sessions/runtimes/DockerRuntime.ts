@@ -8,22 +8,9 @@ import type Docker from "dockerode"
 import { Duration, Effect, Layer, Option, Schedule } from "effect"
 import * as ContainerNames from "./ContainerNames.ts"
 import { ContainerRuntime, ContainerRuntimeError, specDigest, type Worker, type WorkerSpec, type WorkerState } from "./ContainerRuntime.ts"
-import {
-  accountLabels,
-  connect,
-  dataDirectory,
-  engineCall,
-  engineEnvironment,
-  type EngineOptions,
-  engineSettings,
-  ensureVolume,
-  imageId,
-  isOurs,
-  tmpfsBytes,
-  workerUser
-} from "./Engine.ts"
+import * as Engine from "./Engine.ts"
 
-export interface DockerRuntimeOptions extends EngineOptions {
+export interface DockerRuntimeOptions extends Engine.EngineOptions {
   /** How often Docker itself restarts a worker that exits with an error, before the manager steps in. */
   readonly restartRetries: number
 }
@@ -46,13 +33,13 @@ const listedState = (state: string): WorkerState =>
 const containerSpec = (options: DockerRuntimeOptions, spec: WorkerSpec, hash: string): Docker.ContainerCreateOptions => ({
   name: ContainerNames.workerName(spec.phone),
   Image: options.image,
-  Env: engineEnvironment(spec),
+  Env: Engine.environment(spec),
   Labels: ContainerNames.workerLabels({
     deployment: options.deployment,
     accountKey: ContainerNames.accountKey(options.accountKeySecret, spec.phone),
     configHash: hash
   }),
-  User: workerUser,
+  User: Engine.workerUser,
   StopSignal: "SIGTERM",
   StopTimeout: Math.ceil(Duration.toSeconds(options.stopGracePeriod)),
   HostConfig: {
@@ -60,13 +47,13 @@ const containerSpec = (options: DockerRuntimeOptions, spec: WorkerSpec, hash: st
     // ends at once instead of after the grace period (PID 1 ignores signals it does not handle).
     Init: true,
     NetworkMode: options.network,
-    Mounts: [{ Type: "volume", Source: ContainerNames.volumeName(spec.phone), Target: dataDirectory }],
+    Mounts: [{ Type: "volume", Source: ContainerNames.volumeName(spec.phone), Target: Engine.dataDirectory }],
     RestartPolicy: { Name: "on-failure", MaximumRetryCount: options.restartRetries },
     Memory: options.memoryBytes,
     MemorySwap: options.memoryBytes,
     PidsLimit: options.pidsLimit,
     ReadonlyRootfs: true,
-    Tmpfs: { "/tmp": `rw,noexec,nosuid,size=${tmpfsBytes}` },
+    Tmpfs: { "/tmp": `rw,noexec,nosuid,size=${Engine.tmpfsBytes}` },
     CapDrop: ["ALL"],
     SecurityOpt: ["no-new-privileges"],
     LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "3" } }
@@ -74,9 +61,9 @@ const containerSpec = (options: DockerRuntimeOptions, spec: WorkerSpec, hash: st
 })
 
 export const make = Effect.fnUntraced(function*(options: DockerRuntimeOptions) {
-  const docker = connect(options)
+  const docker = Engine.connect(options)
   const call = <A>(what: string, f: () => Promise<A>, tolerate: ReadonlyArray<number> = []) =>
-    engineCall("docker", what, f, tolerate)
+    Engine.call("docker", what, f, tolerate)
 
   const inspect = (phone: PhoneNumber) =>
     call("inspecting the container", () => docker.getContainer(ContainerNames.workerName(phone)).inspect(), [404])
@@ -91,7 +78,7 @@ export const make = Effect.fnUntraced(function*(options: DockerRuntimeOptions) {
   /** The container named for `phone`, if it is ours; one of that name that is not ours is never touched. */
   const ownContainer = Effect.fnUntraced(function*(phone: PhoneNumber) {
     const info = yield* inspect(phone)
-    if (Option.isSome(info) && !isOurs(options, info.value.Config.Labels ?? undefined)) {
+    if (Option.isSome(info) && !Engine.isOurs(options, info.value.Config.Labels ?? undefined)) {
       return yield* new ContainerRuntimeError({
         reason: "NameTaken",
         runtime: "docker",
@@ -102,8 +89,8 @@ export const make = Effect.fnUntraced(function*(options: DockerRuntimeOptions) {
   })
 
   const configHash = (spec: WorkerSpec) =>
-    Effect.map(imageId("docker", docker, options.image), (id) =>
-      specDigest(spec, { runtime: "docker", restartRetries: options.restartRetries, ...engineSettings(options, id) }))
+    Effect.map(Engine.imageId("docker", docker, options.image), (id) =>
+      specDigest(spec, { runtime: "docker", restartRetries: options.restartRetries, ...Engine.settings(options, id) }))
 
   const remove = Effect.fnUntraced(function*(phone: PhoneNumber) {
     const container = docker.getContainer(ContainerNames.workerName(phone))
@@ -137,7 +124,7 @@ export const make = Effect.fnUntraced(function*(options: DockerRuntimeOptions) {
       )
       yield* remove(phone)
     }
-    yield* ensureVolume("docker", docker, phone, accountLabels(options, phone))
+    yield* Engine.ensureVolume("docker", docker, phone, Engine.accountLabels(options, phone))
     const created = yield* call("creating the container", () => docker.createContainer(containerSpec(options, spec, hash)), [409])
     // 409: someone created it between our look and our create; it is started like any existing one.
     if (Option.isNone(created)) yield* ownContainer(phone)

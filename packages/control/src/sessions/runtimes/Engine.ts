@@ -40,7 +40,7 @@ export const statusCodeOf = (cause: unknown): number | undefined =>
  * Calls the engine: statuses in `tolerate` give none (a 404 when looking something up, a 304 when stopping a
  * stopped container), an unreachable engine is `Unavailable`, anything else the engine refused is `Refused`.
  */
-export const engineCall = <A>(
+export const call = <A>(
   runtime: RuntimeKind,
   what: string,
   f: () => Promise<A>,
@@ -66,7 +66,7 @@ export const connect = (options: EngineOptions): Docker =>
 
 /** The id of the worker image on this engine: part of the config hash, so a rebuilt image replaces workers. */
 export const imageId = (runtime: RuntimeKind, docker: Docker, image: string) =>
-  engineCall(runtime, `inspecting image ${image}`, () => docker.getImage(image).inspect(), [404]).pipe(
+  call(runtime, `inspecting image ${image}`, () => docker.getImage(image).inspect(), [404]).pipe(
     Effect.flatMap(Option.match({
       onNone: () =>
         Effect.fail(
@@ -88,9 +88,9 @@ export const ensureVolume = Effect.fnUntraced(function*(
   labels: Record<string, string>
 ) {
   const name = ContainerNames.volumeName(phone)
-  const existing = yield* engineCall(runtime, "inspecting the volume", () => docker.getVolume(name).inspect(), [404])
+  const existing = yield* call(runtime, "inspecting the volume", () => docker.getVolume(name).inspect(), [404])
   if (Option.isNone(existing)) {
-    yield* engineCall(runtime, "creating the volume", () => docker.createVolume({ Name: name, Labels: labels }))
+    yield* call(runtime, "creating the volume", () => docker.createVolume({ Name: name, Labels: labels }))
   }
 })
 
@@ -108,11 +108,11 @@ export const accountLabels = (options: EngineOptions, phone: PhoneNumber): Recor
  * The worker's environment as Docker wants it, with the settings every engine worker shares. No
  * `CONTAINER_ID`: the worker then reports its hostname, the engine's container id, which names no phone.
  */
-export const engineEnvironment = (spec: WorkerSpec): Array<string> =>
+export const environment = (spec: WorkerSpec): Array<string> =>
   Object.entries({ ...environmentOf(spec), DATA_DIR: dataDirectory }).map(([name, value]) => `${name}=${value}`)
 
 /** The settings of an engine worker that enter its config hash, besides its specification. */
-export const engineSettings = (options: EngineOptions, image: string) => ({
+export const settings = (options: EngineOptions, image: string) => ({
   image,
   network: options.network,
   memoryBytes: options.memoryBytes,

@@ -7,24 +7,11 @@ import type Docker from "dockerode"
 import { Duration, Effect, Layer, Option, Schedule } from "effect"
 import * as ContainerNames from "./ContainerNames.ts"
 import { ContainerRuntime, ContainerRuntimeError, specDigest, type Worker, type WorkerSpec } from "./ContainerRuntime.ts"
-import {
-  accountLabels,
-  connect,
-  dataDirectory,
-  engineCall,
-  engineEnvironment,
-  type EngineOptions,
-  engineSettings,
-  imageId,
-  isOurs,
-  tmpfsBytes,
-  workerUid,
-  workerUser
-} from "./Engine.ts"
+import * as Engine from "./Engine.ts"
 import { ensureSecret, removeSecrets, secretsFile } from "./SwarmSecrets.ts"
 import { currentTask, type Task, taskState } from "./SwarmTasks.ts"
 
-export interface SwarmRuntimeOptions extends EngineOptions {
+export interface SwarmRuntimeOptions extends Engine.EngineOptions {
   /** Placement constraints, as `docker service create --constraint` takes them (`node.labels.vigia==true`). */
   readonly constraints: ReadonlyArray<string>
   /** Swarm restarts a failed task after this delay, at most `restartAttempts` times. */
@@ -52,13 +39,13 @@ const serviceSpec = (
     ContainerSpec: {
       Image: settled.image,
       Labels: settled.labels,
-      Env: engineEnvironment({ ...spec, secrets: {} }),
+      Env: Engine.environment({ ...spec, secrets: {} }),
       Secrets: [{
         SecretID: settled.secret.id,
         SecretName: settled.secret.name,
-        File: { Name: secretsFile, UID: workerUid, GID: workerUid, Mode: 0o400 }
+        File: { Name: secretsFile, UID: Engine.workerUid, GID: Engine.workerUid, Mode: 0o400 }
       }],
-      User: workerUser,
+      User: Engine.workerUser,
       Init: true,
       ReadOnly: true,
       StopSignal: "SIGTERM",
@@ -68,14 +55,14 @@ const serviceSpec = (
         {
           Type: "volume",
           Source: ContainerNames.volumeName(spec.phone),
-          Target: dataDirectory,
+          Target: Engine.dataDirectory,
           VolumeOptions: {
             NoCopy: false,
-            Labels: accountLabels(options, spec.phone),
+            Labels: Engine.accountLabels(options, spec.phone),
             DriverConfig: { Name: "local", Options: {} }
           }
         },
-        { Type: "tmpfs", Source: "", Target: "/tmp", TmpfsOptions: { SizeBytes: tmpfsBytes, Mode: 0o1777 } }
+        { Type: "tmpfs", Source: "", Target: "/tmp", TmpfsOptions: { SizeBytes: Engine.tmpfsBytes, Mode: 0o1777 } }
       ]
     },
     Resources: { Limits: { MemoryBytes: options.memoryBytes, Pids: options.pidsLimit } },
@@ -91,9 +78,9 @@ const serviceSpec = (
 })
 
 export const make = Effect.fnUntraced(function*(options: SwarmRuntimeOptions) {
-  const docker = connect(options)
+  const docker = Engine.connect(options)
   const call = <A>(what: string, f: () => Promise<A>, tolerate: ReadonlyArray<number> = []) =>
-    engineCall("swarm", what, f, tolerate)
+    Engine.call("swarm", what, f, tolerate)
 
   const inspect = (phone: PhoneNumber) =>
     call(
@@ -110,7 +97,7 @@ export const make = Effect.fnUntraced(function*(options: SwarmRuntimeOptions) {
   /** The service named for `phone`, if it is ours; one of that name that is not ours is never touched. */
   const ownService = Effect.fnUntraced(function*(phone: PhoneNumber) {
     const service = yield* inspect(phone)
-    if (Option.isSome(service) && !isOurs(options, service.value.Spec?.Labels)) {
+    if (Option.isSome(service) && !Engine.isOurs(options, service.value.Spec?.Labels)) {
       return yield* new ContainerRuntimeError({
         reason: "NameTaken",
         runtime: "swarm",
@@ -127,16 +114,16 @@ export const make = Effect.fnUntraced(function*(options: SwarmRuntimeOptions) {
     configHash: service.Spec?.Labels?.[ContainerNames.LabelKey.configHash] ?? ""
   })
 
-  const image = Effect.map(imageId("swarm", docker, options.image), (id) => (options.imageById ? id : options.image))
+  const image = Effect.map(Engine.imageId("swarm", docker, options.image), (id) => (options.imageById ? id : options.image))
 
   const configHash = (spec: WorkerSpec) =>
-    Effect.map(imageId("swarm", docker, options.image), (id) =>
+    Effect.map(Engine.imageId("swarm", docker, options.image), (id) =>
       specDigest(spec, {
         runtime: "swarm",
         constraints: options.constraints,
         restartDelay: Duration.toMillis(options.restartDelay),
         restartAttempts: options.restartAttempts,
-        ...engineSettings(options, id)
+        ...Engine.settings(options, id)
       }))
 
   /** Removes the service and waits until its containers are gone (Swarm removes them after the fact). */

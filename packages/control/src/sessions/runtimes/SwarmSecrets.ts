@@ -7,7 +7,7 @@ import type Docker from "dockerode"
 import { Effect, Option, Redacted } from "effect"
 import * as ContainerNames from "./ContainerNames.ts"
 import { ContainerRuntimeError, type WorkerSpec } from "./ContainerRuntime.ts"
-import { accountLabels, engineCall, type EngineOptions } from "./Engine.ts"
+import * as Engine from "./Engine.ts"
 
 /** Where the image's command looks for secrets (`node --env-file-if-exists=/run/secrets/worker.env`). */
 export const secretsFile = "worker.env"
@@ -38,19 +38,19 @@ const secretsEnvFile = (spec: WorkerSpec) =>
 /** The Swarm secret of this specification (its name carries the config hash, so it never changes in place). */
 export const ensureSecret = Effect.fnUntraced(function*(
   docker: Docker,
-  options: EngineOptions,
+  options: Engine.EngineOptions,
   spec: WorkerSpec,
   hash: string
 ) {
   const name = `${ContainerNames.workerName(spec.phone)}-${hash}`
-  const inspect = engineCall("swarm", "inspecting the secret", (): Promise<Docker.Secret> => docker.getSecret(name).inspect(), [404])
+  const inspect = Engine.call("swarm", "inspecting the secret", (): Promise<Docker.Secret> => docker.getSecret(name).inspect(), [404])
   const existing = yield* inspect
   if (Option.isSome(existing)) return { id: existing.value.ID, name }
   const content = yield* secretsEnvFile(spec)
-  yield* engineCall("swarm", "creating the secret", () =>
+  yield* Engine.call("swarm", "creating the secret", () =>
     docker.createSecret({
       Name: name,
-      Labels: accountLabels(options, spec.phone),
+      Labels: Engine.accountLabels(options, spec.phone),
       Data: Buffer.from(content).toString("base64")
     }), [409])
   const created = yield* inspect
@@ -59,11 +59,11 @@ export const ensureSecret = Effect.fnUntraced(function*(
 })
 
 /** Removes the account's secrets once no task uses them. */
-export const removeSecrets = Effect.fnUntraced(function*(docker: Docker, options: EngineOptions, phone: PhoneNumber) {
-  const labels = Object.entries(accountLabels(options, phone)).map(([key, value]) => `${key}=${value}`)
-  const secrets = yield* engineCall("swarm", "listing secrets", () => docker.listSecrets({ filters: { label: labels } })).pipe(
+export const removeSecrets = Effect.fnUntraced(function*(docker: Docker, options: Engine.EngineOptions, phone: PhoneNumber) {
+  const labels = Object.entries(Engine.accountLabels(options, phone)).map(([key, value]) => `${key}=${value}`)
+  const secrets = yield* Engine.call("swarm", "listing secrets", () => docker.listSecrets({ filters: { label: labels } })).pipe(
     Effect.map(Option.getOrElse((): Array<Docker.Secret> => []))
   )
   yield* Effect.forEach(secrets, (secret) =>
-    engineCall("swarm", "removing a secret", () => docker.getSecret(secret.ID).remove(), [404]), { discard: true })
+    Engine.call("swarm", "removing a secret", () => docker.getSecret(secret.ID).remove(), [404]), { discard: true })
 })
