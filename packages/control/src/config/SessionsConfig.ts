@@ -165,3 +165,17 @@ export const runtime: Config.Config<RuntimeOptions> = runtimeKind.pipe(
     }
   })
 )
+
+/** Every variable above as leaves, each read on its own by a check that lists every failure (a rule is one leaf). */
+export const checks = {
+  runtimeKind,
+  redisUrl,
+  keys,
+  gateway,
+  manager,
+  worker,
+  inlineRuntime,
+  processRuntime,
+  dockerRuntime,
+  swarmRuntime
+}

@@ -160,3 +160,22 @@ describe("SessionKeys from the configuration", () => {
       assert.include(yield* failure(SessionsConfig.keys, {}), "BOT_TOKEN")
     }))
 })
+
+describe("SessionsConfig.checks", () => {
+  /** Every leaf of the tree, as a configuration check reads them. */
+  const leaves = (tree: unknown): ReadonlyArray<Config.Config<unknown>> =>
+    Config.isConfig(tree) ? [tree] : Object.values(tree as Record<string, unknown>).flatMap(leaves)
+
+  it.effect("read leaf by leaf, a broken environment yields one failure per variable", () =>
+    Effect.gen(function*() {
+      const env = { CONTAINER_RUNTIME: "docker", MAX_SESSIONS: "none", WORKER_MEMORY_MB: "1", SWARM_IMAGE_BY_ID: "perhaps" }
+      const results = yield* Effect.forEach(leaves(SessionsConfig.checks), (config) => Effect.result(config)).pipe(
+        Effect.provide(fromEnv(env))
+      )
+      const failures = new Set(results.flatMap((result) => result._tag === "Failure" ? [String(result.failure)] : []))
+      for (const name of ["REDIS_URL", "MAX_SESSIONS", "WORKER_MEMORY_MB", "SWARM_IMAGE_BY_ID", "TELEGRAM_API_ID", "BOT_TOKEN"]) {
+        assert.isTrue([...failures].some((line) => line.includes(name)), `${name} is reported`)
+      }
+      assert.isTrue([...failures].every((line) => !line.includes("WORKER_CHECK_INTERVAL")), "what is fine is not reported")
+    }))
+})

@@ -20,8 +20,11 @@ import {
 } from "./ContainerRuntime.ts"
 
 /**
- * The session worker's modules, loaded at run time only (`control` does not depend on `session-worker`);
- * where they are not installed, `create` fails as `NotFound`.
+ * The session worker's modules, loaded with a dynamic `import()` of these names. Neither program depends on the
+ * other (`control` and `session-worker` both build on `protocol`), so `control` has no static import of the
+ * worker and no build reference to it: only this runtime reaches it, at run time, where the workspace (or an
+ * image with both packages) has it installed. Without it, `create` fails as `NotFound`; the other runtimes
+ * never load it.
  */
 export const workerModules = {
   worker: "@vigia/session-worker/Worker",
