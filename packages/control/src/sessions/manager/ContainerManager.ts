@@ -13,7 +13,14 @@ import * as ManagerContext from "./ManagerContext.ts"
 import * as Starts from "./Starts.ts"
 import type { WorkerStatus } from "./WorkerTable.ts"
 
-export * from "./ContainerManagerError.ts"
+export {
+  CapacityReached,
+  ContainerManagerError,
+  RuntimeFailed,
+  StartTimedOut,
+  TooManyStarts,
+  WorkerDied
+} from "./ContainerManagerError.ts"
 export type { StartStep } from "./Starts.ts"
 export { WorkerPhase, type WorkerStatus } from "./WorkerTable.ts"
 
