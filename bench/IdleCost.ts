@@ -5,7 +5,8 @@
  * Measured over a quiet window: the control's RSS, its Redis connections and the Redis commands they send (from
  * Redis' MONITOR, by connection). Then the same with a heartbeat per account every 5 s, as live idle workers write.
  */
-import * as ContainerManager from "@vigia/control/sessions/manager/ContainerManager"
+import * as SessionsConfig from "@vigia/control/config/SessionsConfig"
+import { WorkerEnvironment } from "@vigia/control/sessions/manager/WorkerEnvironment"
 import * as ContainerNames from "@vigia/control/sessions/runtimes/ContainerNames"
 import * as ProcessRuntime from "@vigia/control/sessions/runtimes/ProcessRuntime"
 import { SessionKeys } from "@vigia/control/sessions/SessionKeys"
@@ -108,7 +109,7 @@ const adoptionRecords = (env: Readonly<Record<string, string>>, dataRoot: string
       deployment: env.WORKER_DEPLOYMENT ?? "default",
       stopGracePeriod: Duration.seconds(1)
     })
-    const specFor = yield* ContainerManager.workerSpecConfig
+    const { specFor } = yield* WorkerEnvironment
     const ticks = startTicks(pid)
     yield* Effect.forEach(phones, (phone) =>
       Effect.gen(function*() {
@@ -117,9 +118,11 @@ const adoptionRecords = (env: Readonly<Record<string, string>>, dataRoot: string
         Fs.writeFileSync(Path.join(dataRoot, `${ContainerNames.workerName(phone)}.json`), JSON.stringify(record))
       }), { discard: true })
   })).pipe(
-    Effect.provide(Layer.mergeAll(
-      ConfigProvider.layer(ConfigProvider.fromEnvRecord(env)),
-      SessionKeys.layerWith(Workers.masterKey)
+    Effect.provide(WorkerEnvironment.layerConfig(SessionsConfig.worker).pipe(
+      Layer.provide(Layer.mergeAll(
+        ConfigProvider.layer(ConfigProvider.fromEnvRecord(env)),
+        SessionKeys.layer({ master: Workers.masterKey })
+      ))
     ))
   )
 

@@ -5,6 +5,8 @@
  */
 import { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as ContainerManager from "@vigia/control/sessions/manager/ContainerManager"
+import { SessionStore } from "@vigia/control/sessions/manager/SessionStore"
+import { WorkerEnvironment } from "@vigia/control/sessions/manager/WorkerEnvironment"
 import type { WorkerSpec } from "@vigia/control/sessions/runtimes/ContainerRuntime"
 import * as ContainerNames from "@vigia/control/sessions/runtimes/ContainerNames"
 import * as DockerRuntime from "@vigia/control/sessions/runtimes/DockerRuntime"
@@ -48,25 +50,23 @@ const workerSpec = (prefix: string, driver: Driver) => (phone: PhoneNumber) =>
     },
     secrets: {
       REDIS_URL: Redacted.make(redisUrl),
-      SESSION_KEY: SessionKeys.make(masterKey).keyFor(phone),
+      SESSION_KEY: SessionKeys.make({ master: masterKey }).keyFor(phone),
       ...(driver === "tdlib" ? { TELEGRAM_API_HASH: Redacted.make("0".repeat(32)) } : {})
     }
   })
 
 /** The manager's record of sessions, in memory: these benchmarks need no PostgreSQL. */
-const memorySessions = (): ContainerManager.SessionStore => {
+const memorySessions = (): SessionStore["Service"] => {
   const desired = new Map<PhoneNumber, "running" | "stopped">()
-  return {
+  return SessionStore.of({
     wanted: Effect.sync(() => [...desired].filter(([, state]) => state === "running").map(([phone]) => phone)),
     setDesired: (phone, state) => Effect.sync(() => void desired.set(phone, state)),
     setObserved: () => Effect.void,
     heartbeat: () => Effect.void
-  }
+  })
 }
 
-const managerOptions = (prefix: string, driver: Driver): ContainerManager.ContainerManagerOptions => ({
-  sessions: memorySessions(),
-  workerSpec: workerSpec(prefix, driver),
+const managerOptions: ContainerManager.ContainerManagerOptions = {
   maxRunning: 1_000,
   maxConcurrentStarts: 8,
   startTimeout: Duration.seconds(60),
@@ -77,7 +77,7 @@ const managerOptions = (prefix: string, driver: Driver): ContainerManager.Contai
   crashLoopRestarts: 5,
   crashLoopWindow: Duration.minutes(10),
   heartbeatPersistInterval: Duration.seconds(30)
-})
+}
 
 export type RuntimeChoice =
   | { readonly _tag: "process"; readonly dataRoot: string }
@@ -108,7 +108,7 @@ export class Harness extends Context.Service<Harness, {
   /** Reads the account's updates (so the manager hears its worker), then starts its worker and waits until it runs. */
   readonly start: (
     phone: PhoneNumber
-  ) => Effect.Effect<ContainerManager.ContainerStatus, ContainerManager.ContainerManagerError | QueueError>
+  ) => Effect.Effect<ContainerManager.WorkerStatus, ContainerManager.ContainerManagerError | QueueError>
   readonly stop: (phone: PhoneNumber) => Effect.Effect<void, ContainerManager.ContainerManagerError>
 }>()("bench/Workers/Harness") {}
 
@@ -120,10 +120,14 @@ export const layer = (options: { readonly name: string; readonly runtime: Runtim
   const prefix = queuePrefix(`${options.name}${Crypto.randomBytes(2).toString("hex")}`)
   const base = Layer.mergeAll(
     Queue.layerBullMq({ redisUrl: Redacted.make(redisUrl), prefix }),
-    SessionKeys.layerWith(masterKey)
+    SessionKeys.layer({ master: masterKey })
   )
-  const manager = ContainerManager.layer(managerOptions(prefix, options.driver)).pipe(
-    Layer.provide(runtimeLayer(options.runtime, prefix))
+  const manager = ContainerManager.layer(managerOptions).pipe(
+    Layer.provide(Layer.mergeAll(
+      runtimeLayer(options.runtime, prefix),
+      Layer.succeed(SessionStore, memorySessions()),
+      Layer.succeed(WorkerEnvironment, WorkerEnvironment.of({ specFor: workerSpec(prefix, options.driver) }))
+    ))
   )
   const harness = Layer.effect(
     Harness,
@@ -134,8 +138,8 @@ export const layer = (options: { readonly name: string; readonly runtime: Runtim
       const updates = yield* queue.consumeSet(Messages.UpdateMessage, (message) => containers.observe(message))
       yield* Effect.addFinalizer(() =>
         Effect.gen(function*() {
-          const workers = yield* Effect.orDie(containers.listContainers)
-          yield* Effect.forEach(workers, (worker) => Effect.ignore(containers.stopContainer(worker.phone)), {
+          const workers = yield* Effect.orDie(containers.list)
+          yield* Effect.forEach(workers, (worker) => Effect.ignore(containers.stop(worker.phone)), {
             concurrency: 8,
             discard: true
           })
@@ -146,13 +150,13 @@ export const layer = (options: { readonly name: string; readonly runtime: Runtim
       return Harness.of({
         prefix,
         start: (phone) =>
-          updates.add(QueueNames.updatesQueue(phone)).pipe(Effect.andThen(containers.createContainer(phone))),
-        stop: containers.stopContainer
+          updates.add(QueueNames.updatesQueue(phone)).pipe(Effect.andThen(containers.start(phone))),
+        stop: containers.stop
       })
     })
   )
   return harness.pipe(
-    Layer.provideMerge(SessionGateway.layerWith({ timeout: Duration.seconds(10) })),
+    Layer.provideMerge(SessionGateway.layer({ timeout: Duration.seconds(10) })),
     Layer.provideMerge(manager),
     Layer.provideMerge(base)
   )

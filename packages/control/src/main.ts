@@ -13,7 +13,6 @@ import * as Data from "./data/layer.ts"
 import * as Http from "./http/layer.ts"
 import * as Logging from "./observability/Logging.ts"
 import * as Queues from "./queues/layer.ts"
-import * as ContainerManager from "./sessions/manager/ContainerManager.ts"
 import { ControlSettings } from "./config/ControlSettings.ts"
 import { EventProcessor } from "./events/EventProcessor.ts"
 import { GroupsMenu } from "./bot/features/GroupsMenu.ts"
@@ -21,20 +20,10 @@ import { LoginFlow } from "./bot/features/LoginFlow.ts"
 import { PriceTableFlow } from "./bot/features/PriceTableFlow.ts"
 import { PurchaseHandler } from "./events/PurchaseHandler.ts"
 import { RateLimiter } from "./bot/RateLimiter.ts"
-import { SessionGateway } from "./sessions/SessionGateway.ts"
-import { SessionKeys } from "./sessions/SessionKeys.ts"
+import * as Sessions from "./sessions/layer.ts"
 import { SubscriptionGuard } from "./bot/SubscriptionGuard.ts"
 import { TelegramBot } from "./bot/TelegramBot.ts"
-import { WatchedChats } from "./sessions/WatchedChats.ts"
 
-
-/** Redis queues when `REDIS_URL` is set, else the in-memory queue of the single-process mode. */
-/** Sessions: their keys, the container manager running their workers, and the RPC gateway to them. */
-const SessionLayers = Layer.mergeAll(SessionGateway.layer, WatchedChats.layer).pipe(
-  Layer.provideMerge(SessionGateway.layer),
-  Layer.provideMerge(ContainerManager.layerConfig),
-  Layer.provideMerge(SessionKeys.layer)
-)
 
 /**
  * The bot and what reacts to the sessions' updates: the notifier (the bot's side of the events),
@@ -52,7 +41,7 @@ const Bot = BotUpdates.layer.pipe(
 
 const Control = Http.layer.pipe(
   Layer.provideMerge(Bot),
-  Layer.provideMerge(SessionLayers),
+  Layer.provideMerge(Sessions.layer),
   Layer.provideMerge(Queues.layer),
   Layer.provideMerge(Data.layer),
   Layer.provideMerge(ControlSettings.layer)

@@ -6,17 +6,20 @@ import * as DataConfig from "./DataConfig.ts"
 import * as HttpConfig from "./HttpConfig.ts"
 import * as ObservabilityConfig from "./ObservabilityConfig.ts"
 import * as QueueConfig from "./QueueConfig.ts"
+import * as SessionsConfig from "./SessionsConfig.ts"
 import type { ConfigTree } from "./ConfigCheck.ts"
 
 export const areas = {
   observability: { logFormat: ObservabilityConfig.logFormat },
   data: { url: DataConfig.url, pool: DataConfig.pool, embeddedPostgres: DataConfig.embeddedPostgres },
   queue: { redisUrl: QueueConfig.redisUrl, bullMq: QueueConfig.bullMq },
-  http: HttpConfig.listener
+  http: HttpConfig.listener,
+  sessions: SessionsConfig.checks
 } satisfies ConfigTree
 
 /** What an operator should read when a variable is missing or malformed. */
 export const hints: Readonly<Record<string, string>> = {
+  BOT_TOKEN: "required: the bot's token from @BotFather",
   LOG_FORMAT: "must be json or pretty",
   HTTP_PORT: "must be a port number",
   EMBEDDED_POSTGRES_PORT: "must be a port number",

@@ -8,30 +8,29 @@ import { describeIssue, Queue } from "@vigia/protocol/Queue"
 import * as QueueNames from "@vigia/protocol/QueueNames"
 import { SecretBox } from "@vigia/protocol/SecretBox"
 import { Clock, Config, Context, Deferred, Duration, Effect, Layer, Metric, Option, Schema } from "effect"
-import { ContainerManager, type ContainerStatus } from "./manager/ContainerManager.ts"
+import { ContainerManager, type WorkerStatus } from "./manager/ContainerManager.ts"
 import { SessionKeys } from "./SessionKeys.ts"
 
 export const UnavailableReason = Schema.Literals(["NotRunning", "WorkerDead", "Timeout", "QueueUnavailable"])
 export type UnavailableReason = typeof UnavailableReason.Type
 
-/** The account's worker cannot answer now; `message` says so to the seller, in Portuguese. */
-export class SessionUnavailable extends Schema.TaggedError<SessionUnavailable>()("SessionUnavailable", {
-  reason: UnavailableReason,
-  message: Schema.String
-}) {}
-
 const unavailableMessages: Record<UnavailableReason, string> = {
-  NotRunning:
-    "Sua sessão do Telegram está indisponível: sua conta não está conectada ao Vigia no momento. Conecte-a de novo para continuar.",
-  WorkerDead:
-    "Sua sessão do Telegram está indisponível: ela parou de responder. Tente de novo em alguns instantes; se continuar, conecte sua conta de novo.",
-  Timeout: "Sua sessão do Telegram está indisponível: ela não respondeu a tempo. Tente de novo em alguns instantes.",
-  QueueUnavailable:
-    "Sua sessão do Telegram está indisponível: não conseguimos falar com ela agora. Tente de novo em alguns instantes."
+  NotRunning: "the account's worker is not running",
+  WorkerDead: "the account's worker stopped answering and is being restarted, or was given up on",
+  Timeout: "the account's worker did not answer in time",
+  QueueUnavailable: "the account's queues cannot be reached"
 }
 
-export const sessionUnavailable = (reason: UnavailableReason) =>
-  new SessionUnavailable({ reason, message: unavailableMessages[reason] })
+/** The account's worker cannot answer now, for `reason`. */
+export class SessionUnavailable extends Schema.TaggedError<SessionUnavailable>()("SessionUnavailable", {
+  reason: UnavailableReason
+}) {
+  override get message() {
+    return unavailableMessages[this.reason]
+  }
+}
+
+const sessionUnavailable = (reason: UnavailableReason) => new SessionUnavailable({ reason })
 
 export interface CallOptions {
   /** How long to wait for the response; the gateway's default otherwise. */
@@ -56,7 +55,7 @@ export const commandLatency = Metric.histogram("vigia_session_command_latency_ms
 })
 
 /** Why the manager's view of the worker rules a call out before it is sent, if it does. */
-const unavailability = (status: ContainerStatus): Option.Option<UnavailableReason> => {
+const unavailability = (status: WorkerStatus): Option.Option<UnavailableReason> => {
   switch (status.state) {
     case "stopped":
       return Option.some("NotRunning")
@@ -144,7 +143,7 @@ export class SessionGateway extends Context.Service<SessionGateway, {
 
     /** The manager's view; when it cannot tell (its runtime does not answer), the call goes ahead. */
     const checkWorker = (phone: PhoneNumber) =>
-      containers.getContainerStatus(phone).pipe(
+      containers.status(phone).pipe(
         Effect.map(unavailability),
         Effect.catch((error) =>
           Effect.logWarning("no worker status; sending the command anyway", error.message).pipe(
@@ -230,12 +229,8 @@ export class SessionGateway extends Context.Service<SessionGateway, {
     return SessionGateway.of({ call, register, unregister })
   })
 
-  static readonly layerWith = (options: SessionGatewayOptions) =>
-    Layer.effect(SessionGateway, SessionGateway.make(options))
+  static readonly layer = (options: SessionGatewayOptions) => Layer.effect(SessionGateway, SessionGateway.make(options))
 
-  /** `SESSION_COMMAND_TIMEOUT` (default 30 seconds): how long a call waits for the worker's response. */
-  static readonly layer = Layer.unwrap(Effect.gen(function*() {
-    const timeout = yield* Config.Duration("SESSION_COMMAND_TIMEOUT").pipe(Config.withDefault(Duration.seconds(30)))
-    return SessionGateway.layerWith({ timeout })
-  }))
+  static readonly layerConfig = (config: Config.Wrap<SessionGatewayOptions>) =>
+    Layer.effect(SessionGateway, Effect.flatMap(Config.unwrap(config), SessionGateway.make))
 }

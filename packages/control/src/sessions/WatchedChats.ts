@@ -4,9 +4,10 @@
  */
 import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { SetWatchedChats } from "@vigia/protocol/Messages"
-import { Context, Effect, Layer, Semaphore } from "effect"
+import { Context, Effect, Layer } from "effect"
 import { ActiveGroups } from "../data/ActiveGroups.ts"
 import type { DatabaseError } from "../data/Database.ts"
+import * as KeyedLocks from "./KeyedLocks.ts"
 import { SessionGateway } from "./SessionGateway.ts"
 import { Sessions } from "../data/Sessions.ts"
 import type { UserId } from "../data/UserId.ts"
@@ -29,18 +30,8 @@ export class WatchedChats extends Context.Service<WatchedChats, {
       const sessions = yield* Sessions
       const groups = yield* ActiveGroups
       const gateway = yield* SessionGateway
-      const locks = new Map<UserId, Semaphore.Semaphore>()
-
       /** One list in flight per seller, so an older list never overtakes a newer one. */
-      const locked = <A, E, R>(userId: UserId, effect: Effect.Effect<A, E, R>) =>
-        Effect.suspend(() => {
-          let lock = locks.get(userId)
-          if (lock === undefined) {
-            lock = Semaphore.makeUnsafe(1)
-            locks.set(userId, lock)
-          }
-          return Semaphore.withPermit(lock, effect)
-        })
+      const locked = KeyedLocks.make<UserId>()
 
       const push = Effect.fn("WatchedChats.push")(function*(userId: UserId, phone: PhoneNumber) {
         yield* locked(userId, Effect.gen(function*() {

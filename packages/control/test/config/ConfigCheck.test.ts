@@ -3,6 +3,9 @@ import { ConfigProvider, Effect } from "effect"
 import * as ConfigCheck from "../../src/config/ConfigCheck.ts"
 import * as ControlConfig from "../../src/config/ControlConfig.ts"
 
+/** What the README says a new user sets: the Telegram secrets. */
+const secrets = { BOT_TOKEN: "123:abc", TELEGRAM_API_ID: "12345", TELEGRAM_API_HASH: "0123456789abcdef" }
+
 const checkWith = (environment: Record<string, string>) =>
   ConfigCheck.check(ControlConfig.areas, ControlConfig.hints).pipe(
     Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(environment))),
@@ -12,7 +15,7 @@ const checkWith = (environment: Record<string, string>) =>
 describe("ConfigCheck", () => {
   it.effect("reports every malformed variable at once, one line each, in the operator's words", () =>
     Effect.gen(function*() {
-      const error = yield* checkWith({ HTTP_PORT: "eighty", LOG_FORMAT: "xml", DATABASE_POOL_SIZE: "many" })
+      const error = yield* checkWith({ ...secrets, HTTP_PORT: "eighty", LOG_FORMAT: "xml", DATABASE_POOL_SIZE: "many" })
       assert.deepStrictEqual([...error.lines].sort(), [
         "invalid configuration: DATABASE_POOL_SIZE: must be a whole number",
         "invalid configuration: HTTP_PORT: must be a port number",
@@ -20,10 +23,18 @@ describe("ConfigCheck", () => {
       ])
     }))
 
-  it.effect("passes with nothing set: every area has its defaults", () =>
+  it.effect("passes with only the Telegram secrets set: every other variable has its default", () =>
     ConfigCheck.check(ControlConfig.areas, ControlConfig.hints).pipe(
-      Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({})))
+      Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(secrets)))
     ))
+
+  it.effect("with nothing set, says which secrets are missing, each once", () =>
+    Effect.gen(function*() {
+      const error = yield* checkWith({})
+      for (const name of Object.keys(secrets)) {
+        assert.strictEqual(error.lines.filter((line) => line.includes(`${name}:`)).length, 1, error.lines.join("\n"))
+      }
+    }))
 
   it.effect("a variable without a hint is reported in the schema's words, with its name", () =>
     Effect.gen(function*() {

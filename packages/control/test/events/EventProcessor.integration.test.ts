@@ -27,7 +27,7 @@ const data = Data.repositories.pipe(Layer.provideMerge(TestDatabase.layer))
 
 const transport = Layer.mergeAll(
   Queue.layerMemory({ attempts: 2, backoff: Duration.millis(20) }),
-  SessionKeys.layerWith(Redacted.make("event-processor-test-master-secret")),
+  SessionKeys.layer({ master: Redacted.make("event-processor-test-master-secret") }),
   ScriptedContainers.layer,
   RecordingNotifier.layer
 )
@@ -35,7 +35,7 @@ const transport = Layer.mergeAll(
 const Environment = EventProcessor.layer.pipe(
   Layer.provideMerge(PurchaseHandler.layer),
   Layer.provideMerge(WatchedChats.layer),
-  Layer.provideMerge(SessionGateway.layerWith({ timeout: "2 seconds" })),
+  Layer.provideMerge(SessionGateway.layer({ timeout: "2 seconds" })),
   Layer.provideMerge(transport),
   Layer.provideMerge(data),
   Layer.provideMerge(CapturedLogs.layer)

@@ -19,10 +19,10 @@ import { TestDatabase } from "../support/TestDatabase.ts"
 const data = Data.repositories.pipe(Layer.provideMerge(TestDatabase.layer))
 
 const Environment = PurchaseHandler.layer.pipe(
-  Layer.provideMerge(SessionGateway.layerWith({ timeout: "2 seconds" })),
+  Layer.provideMerge(SessionGateway.layer({ timeout: "2 seconds" })),
   Layer.provideMerge(Layer.mergeAll(
     Queue.layerMemory({ attempts: 1 }),
-    SessionKeys.layerWith(Redacted.make("purchase-handler-test-master-secret")),
+    SessionKeys.layer({ master: Redacted.make("purchase-handler-test-master-secret") }),
     ScriptedContainers.layer,
     RecordingNotifier.layer
   )),

@@ -9,7 +9,7 @@ import * as QueueNames from "@vigia/protocol/QueueNames"
 import { SecretBox } from "@vigia/protocol/SecretBox"
 import { Context, Duration, Effect, Layer, Option, PubSub, Ref, Schedule, Schema, type Scope, Stream } from "effect"
 import * as Crypto from "node:crypto"
-import { ContainerManager, type ObservedState } from "../../src/sessions/manager/ContainerManager.ts"
+import { ContainerManager, type WorkerPhase } from "../../src/sessions/manager/ContainerManager.ts"
 
 /** A fresh account for each test, so tests of one file never share queues. */
 export const randomPhone = (): PhoneNumber =>
@@ -119,23 +119,24 @@ export const startWorker = (
 
 /** The scripted `ContainerManager`'s controls: the state reported per account, and the updates it observed. */
 export class ScriptedContainers extends Context.Service<ScriptedContainers, {
-  /** The state `getContainerStatus` reports for `phone` (`running` until set). */
-  readonly setState: (phone: PhoneNumber, state: ObservedState) => Effect.Effect<void>
+  /** The state `status` reports for `phone` (`running` until set). */
+  readonly setState: (phone: PhoneNumber, state: WorkerPhase) => Effect.Effect<void>
   /** The manager gives up on the account's worker (a crash loop). */
   readonly crashLoop: (phone: PhoneNumber) => Effect.Effect<void>
   readonly observed: Effect.Effect<ReadonlyArray<Messages.UpdateMessage>>
 }>()("test/ScriptedContainers") {
   /** The controls and the `ContainerManager` they script; starting and stopping workers is not scripted. */
   static readonly layer = Layer.effectContext(Effect.gen(function*() {
-    const states = yield* Ref.make(new Map<PhoneNumber, ObservedState>())
+    const states = yield* Ref.make(new Map<PhoneNumber, WorkerPhase>())
     const observed = yield* Ref.make<ReadonlyArray<Messages.UpdateMessage>>([])
     const crashLoops = yield* PubSub.unbounded<PhoneNumber>()
     const unsupported = Effect.die(new Error("the scripted container manager does not start or stop workers"))
     const manager = ContainerManager.of({
-      createContainer: () => unsupported,
-      stopContainer: () => unsupported,
-      listContainers: unsupported,
-      getContainerStatus: (phone) =>
+      runtime: "inline",
+      start: () => unsupported,
+      stop: () => unsupported,
+      list: unsupported,
+      status: (phone) =>
         Effect.map(Ref.get(states), (all) => ({
           phone,
           state: all.get(phone) ?? "running",

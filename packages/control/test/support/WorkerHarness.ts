@@ -16,7 +16,9 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Url from "node:url"
-import * as ContainerManager from "../../src/sessions/manager/ContainerManager.ts"
+import type * as ContainerManager from "../../src/sessions/manager/ContainerManager.ts"
+import { SessionStore } from "../../src/sessions/manager/SessionStore.ts"
+import { WorkerEnvironment } from "../../src/sessions/manager/WorkerEnvironment.ts"
 import * as ContainerNames from "../../src/sessions/runtimes/ContainerNames.ts"
 import { ContainerRuntime, type WorkerSpec } from "../../src/sessions/runtimes/ContainerRuntime.ts"
 
@@ -59,9 +61,12 @@ export const workerSpecFor = (prefix: string) => (phone: PhoneNumber) =>
     secrets: { REDIS_URL: Redacted.make(redisUrl), SESSION_KEY: sessionKey }
   })
 
+/** The worker environment of `workerSpecFor(prefix)`, as the manager reads it. */
+export const workerEnvironment = (prefix: string) =>
+  WorkerEnvironment.of({ specFor: workerSpecFor(prefix) })
+
 /** Manager timings for tests: a heartbeat a second, silence after five. */
-export const managerOptions = (prefix: string) => ({
-  workerSpec: workerSpecFor(prefix),
+export const managerOptions: ContainerManager.ContainerManagerOptions = {
   maxRunning: 10,
   maxConcurrentStarts: 4,
   startTimeout: Duration.seconds(40),
@@ -72,20 +77,20 @@ export const managerOptions = (prefix: string) => ({
   crashLoopRestarts: 5,
   crashLoopWindow: Duration.minutes(5),
   heartbeatPersistInterval: Duration.seconds(2)
-}) satisfies Omit<ContainerManager.ContainerManagerOptions, "sessions">
+}
 
 /** A `sessions` table in memory: what the manager wants and saw, for tests that do not need PostgreSQL. */
 export const memorySessions = (wanted: Iterable<PhoneNumber> = []) => {
   const desired = new Map<PhoneNumber, "running" | "stopped">([...wanted].map((phone) => [phone, "running"] as const))
-  const observed = new Map<PhoneNumber, { readonly state: ContainerManager.ObservedState; readonly error?: string }>()
+  const observed = new Map<PhoneNumber, { readonly state: ContainerManager.WorkerPhase; readonly error?: string }>()
   const heartbeats = new Map<PhoneNumber, Date>()
-  const store: ContainerManager.SessionStore = {
+  const store = SessionStore.of({
     wanted: Effect.sync(() => [...desired].filter(([, state]) => state === "running").map(([phone]) => phone)),
     setDesired: (phone, state) => Effect.sync(() => void desired.set(phone, state)),
     setObserved: (phone, state, details) =>
       Effect.sync(() => void observed.set(phone, details.error === undefined ? { state } : { state, error: details.error })),
     heartbeat: (phone, at) => Effect.sync(() => void heartbeats.set(phone, at))
-  }
+  })
   return { store, desired, observed, heartbeats }
 }
 

@@ -10,7 +10,6 @@ import { AuditLog } from "../../data/AuditLog.ts"
 import { maxAttempts } from "../BotNotifier.ts"
 import * as CodeKeypad from "../CodeKeypad.ts"
 import { ContainerManager, type StartStep } from "../../sessions/manager/ContainerManager.ts"
-import { ControlSettings } from "../../config/ControlSettings.ts"
 import {
   AwaitingCode,
   AwaitingEmailCode,
@@ -59,7 +58,6 @@ export class LoginFlow extends Context.Service<LoginFlow, {
       const users = yield* Users
       const subscriptions = yield* Subscriptions
       const audit = yield* AuditLog
-      const settings = yield* ControlSettings
       /** Keypad digits live in memory only: a login code is never stored. */
       const keypads = new Map<number, string>()
 
@@ -91,7 +89,7 @@ export class LoginFlow extends Context.Service<LoginFlow, {
         const parsed = yield* PhoneNumber.normalize(typed).pipe(Effect.result)
         if (parsed._tag === "Failure") return yield* telegram.send(chatId, parsed.failure.message)
         const number = parsed.success
-        const registered = yield* sessions.register(userId, number, settings.runtime).pipe(
+        const registered = yield* sessions.register(userId, number, manager.runtime).pipe(
           Effect.catchTag("SessionsError", (error) =>
             error.reason._tag === "PhoneInUse" ? Effect.succeed(undefined) : Effect.fail(error))
         )
@@ -102,7 +100,7 @@ export class LoginFlow extends Context.Service<LoginFlow, {
         const report = (step: StartStep) =>
           telegram.edit(chatId, progress.message_id, progressText(step)).pipe(Effect.ignore)
         yield* events.register(number)
-        const started = yield* manager.createContainer(number, report).pipe(Effect.result)
+        const started = yield* manager.start(number, report).pipe(Effect.result)
         if (started._tag === "Failure") {
           yield* conversations.set(chatId, new Idle())
           yield* sessions.setDesired(number, "stopped").pipe(Effect.ignore)
@@ -235,7 +233,7 @@ export class LoginFlow extends Context.Service<LoginFlow, {
         if (!("phone" in step)) return step._tag !== "Idle"
         // A login that did not finish leaves nothing running.
         yield* sessions.setDesired(step.phone, "stopped").pipe(Effect.ignore)
-        yield* manager.stopContainer(step.phone).pipe(Effect.ignore)
+        yield* manager.stop(step.phone).pipe(Effect.ignore)
         return true
       })
 
@@ -248,7 +246,7 @@ export class LoginFlow extends Context.Service<LoginFlow, {
         yield* gateway.call(number, new LogOut()).pipe(
           Effect.catchCause((cause) => Effect.logWarning("log out through the worker failed; stopping it anyway", cause))
         )
-        yield* manager.stopContainer(number)
+        yield* manager.stop(number)
         yield* users.recordLogout(userId)
         yield* conversations.set(chatId, new Idle())
         return yield* telegram.send(chatId, Texts.loggedOut)

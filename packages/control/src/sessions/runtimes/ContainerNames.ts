@@ -47,6 +47,12 @@ export const workerRole = "session-worker"
 export const accountKey = (secret: Redacted.Redacted<string>, phone: PhoneNumber): string =>
   Crypto.createHmac("sha256", Redacted.value(secret)).update(phone).digest("hex").slice(0, 32)
 
+/** The secret of the account key, derived from the session master secret: for labels only. */
+export const accountKeySecret = (master: Redacted.Redacted<string>): Redacted.Redacted<string> =>
+  Redacted.make(
+    Buffer.from(Crypto.hkdfSync("sha256", Redacted.value(master), "vigia/account-label/v1", "labels", 32)).toString("hex")
+  )
+
 /** The labels of an account's worker resources. */
 export const workerLabels = (options: {
   readonly deployment: string

@@ -38,17 +38,20 @@ export interface Worker {
   readonly configHash: string
 }
 
+export const RuntimeErrorReason = Schema.Literals([
+  /** The engine (Docker socket, process table) did not answer. */
+  "Unavailable",
+  /** The worker's image or program is not there. */
+  "NotFound",
+  /** A resource with the worker's name exists and belongs to someone else. */
+  "NameTaken",
+  /** The engine refused to create, start or stop the worker. */
+  "Refused"
+])
+export type RuntimeErrorReason = typeof RuntimeErrorReason.Type
+
 export class ContainerRuntimeError extends Schema.TaggedError<ContainerRuntimeError>()("ContainerRuntimeError", {
-  reason: Schema.Literals([
-    /** The engine (Docker socket, process table) did not answer. */
-    "Unavailable",
-    /** The worker's image or program is not there. */
-    "NotFound",
-    /** A resource with the worker's name exists and belongs to someone else. */
-    "NameTaken",
-    /** The engine refused to create, start or stop the worker. */
-    "Refused"
-  ]),
+  reason: RuntimeErrorReason,
   runtime: RuntimeKind,
   message: Schema.String
 }) {}

@@ -4,143 +4,16 @@
  * policy, memory and pids limits, a non-root user and a read-only root filesystem.
  */
 import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
-import Docker from "dockerode"
-import { Duration, Effect, Layer, Option, Redacted, Schedule } from "effect"
+import type Docker from "dockerode"
+import { Duration, Effect, Layer, Option, Schedule } from "effect"
 import * as ContainerNames from "./ContainerNames.ts"
-import {
-  ContainerRuntime,
-  ContainerRuntimeError,
-  describeCause,
-  environmentOf,
-  type RuntimeKind,
-  specDigest,
-  type Worker,
-  type WorkerSpec,
-  type WorkerState
-} from "./ContainerRuntime.ts"
+import { ContainerRuntime, ContainerRuntimeError, specDigest, type Worker, type WorkerSpec, type WorkerState } from "./ContainerRuntime.ts"
+import * as Engine from "./Engine.ts"
 
-/** What the `docker` and `swarm` runtimes share. */
-export interface EngineOptions {
-  /** The session worker's image (`infra/Dockerfile`, target `session-worker`). */
-  readonly image: string
-  readonly deployment: string
-  /** The keyed hash of the account label is made with it (`ContainerNames.accountKey`). */
-  readonly accountKeySecret: Redacted.Redacted<string>
-  /** `host` (tests), `bridge`, or a network the worker reaches Redis on. */
-  readonly network: string
-  readonly memoryBytes: number
-  readonly pidsLimit: number
-  readonly stopGracePeriod: Duration.Duration
-  /** The engine's socket; Docker's default (`DOCKER_HOST` or `/var/run/docker.sock`) when absent. */
-  readonly socketPath?: string
-}
-
-export interface DockerRuntimeOptions extends EngineOptions {
+export interface DockerRuntimeOptions extends Engine.EngineOptions {
   /** How often Docker itself restarts a worker that exits with an error, before the manager steps in. */
   readonly restartRetries: number
 }
-
-/** The image's `node` account (uid and gid 1000): never root. */
-export const workerUid = "1000"
-export const workerUser = `${workerUid}:${workerUid}`
-/** Where the account's volume is mounted: the worker's `DATA_DIR`. */
-export const dataDirectory = "/user-data"
-export const tmpfsBytes = 64 * 1024 * 1024
-
-export const statusCodeOf = (cause: unknown): number | undefined =>
-  typeof cause === "object" && cause !== null && "statusCode" in cause && typeof cause.statusCode === "number"
-    ? cause.statusCode
-    : undefined
-
-/**
- * Calls the engine: statuses in `tolerate` give none (a 404 when looking something up, a 304 when stopping a
- * stopped container), an unreachable engine is `Unavailable`, anything else the engine refused is `Refused`.
- */
-export const engineCall = <A>(
-  runtime: RuntimeKind,
-  what: string,
-  f: () => Promise<A>,
-  tolerate: ReadonlyArray<number> = []
-): Effect.Effect<Option.Option<A>, ContainerRuntimeError> =>
-  Effect.tryPromise({ try: () => f(), catch: (cause) => cause }).pipe(
-    Effect.map(Option.some),
-    Effect.catch((cause) => {
-      const status = statusCodeOf(cause)
-      if (status !== undefined && tolerate.includes(status)) return Effect.succeed(Option.none<A>())
-      return Effect.fail(
-        new ContainerRuntimeError({
-          reason: status === undefined ? "Unavailable" : status === 404 ? "NotFound" : "Refused",
-          runtime,
-          message: `${what}: ${describeCause(cause)}`
-        })
-      )
-    })
-  )
-
-export const connect = (options: EngineOptions): Docker =>
-  new Docker(options.socketPath === undefined ? undefined : { socketPath: options.socketPath })
-
-/** The id of the worker image on this engine: part of the config hash, so a rebuilt image replaces workers. */
-export const imageId = (runtime: RuntimeKind, docker: Docker, image: string) =>
-  engineCall(runtime, `inspecting image ${image}`, () => docker.getImage(image).inspect(), [404]).pipe(
-    Effect.flatMap(Option.match({
-      onNone: () =>
-        Effect.fail(
-          new ContainerRuntimeError({
-            reason: "NotFound",
-            runtime,
-            message: `the image ${image} is not on this engine (build it with infra/scripts/prepare-engine.sh)`
-          })
-        ),
-      onSome: (info) => Effect.succeed(info.Id)
-    }))
-  )
-
-/** The account's volume, created with our labels when missing; an existing one is kept as it is. */
-export const ensureVolume = Effect.fnUntraced(function*(
-  runtime: RuntimeKind,
-  docker: Docker,
-  phone: PhoneNumber,
-  labels: Record<string, string>
-) {
-  const name = ContainerNames.volumeName(phone)
-  const existing = yield* engineCall(runtime, "inspecting the volume", () => docker.getVolume(name).inspect(), [404])
-  if (Option.isNone(existing)) {
-    yield* engineCall(runtime, "creating the volume", () => docker.createVolume({ Name: name, Labels: labels }))
-  }
-})
-
-/** The labels of an account's volume (and Swarm secret): who owns it, never what runs on it. */
-export const accountLabels = (options: EngineOptions, phone: PhoneNumber): Record<string, string> => {
-  const { [ContainerNames.LabelKey.configHash]: _configHash, ...labels } = ContainerNames.workerLabels({
-    deployment: options.deployment,
-    accountKey: ContainerNames.accountKey(options.accountKeySecret, phone),
-    configHash: ""
-  })
-  return labels
-}
-
-/**
- * The worker's environment as Docker wants it, with the settings every engine worker shares. No
- * `CONTAINER_ID`: the worker then reports its hostname, the engine's container id, which names no phone.
- */
-export const engineEnvironment = (spec: WorkerSpec): Array<string> =>
-  Object.entries({ ...environmentOf(spec), DATA_DIR: dataDirectory }).map(([name, value]) => `${name}=${value}`)
-
-/** The settings of an engine worker that enter its config hash, besides its specification. */
-export const engineSettings = (options: EngineOptions, image: string) => ({
-  image,
-  network: options.network,
-  memoryBytes: options.memoryBytes,
-  pidsLimit: options.pidsLimit,
-  stopGracePeriod: Duration.toMillis(options.stopGracePeriod),
-  user: workerUser
-})
-
-/** True when `labels` mark a worker of this deployment. */
-export const isOurs = (options: EngineOptions, labels: Record<string, string> | undefined): boolean =>
-  labels?.[ContainerNames.LabelKey.role] === ContainerNames.workerRole &&
-  labels[ContainerNames.LabelKey.deployment] === options.deployment
 
 const containerState = (state: Docker.ContainerInspectInfo["State"]): { state: WorkerState; detail: Option.Option<string> } => {
   if (state.Restarting) return { state: "starting", detail: Option.some(`restarting after exit code ${state.ExitCode}`) }
@@ -156,10 +29,41 @@ const containerState = (state: Docker.ContainerInspectInfo["State"]): { state: W
 const listedState = (state: string): WorkerState =>
   state === "running" ? "running" : state === "created" || state === "restarting" ? "starting" : "exited"
 
+/** The container of the worker of `spec`, labelled with its config hash. */
+const containerSpec = (options: DockerRuntimeOptions, spec: WorkerSpec, hash: string): Docker.ContainerCreateOptions => ({
+  name: ContainerNames.workerName(spec.phone),
+  Image: options.image,
+  Env: Engine.environment(spec),
+  Labels: ContainerNames.workerLabels({
+    deployment: options.deployment,
+    accountKey: ContainerNames.accountKey(options.accountKeySecret, spec.phone),
+    configHash: hash
+  }),
+  User: Engine.workerUser,
+  StopSignal: "SIGTERM",
+  StopTimeout: Math.ceil(Duration.toSeconds(options.stopGracePeriod)),
+  HostConfig: {
+    // Docker's init as PID 1 forwards signals: a worker stopped before it installed its SIGTERM handler
+    // ends at once instead of after the grace period (PID 1 ignores signals it does not handle).
+    Init: true,
+    NetworkMode: options.network,
+    Mounts: [{ Type: "volume", Source: ContainerNames.volumeName(spec.phone), Target: Engine.dataDirectory }],
+    RestartPolicy: { Name: "on-failure", MaximumRetryCount: options.restartRetries },
+    Memory: options.memoryBytes,
+    MemorySwap: options.memoryBytes,
+    PidsLimit: options.pidsLimit,
+    ReadonlyRootfs: true,
+    Tmpfs: { "/tmp": `rw,noexec,nosuid,size=${Engine.tmpfsBytes}` },
+    CapDrop: ["ALL"],
+    SecurityOpt: ["no-new-privileges"],
+    LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "3" } }
+  }
+})
+
 export const make = Effect.fnUntraced(function*(options: DockerRuntimeOptions) {
-  const docker = connect(options)
+  const docker = Engine.connect(options)
   const call = <A>(what: string, f: () => Promise<A>, tolerate: ReadonlyArray<number> = []) =>
-    engineCall("docker", what, f, tolerate)
+    Engine.call("docker", what, f, tolerate)
 
   const inspect = (phone: PhoneNumber) =>
     call("inspecting the container", () => docker.getContainer(ContainerNames.workerName(phone)).inspect(), [404])
@@ -174,7 +78,7 @@ export const make = Effect.fnUntraced(function*(options: DockerRuntimeOptions) {
   /** The container named for `phone`, if it is ours; one of that name that is not ours is never touched. */
   const ownContainer = Effect.fnUntraced(function*(phone: PhoneNumber) {
     const info = yield* inspect(phone)
-    if (Option.isSome(info) && !isOurs(options, info.value.Config.Labels ?? undefined)) {
+    if (Option.isSome(info) && !Engine.isOurs(options, info.value.Config.Labels ?? undefined)) {
       return yield* new ContainerRuntimeError({
         reason: "NameTaken",
         runtime: "docker",
@@ -185,8 +89,8 @@ export const make = Effect.fnUntraced(function*(options: DockerRuntimeOptions) {
   })
 
   const configHash = (spec: WorkerSpec) =>
-    Effect.map(imageId("docker", docker, options.image), (id) =>
-      specDigest(spec, { runtime: "docker", restartRetries: options.restartRetries, ...engineSettings(options, id) }))
+    Effect.map(Engine.imageId("docker", docker, options.image), (id) =>
+      specDigest(spec, { runtime: "docker", restartRetries: options.restartRetries, ...Engine.settings(options, id) }))
 
   const remove = Effect.fnUntraced(function*(phone: PhoneNumber) {
     const container = docker.getContainer(ContainerNames.workerName(phone))
@@ -220,37 +124,8 @@ export const make = Effect.fnUntraced(function*(options: DockerRuntimeOptions) {
       )
       yield* remove(phone)
     }
-    yield* ensureVolume("docker", docker, phone, accountLabels(options, phone))
-    const created = yield* call("creating the container", () =>
-      docker.createContainer({
-        name: ContainerNames.workerName(phone),
-        Image: options.image,
-        Env: engineEnvironment(spec),
-        Labels: ContainerNames.workerLabels({
-          deployment: options.deployment,
-          accountKey: ContainerNames.accountKey(options.accountKeySecret, phone),
-          configHash: hash
-        }),
-        User: workerUser,
-        StopSignal: "SIGTERM",
-        StopTimeout: Math.ceil(Duration.toSeconds(options.stopGracePeriod)),
-        HostConfig: {
-          // Docker's init as PID 1 forwards signals: a worker stopped before it installed its SIGTERM handler
-          // ends at once instead of after the grace period (PID 1 ignores signals it does not handle).
-          Init: true,
-          NetworkMode: options.network,
-          Mounts: [{ Type: "volume", Source: ContainerNames.volumeName(phone), Target: dataDirectory }],
-          RestartPolicy: { Name: "on-failure", MaximumRetryCount: options.restartRetries },
-          Memory: options.memoryBytes,
-          MemorySwap: options.memoryBytes,
-          PidsLimit: options.pidsLimit,
-          ReadonlyRootfs: true,
-          Tmpfs: { "/tmp": `rw,noexec,nosuid,size=${tmpfsBytes}` },
-          CapDrop: ["ALL"],
-          SecurityOpt: ["no-new-privileges"],
-          LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "3" } }
-        }
-      }), [409])
+    yield* Engine.ensureVolume("docker", docker, phone, Engine.accountLabels(options, phone))
+    const created = yield* call("creating the container", () => docker.createContainer(containerSpec(options, spec, hash)), [409])
     // 409: someone created it between our look and our create; it is started like any existing one.
     if (Option.isNone(created)) yield* ownContainer(phone)
     const worker = yield* start(phone)

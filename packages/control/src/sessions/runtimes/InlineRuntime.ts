@@ -26,13 +26,7 @@ import {
  * image with both packages) has it installed. Without it, `create` fails as `NotFound`; the other runtimes
  * never load it.
  */
-export const workerProgram = "@vigia/session-worker/Program"
-
-/**
- * The worker's config reads `REDIS_URL`, which an inline worker never uses (it is handed the control plane's
- * queue): an address in the reserved `.invalid` domain, which no resolver answers, when none is configured.
- */
-const unusedRedisUrl = "redis://redis.invalid:6379"
+export const workerProgramModule = "@vigia/session-worker/Program"
 
 export interface InlineRuntimeOptions {
   /** Holds each account's data folder (its `DATA_DIR`). */
@@ -56,7 +50,7 @@ const notFound = (message: string) => new ContainerRuntimeError({ reason: "NotFo
 /** The worker program as one layer: the `layer` its module exports, configured from the provider it is given. */
 const loadWorker = Effect.gen(function*() {
   const program = yield* Effect.tryPromise({
-    try: (): Promise<unknown> => import(workerProgram),
+    try: (): Promise<unknown> => import(workerProgramModule),
     catch: (cause) => notFound(`the session worker is not installed here: ${describeCause(cause)}`)
   })
   const layer = Predicate.hasProperty(program, "layer") ? program.layer : undefined
@@ -120,7 +114,6 @@ export const make = Effect.fnUntraced(function*(options: InlineRuntimeOptions) {
     })
     const id = ContainerNames.anonymousId("inline")
     const env = {
-      REDIS_URL: unusedRedisUrl,
       ...environmentOf(spec),
       DATA_DIR: dataDir,
       CONTAINER_ID: id

@@ -5,6 +5,8 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as ContainerManager from "../../../src/sessions/manager/ContainerManager.ts"
+import { SessionStore } from "../../../src/sessions/manager/SessionStore.ts"
+import { WorkerEnvironment } from "../../../src/sessions/manager/WorkerEnvironment.ts"
 import { ContainerRuntime } from "../../../src/sessions/runtimes/ContainerRuntime.ts"
 import * as ProcessRuntime from "../../../src/sessions/runtimes/ProcessRuntime.ts"
 import { Sessions } from "../../../src/data/Sessions.ts"
@@ -18,6 +20,7 @@ import {
   queueLayer,
   randomDeployment,
   randomPhone,
+  workerEnvironment,
   workerSpecFor
 } from "../../support/WorkerHarness.ts"
 
@@ -48,7 +51,9 @@ const createUser = Effect.gen(function*() {
 
 const startManager = Effect.fnUntraced(function*() {
   const scope = yield* Scope.make()
-  const manager = yield* ContainerManager.layerSessions(managerOptions(deployment)).pipe(
+  const manager = yield* ContainerManager.layer(managerOptions).pipe(
+    Layer.provide(SessionStore.layer),
+    Layer.provide(Layer.succeed(WorkerEnvironment, workerEnvironment(deployment))),
     Layer.build,
     Effect.map(Context.get(ContainerManager.ContainerManager)),
     Scope.provide(scope)
@@ -69,7 +74,7 @@ layer(layers, { timeout: "2 minutes", excludeTestServices: true })("ContainerMan
 
       const first = yield* startManager()
       current = first.manager
-      yield* first.manager.createContainer(alice)
+      yield* first.manager.start(alice)
       const started = yield* sessions.get(alice)
       assert.strictEqual(started.observedState, "running")
       assert.strictEqual(started.desiredState, "running")
@@ -94,11 +99,11 @@ layer(layers, { timeout: "2 minutes", excludeTestServices: true })("ContainerMan
       assert.strictEqual(updates.started(bob), 1)
       assert.strictEqual(updates.started(alice), 1)
 
-      yield* second.manager.stopContainer(alice)
+      yield* second.manager.stop(alice)
       const stopped = yield* sessions.get(alice)
       assert.strictEqual(stopped.desiredState, "stopped")
       assert.strictEqual(stopped.observedState, "stopped")
-      yield* second.manager.stopContainer(bob)
+      yield* second.manager.stop(bob)
       yield* second.drop
       assert.deepStrictEqual((yield* sessions.list({ desired: "running" })).map((s) => s.phoneNumber), [])
     }))

@@ -6,6 +6,8 @@ import { assert, layer } from "@effect/vitest"
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Effect, Exit, Layer, Option, Scope } from "effect"
 import * as ContainerManager from "../../../src/sessions/manager/ContainerManager.ts"
+import { SessionStore } from "../../../src/sessions/manager/SessionStore.ts"
+import { WorkerEnvironment } from "../../../src/sessions/manager/WorkerEnvironment.ts"
 import type { Queue } from "@vigia/protocol/Queue"
 import type { SecretBox } from "@vigia/protocol/SecretBox"
 import { ContainerRuntime } from "../../../src/sessions/runtimes/ContainerRuntime.ts"
@@ -17,6 +19,7 @@ import {
   ping,
   queueLayer,
   randomPhone,
+  workerEnvironment,
   workerSpecFor
 } from "../../support/WorkerHarness.ts"
 
@@ -49,7 +52,7 @@ export interface RuntimeHooks {
 type Manager = ContainerManager.ContainerManager["Service"]
 
 const stopAll = (manager: Manager, phones: ReadonlyArray<PhoneNumber>) =>
-  Effect.forEach(phones, manager.stopContainer, { concurrency: "unbounded", discard: true })
+  Effect.forEach(phones, manager.stop, { concurrency: "unbounded", discard: true })
 
 export const runtimeSuite = (hooks: RuntimeHooks) => {
   const queue = hooks.queue ?? queueLayer(hooks.deployment)
@@ -63,7 +66,9 @@ export const runtimeSuite = (hooks: RuntimeHooks) => {
     const updates = yield* listenUpdates(phones, () => current?.observe ?? (() => Effect.void))
     const start = Effect.fnUntraced(function*() {
       const scope = yield* Scope.make()
-      const manager = yield* ContainerManager.make({ ...managerOptions(hooks.deployment), sessions: sessions.store, ...overrides }).pipe(
+      const manager = yield* ContainerManager.make({ ...managerOptions, ...overrides }).pipe(
+        Effect.provideService(SessionStore, sessions.store),
+        Effect.provideService(WorkerEnvironment, workerEnvironment(hooks.deployment)),
         Scope.provide(scope)
       )
       current = manager
@@ -79,23 +84,23 @@ export const runtimeSuite = (hooks: RuntimeHooks) => {
         const { updates, start } = yield* harness([phone])
         const { manager, drop } = yield* start()
         const steps: Array<string> = []
-        const status = yield* manager.createContainer(phone, (step) => Effect.sync(() => void steps.push(step._tag)))
+        const status = yield* manager.start(phone, (step) => Effect.sync(() => void steps.push(step._tag)))
         assert.deepStrictEqual(steps, ["Creating", "WaitingForWorker", "Ready"])
         assert.strictEqual(status.state, "running")
         // A start may complete on the worker's first beat, a moment before its WorkerStarted update arrives.
         yield* eventually("the worker's WorkerStarted", Effect.sync(() => updates.started(phone)), (count) => count >= 1, "10 seconds")
         assert.strictEqual(updates.started(phone), 1)
-        assert.strictEqual((yield* manager.getContainerStatus(phone)).state, "running")
-        assert.deepStrictEqual((yield* manager.listContainers).map((s) => s.phone), [phone])
+        assert.strictEqual((yield* manager.status(phone)).state, "running")
+        assert.deepStrictEqual((yield* manager.list).map((s) => s.phone), [phone])
         yield* ping(phone)
         if (hooks.verifyWorker !== undefined) yield* hooks.verifyWorker(phone)
 
         const identity = yield* hooks.identity(phone)
-        yield* manager.stopContainer(phone)
-        assert.strictEqual((yield* manager.getContainerStatus(phone)).state, "stopped")
+        yield* manager.stop(phone)
+        assert.strictEqual((yield* manager.status(phone)).state, "stopped")
         assert.isTrue(yield* hooks.nothingLeft(phone, identity), "no process, container or service is left")
-        assert.deepStrictEqual(yield* manager.listContainers, [])
-        yield* manager.stopContainer(phone)
+        assert.deepStrictEqual(yield* manager.list, [])
+        yield* manager.stop(phone)
         yield* hooks.writeData(phone, "after-stop", "kept")
         assert.deepStrictEqual(yield* hooks.readData(phone, "after-stop"), Option.some("kept"), "the data is kept")
         yield* drop
@@ -106,11 +111,11 @@ export const runtimeSuite = (hooks: RuntimeHooks) => {
         const [alice, bob] = [randomPhone(), randomPhone()]
         const { start } = yield* harness([alice, bob])
         const { manager, drop } = yield* start()
-        yield* manager.createContainer(alice)
-        yield* manager.createContainer(bob)
+        yield* manager.start(alice)
+        yield* manager.start(bob)
         yield* hooks.writeData(alice, "marker", "alice")
-        yield* manager.stopContainer(alice)
-        yield* manager.createContainer(alice)
+        yield* manager.stop(alice)
+        yield* manager.start(alice)
         assert.deepStrictEqual(yield* hooks.readData(alice, "marker"), Option.some("alice"))
         assert.deepStrictEqual(yield* hooks.readData(bob, "marker"), Option.none())
         yield* ping(alice)
@@ -124,7 +129,7 @@ export const runtimeSuite = (hooks: RuntimeHooks) => {
         const [alice, bob, carol, orphan] = [randomPhone(), randomPhone(), randomPhone(), randomPhone()]
         const { updates, start } = yield* harness([alice, bob, carol, orphan])
         const first = yield* start()
-        yield* Effect.all([alice, bob, carol].map((phone) => first.manager.createContainer(phone)), { concurrency: "unbounded" })
+        yield* Effect.all([alice, bob, carol].map((phone) => first.manager.start(phone)), { concurrency: "unbounded" })
         yield* first.drop
         // While no manager runs: Carol's worker is removed by hand, and a worker nobody wants appears.
         yield* removeByHand(carol)
@@ -134,9 +139,9 @@ export const runtimeSuite = (hooks: RuntimeHooks) => {
         const second = yield* start()
         assert.isTrue(yield* hooks.nothingLeft(orphan, before.orphan), "the unwanted worker is removed")
         for (const phone of [alice, bob]) {
-          assert.strictEqual((yield* second.manager.getContainerStatus(phone)).state, "running")
+          assert.strictEqual((yield* second.manager.status(phone)).state, "running")
         }
-        yield* eventually("Carol's worker recreated", second.manager.getContainerStatus(carol), (status) =>
+        yield* eventually("Carol's worker recreated", second.manager.status(carol), (status) =>
           status.state === "running" && Option.exists(status.worker, (w) => w.state === "running"))
         yield* eventually("Carol's worker started again", Effect.sync(() => updates.started(carol)), (n) => n === 2)
         assert.strictEqual(yield* hooks.identity(alice), before.alice, "adopted, not restarted")
@@ -154,14 +159,14 @@ export const runtimeSuite = (hooks: RuntimeHooks) => {
         const phone = randomPhone()
         const { updates, start } = yield* harness([phone])
         const { manager, drop } = yield* start()
-        yield* manager.createContainer(phone)
+        yield* manager.start(phone)
         const before = yield* hooks.identity(phone)
         yield* kill(phone)
         yield* eventually("the worker restarted", Effect.sync(() => updates.started(phone)), (n) => n === 2)
-        yield* eventually("running again", manager.getContainerStatus(phone), (status) => status.state === "running")
+        yield* eventually("running again", manager.status(phone), (status) => status.state === "running")
         assert.notStrictEqual(yield* hooks.identity(phone), before)
         yield* ping(phone)
-        yield* manager.stopContainer(phone)
+        yield* manager.stop(phone)
         yield* drop
       }))
 
@@ -170,13 +175,13 @@ export const runtimeSuite = (hooks: RuntimeHooks) => {
         const [alice, bob, carol] = [randomPhone(), randomPhone(), randomPhone()]
         const { updates, start } = yield* harness([alice, bob, carol], { maxRunning: 2 })
         const { manager, drop } = yield* start()
-        yield* Effect.all([1, 2, 3].map(() => manager.createContainer(alice)), { concurrency: "unbounded" })
+        yield* Effect.all([1, 2, 3].map(() => manager.start(alice)), { concurrency: "unbounded" })
         assert.strictEqual(updates.started(alice), 1)
-        yield* manager.createContainer(bob)
-        const refused = yield* Effect.flip(manager.createContainer(carol))
+        yield* manager.start(bob)
+        const refused = yield* Effect.flip(manager.start(carol))
         assert.deepStrictEqual(refused.reason, new ContainerManager.CapacityReached({ running: 2, limit: 2 }))
         assert.deepStrictEqual(yield* hooks.readData(carol, "anything"), Option.none())
-        assert.strictEqual((yield* manager.getContainerStatus(carol)).state, "stopped")
+        assert.strictEqual((yield* manager.status(carol)).state, "stopped")
         yield* stopAll(manager, [alice, bob])
         yield* drop
       }))

@@ -2,11 +2,11 @@ import { assert, describe, it } from "@effect/vitest"
 import { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as Messages from "@vigia/protocol/Messages"
 import { Queue as WorkerQueue } from "@vigia/protocol/Queue"
-import { ConfigProvider, Context, Duration, Effect, Fiber, Layer, Option, Queue, Redacted, Schedule, Schema } from "effect"
+import { Context, Duration, Effect, Fiber, Layer, Option, Queue, Redacted, Schedule, Schema } from "effect"
 import * as ContainerManager from "../../../src/sessions/manager/ContainerManager.ts"
+import { SessionStore } from "../../../src/sessions/manager/SessionStore.ts"
+import { WorkerEnvironment } from "../../../src/sessions/manager/WorkerEnvironment.ts"
 import { ContainerRuntime, specDigest, type Worker, type WorkerSpec } from "../../../src/sessions/runtimes/ContainerRuntime.ts"
-import { ControlSettings } from "../../../src/config/ControlSettings.ts"
-import { SessionKeys } from "../../../src/sessions/SessionKeys.ts"
 import { memorySessions } from "../../support/WorkerHarness.ts"
 
 // The manager's policy over a runtime that lives in memory: each "worker" is a record plus, when it is meant
@@ -95,7 +95,6 @@ const workerSpec = (phone: PhoneNumber) =>
   })
 
 const baseOptions = {
-  workerSpec,
   maxRunning: 10,
   maxConcurrentStarts: 5,
   startTimeout: Duration.millis(400),
@@ -106,7 +105,7 @@ const baseOptions = {
   crashLoopRestarts: 3,
   crashLoopWindow: Duration.seconds(30),
   heartbeatPersistInterval: Duration.millis(50)
-} satisfies Omit<ContainerManager.ContainerManagerOptions, "sessions">
+} satisfies ContainerManager.ContainerManagerOptions
 
 const setup = Effect.fnUntraced(function*(options: {
   readonly behaviour?: (phone: PhoneNumber) => Behaviour
@@ -116,9 +115,11 @@ const setup = Effect.fnUntraced(function*(options: {
 }) {
   const fake = options.fake ?? (yield* makeFakeRuntime(options.behaviour ?? (() => "healthy")))
   const sessions = options.sessions ?? memorySessions()
-  const manager = yield* ContainerManager.make({ ...baseOptions, sessions: sessions.store, ...options.overrides }).pipe(
+  const manager = yield* ContainerManager.make({ ...baseOptions, ...options.overrides }).pipe(
     Effect.provideService(ContainerRuntime, fake.runtime),
-    Effect.provideService(WorkerQueue, fake.queue)
+    Effect.provideService(WorkerQueue, fake.queue),
+    Effect.provideService(SessionStore, sessions.store),
+    Effect.provideService(WorkerEnvironment, WorkerEnvironment.of({ specFor: workerSpec }))
   )
   yield* fake.attach(manager)
   return { manager, fake, sessions }
@@ -138,12 +139,12 @@ describe("ContainerManager", () => {
     Effect.gen(function*() {
       const { manager, sessions } = yield* setup({})
       const steps: Array<string> = []
-      const status = yield* manager.createContainer(alice, (step) => Effect.sync(() => void steps.push(step._tag)))
+      const status = yield* manager.start(alice, (step) => Effect.sync(() => void steps.push(step._tag)))
       assert.deepStrictEqual(steps, ["Creating", "WaitingForWorker", "Ready"])
       assert.strictEqual(status.state, "running")
       assert.strictEqual(sessions.desired.get(alice), "running")
       assert.strictEqual(sessions.observed.get(alice)?.state, "running")
-      const fetched = yield* manager.getContainerStatus(alice)
+      const fetched = yield* manager.status(alice)
       assert.strictEqual(fetched.state, "running")
       assert.isTrue(Option.isSome(fetched.worker))
     }))
@@ -151,23 +152,23 @@ describe("ContainerManager", () => {
   it.live("reuses a running worker with the same configuration, replaces one whose configuration changed", () =>
     Effect.gen(function*() {
       const { manager, fake } = yield* setup({})
-      yield* manager.createContainer(alice)
+      yield* manager.start(alice)
       const steps: Array<StartStepTag> = []
-      yield* manager.createContainer(alice, (step) => Effect.sync(() => void steps.push(step._tag)))
+      yield* manager.start(alice, (step) => Effect.sync(() => void steps.push(step._tag)))
       assert.deepStrictEqual(steps, ["Ready"])
       assert.strictEqual(fake.calls.create, 1)
       configVersion = "2"
-      yield* manager.createContainer(alice).pipe(Effect.ensuring(Effect.sync(() => (configVersion = "1"))))
+      yield* manager.start(alice).pipe(Effect.ensuring(Effect.sync(() => (configVersion = "1"))))
       assert.strictEqual(fake.calls.create, 2)
     }))
 
   it.live("a worker heard only through its beats completes its start and is kept running", () =>
     Effect.gen(function*() {
       const { manager, fake } = yield* setup({ behaviour: () => "beatsOnly" })
-      assert.strictEqual((yield* manager.createContainer(alice)).state, "running")
+      assert.strictEqual((yield* manager.start(alice)).state, "running")
       const started = fake.workers.get(alice)?.id
       yield* Effect.sleep(Duration.times(baseOptions.silenceThreshold, 2))
-      assert.strictEqual((yield* manager.getContainerStatus(alice)).state, "running")
+      assert.strictEqual((yield* manager.status(alice)).state, "running")
       assert.strictEqual(fake.workers.get(alice)?.id, started)
       assert.strictEqual(fake.calls.create, 1)
     }))
@@ -175,17 +176,17 @@ describe("ContainerManager", () => {
   it.live("a worker that never reports is cleaned up and the start times out", () =>
     Effect.gen(function*() {
       const { manager, fake, sessions } = yield* setup({ behaviour: () => "silent" })
-      const reason = yield* failureReason(manager.createContainer(alice))
+      const reason = yield* failureReason(manager.start(alice))
       assert.strictEqual(reason._tag, "StartTimedOut")
       assert.isFalse(fake.workers.has(alice))
       assert.strictEqual(sessions.desired.get(alice), "stopped")
-      assert.strictEqual((yield* manager.getContainerStatus(alice)).state, "stopped")
+      assert.strictEqual((yield* manager.status(alice)).state, "stopped")
     }))
 
   it.live("a worker that dies while starting fails the start with the runtime's words", () =>
     Effect.gen(function*() {
       const { manager, fake } = yield* setup({ behaviour: () => "dies" })
-      const reason = yield* failureReason(manager.createContainer(alice))
+      const reason = yield* failureReason(manager.start(alice))
       assert.strictEqual(reason._tag, "WorkerDied")
       assert.include(reason.message, "exit code 1")
       assert.isFalse(fake.workers.has(alice))
@@ -194,20 +195,20 @@ describe("ContainerManager", () => {
   it.live("refuses a session over the cap, with the numbers", () =>
     Effect.gen(function*() {
       const { manager } = yield* setup({ overrides: { maxRunning: 2 } })
-      yield* manager.createContainer(alice)
-      yield* manager.createContainer(bob)
-      const reason = yield* failureReason(manager.createContainer(carol))
+      yield* manager.start(alice)
+      yield* manager.start(bob)
+      const reason = yield* failureReason(manager.start(carol))
       assert.deepStrictEqual(reason, new ContainerManager.CapacityReached({ running: 2, limit: 2 }))
-      yield* manager.stopContainer(bob)
-      yield* manager.createContainer(carol)
+      yield* manager.stop(bob)
+      yield* manager.start(carol)
     }))
 
   it.live("refuses a start over the concurrent-start cap, with the numbers", () =>
     Effect.gen(function*() {
       const { manager } = yield* setup({ overrides: { maxConcurrentStarts: 1 } })
-      const first = yield* Effect.forkChild(manager.createContainer(alice))
+      const first = yield* Effect.forkChild(manager.start(alice))
       yield* Effect.sleep("5 millis")
-      const reason = yield* failureReason(manager.createContainer(bob))
+      const reason = yield* failureReason(manager.start(bob))
       assert.deepStrictEqual(reason, new ContainerManager.TooManyStarts({ starting: 1, limit: 1 }))
       yield* Fiber.join(first)
     }))
@@ -215,7 +216,7 @@ describe("ContainerManager", () => {
   it.live("concurrent creates of one account start one worker", () =>
     Effect.gen(function*() {
       const { manager, fake } = yield* setup({})
-      const results = yield* Effect.all([1, 2, 3, 4].map(() => manager.createContainer(alice)), { concurrency: "unbounded" })
+      const results = yield* Effect.all([1, 2, 3, 4].map(() => manager.start(alice)), { concurrency: "unbounded" })
       assert.strictEqual(fake.calls.create, 1)
       assert.isTrue(results.every((status) => status.state === "running"))
     }))
@@ -223,48 +224,48 @@ describe("ContainerManager", () => {
   it.live("stopping a worker that is already gone succeeds", () =>
     Effect.gen(function*() {
       const { manager, sessions } = yield* setup({})
-      yield* manager.stopContainer(alice)
-      yield* manager.createContainer(alice)
-      yield* manager.stopContainer(alice)
-      yield* manager.stopContainer(alice)
-      assert.strictEqual((yield* manager.getContainerStatus(alice)).state, "stopped")
+      yield* manager.stop(alice)
+      yield* manager.start(alice)
+      yield* manager.stop(alice)
+      yield* manager.stop(alice)
+      assert.strictEqual((yield* manager.status(alice)).state, "stopped")
       assert.strictEqual(sessions.desired.get(alice), "stopped")
     }))
 
   it.live("restarts a worker that died, and records its heartbeats", () =>
     Effect.gen(function*() {
       const { manager, fake, sessions } = yield* setup({})
-      yield* manager.createContainer(alice)
+      yield* manager.start(alice)
       yield* waitFor("a heartbeat recorded", Effect.sync(() => sessions.heartbeats.has(alice)), (seen) => seen)
       const before = fake.workers.get(alice)?.id
       yield* fake.crash(alice, "killed by SIGKILL")
       yield* waitFor(
         "a new worker running",
-        manager.getContainerStatus(alice),
+        manager.status(alice),
         (status) => status.state === "running" && Option.exists(status.worker, (w) => w.id !== before && w.state === "running")
       )
-      assert.strictEqual((yield* manager.getContainerStatus(alice)).restarts, 1)
+      assert.strictEqual((yield* manager.status(alice)).restarts, 1)
     }))
 
   it.live("restarts a worker that went silent", () =>
     Effect.gen(function*() {
       const { manager, fake } = yield* setup({})
-      yield* manager.createContainer(alice)
+      yield* manager.start(alice)
       const first = fake.workers.get(alice)?.id
       // The worker hangs: still running, it stops beating (its simulator no longer recognises it).
       fake.workers.set(alice, { ...fake.workers.get(alice)!, id: "hung" })
       yield* waitFor("the hung worker replaced", Effect.sync(() => fake.workers.get(alice)?.id), (id) => id !== "hung" && id !== first)
-      yield* waitFor("running again", manager.getContainerStatus(alice), (status) => status.state === "running")
+      yield* waitFor("running again", manager.status(alice), (status) => status.state === "running")
     }))
 
   it.live("reports a crash loop instead of restarting forever", () =>
     Effect.gen(function*() {
       let crashing = false
       const { manager, fake, sessions } = yield* setup({ behaviour: () => (crashing ? "dies" : "healthy") })
-      yield* manager.createContainer(alice)
+      yield* manager.start(alice)
       crashing = true
       yield* fake.crash(alice, "exit code 3")
-      const status = yield* waitFor("a crash loop", manager.getContainerStatus(alice), (s) => s.state === "crash-loop")
+      const status = yield* waitFor("a crash loop", manager.status(alice), (s) => s.state === "crash-loop")
       assert.include(Option.getOrElse(status.detail, () => ""), "crash loop")
       assert.isFalse(fake.workers.has(alice))
       assert.strictEqual(sessions.observed.get(alice)?.state, "crash-loop")
@@ -281,9 +282,9 @@ describe("ContainerManager", () => {
       // The first manager runs in a scope of its own, closed to drop it; its workers keep running.
       yield* Effect.scoped(Effect.gen(function*() {
         const first = yield* setup({ fake, sessions })
-        yield* first.manager.createContainer(alice)
-        yield* first.manager.createContainer(bob)
-        yield* first.manager.createContainer(dave)
+        yield* first.manager.start(alice)
+        yield* first.manager.start(bob)
+        yield* first.manager.start(dave)
       }))
       // Dave's session is dropped, Carol's worker is missing, Bob's configuration changed behind our back.
       sessions.desired.delete(dave)
@@ -294,7 +295,7 @@ describe("ContainerManager", () => {
 
       const { manager } = yield* setup({ fake, sessions })
       assert.isFalse(fake.workers.has(dave), "the unwanted worker is removed")
-      yield* waitFor("all wanted running", manager.listContainers, (all) =>
+      yield* waitFor("all wanted running", manager.list, (all) =>
         [alice, bob, carol].every((p) => all.some((s) => s.phone === p && s.state === "running")))
       assert.strictEqual(fake.workers.get(alice)?.id, aliceId, "the healthy worker is adopted, not restarted")
       assert.strictEqual(fake.calls.create, creates + 2)
@@ -302,55 +303,3 @@ describe("ContainerManager", () => {
 })
 
 type StartStepTag = ContainerManager.StartStep["_tag"]
-
-describe("ContainerManager configuration", () => {
-  const environment = {
-    REDIS_URL: "redis://:hunter2@127.0.0.1:6379",
-    TELEGRAM_API_ID: "12345",
-    TELEGRAM_API_HASH: "0123456789abcdef0123456789abcdef",
-    SESSION_MASTER_KEY: "a master secret"
-  }
-  const keys = SessionKeys.make(Redacted.make("a master secret"))
-  const withEnvironment = (env: Record<string, string>) =>
-    Effect.provide(Layer.merge(
-      ConfigProvider.layer(ConfigProvider.fromEnv({ env })),
-      Layer.succeed(SessionKeys, keys)
-    ))
-
-  it.effect("the worker's environment keeps every secret out of its plain variables", () =>
-    Effect.gen(function*() {
-      const options = yield* ContainerManager.optionsConfig
-      const spec = yield* options.workerSpec(alice)
-      assert.deepStrictEqual(spec.environment, {
-        PHONE_NUMBER: alice,
-        QUEUE_PREFIX: "bull",
-        TDL_DRIVER: "tdlib",
-        LOG_FORMAT: "json",
-        HEARTBEAT_INTERVAL: "5",
-        TELEGRAM_API_ID: "12345"
-      })
-      assert.deepStrictEqual(Object.keys(spec.secrets).sort(), ["REDIS_URL", "SESSION_KEY", "TELEGRAM_API_HASH"])
-      assert.strictEqual(Redacted.value(spec.secrets.SESSION_KEY!), Redacted.value(keys.keyFor(alice)))
-      assert.notInclude(JSON.stringify(spec.environment), "hunter2")
-      assert.strictEqual(options.maxRunning, 100)
-      assert.strictEqual(Duration.toSeconds(options.startTimeout), 60)
-    }).pipe(withEnvironment(environment)))
-
-  it.effect("the fake driver needs no Telegram credentials and gets its script", () =>
-    Effect.gen(function*() {
-      const spec = yield* Effect.flatMap(ContainerManager.workerSpecConfig, (make) => make(alice))
-      assert.strictEqual(spec.environment.TDL_DRIVER, "fake")
-      assert.strictEqual(spec.environment.FAKE_TDL_SCRIPT, "{}")
-      assert.isFalse("TELEGRAM_API_HASH" in spec.secrets)
-    }).pipe(withEnvironment({ REDIS_URL: "redis://127.0.0.1:6379", TDL_DRIVER: "fake", FAKE_TDL_SCRIPT: "{}" })))
-
-  it.effect("an unknown runtime is refused with the variable's name", () =>
-    Effect.gen(function*() {
-      for (const runtime of ["kubernetes"]) {
-        const error = yield* Effect.flip(
-          Layer.build(ContainerManager.runtimeLayerConfig.pipe(Layer.provide([ControlSettings.layer, WorkerQueue.layerMemory()])))
-        ).pipe(withEnvironment({ ...environment, CONTAINER_RUNTIME: runtime }))
-        assert.include(`${error.message} ${String(error.cause)}`, "CONTAINER_RUNTIME", runtime)
-      }
-    }))
-})

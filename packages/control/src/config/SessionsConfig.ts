@@ -1,0 +1,190 @@
+/**
+ * Every environment variable of the sessions concern: where workers run (the runtime and its settings), the
+ * manager's caps and timings, what each worker is handed, the session keys' master secret, the command timeout.
+ */
+import { Config, Duration, Option, Redacted, Schema, SchemaIssue } from "effect"
+import { RuntimeKind } from "../data/Sessions.ts"
+import type { ContainerManagerOptions } from "../sessions/manager/ContainerManager.ts"
+import type { TdlSettings, WorkerEnvironmentOptions } from "../sessions/manager/WorkerEnvironment.ts"
+import * as ContainerNames from "../sessions/runtimes/ContainerNames.ts"
+import type { DockerRuntimeOptions } from "../sessions/runtimes/DockerRuntime.ts"
+import type { EngineOptions } from "../sessions/runtimes/Engine.ts"
+import type { InlineRuntimeOptions } from "../sessions/runtimes/InlineRuntime.ts"
+import { defaultEntry, type ProcessRuntimeOptions } from "../sessions/runtimes/ProcessRuntime.ts"
+import type { RuntimeOptions } from "../sessions/runtimes/SelectedRuntime.ts"
+import type { SwarmRuntimeOptions } from "../sessions/runtimes/SwarmRuntime.ts"
+import type { SessionGatewayOptions } from "../sessions/SessionGateway.ts"
+import { masterFromBotToken, type SessionKeysOptions } from "../sessions/SessionKeys.ts"
+
+/** A variable a rule over others requires, reported under its own name in the rule's words. */
+const required = <A>(config: Config.Config<A>, name: string, rule: string): Config.Config<A> =>
+  Config.option(config).pipe(Config.flatMap(Option.match({
+    onSome: Config.succeed,
+    onNone: () =>
+      Config.fail(new Schema.SchemaError(new SchemaIssue.Pointer([name], new SchemaIssue.MissingKey({ messageMissingKey: rule }))))
+  })))
+
+const atLeast = (minimum: number, name: string, fallback: number) =>
+  Config.schema(Schema.Int.check(Schema.isGreaterThanOrEqualTo(minimum)), name).pipe(Config.withDefault(fallback))
+
+const duration = (name: string, fallback: Duration.Duration) => Config.Duration(name).pipe(Config.withDefault(fallback))
+
+/** `CONTAINER_RUNTIME`: `inline` when no Redis is configured, `process` when one is. */
+export const runtimeKind: Config.Config<RuntimeKind> = Config.option(Config.String("REDIS_URL")).pipe(
+  Config.flatMap((redis) =>
+    Config.Literals(RuntimeKind.literals, "CONTAINER_RUNTIME").pipe(Config.withDefault(Option.isSome(redis) ? "process" : "inline"))
+  )
+)
+
+/** `REDIS_URL`, required by every runtime but `inline`: their workers reach the control plane only through Redis. */
+export const redisUrl: Config.Config<Option.Option<Redacted.Redacted<string>>> = runtimeKind.pipe(
+  Config.flatMap((kind) =>
+    kind === "inline"
+      ? Config.option(Config.Redacted("REDIS_URL"))
+      : required(Config.Redacted("REDIS_URL"), "REDIS_URL", `required with CONTAINER_RUNTIME=${kind}`).pipe(Config.map(Option.some))
+  )
+)
+
+/** `SESSION_MASTER_KEY` when set and not blank, else a master derived from `BOT_TOKEN`. */
+export const keys: Config.Wrap<SessionKeysOptions> = {
+  master: Config.option(Config.Redacted("SESSION_MASTER_KEY")).pipe(
+    Config.map(Option.filter((value) => Redacted.value(value).trim() !== "")),
+    Config.flatMap(Option.match({
+      onSome: Config.succeed,
+      onNone: () => Config.Redacted("BOT_TOKEN").pipe(Config.map(masterFromBotToken))
+    }))
+  )
+}
+
+export const gateway: Config.Wrap<SessionGatewayOptions> = {
+  timeout: duration("SESSION_COMMAND_TIMEOUT", Duration.seconds(30))
+}
+
+export const manager: Config.Wrap<ContainerManagerOptions> = {
+  maxRunning: atLeast(1, "MAX_SESSIONS", 100),
+  maxConcurrentStarts: atLeast(1, "MAX_CONCURRENT_STARTS", 4),
+  startTimeout: duration("WORKER_START_TIMEOUT", Duration.seconds(60)),
+  checkInterval: duration("WORKER_CHECK_INTERVAL", Duration.seconds(5)),
+  silenceThreshold: duration("WORKER_SILENCE_THRESHOLD", Duration.seconds(30)),
+  restartBackoff: duration("WORKER_RESTART_BACKOFF", Duration.seconds(2)),
+  maxBackoff: duration("WORKER_MAX_BACKOFF", Duration.minutes(5)),
+  crashLoopRestarts: atLeast(0, "WORKER_CRASH_LOOP_RESTARTS", 5),
+  crashLoopWindow: duration("WORKER_CRASH_LOOP_WINDOW", Duration.minutes(10)),
+  heartbeatPersistInterval: duration("WORKER_HEARTBEAT_PERSIST_INTERVAL", Duration.seconds(30))
+}
+
+const tdlDriver = Config.Literals(["tdlib", "fake"], "TDL_DRIVER").pipe(Config.withDefault("tdlib" as const))
+
+const apiId = required(
+  Config.schema(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)), "TELEGRAM_API_ID"),
+  "TELEGRAM_API_ID",
+  "required with TDL_DRIVER=tdlib: the API id from my.telegram.org"
+)
+
+const apiHash = required(
+  Config.Redacted("TELEGRAM_API_HASH"),
+  "TELEGRAM_API_HASH",
+  "required with TDL_DRIVER=tdlib: the API hash from my.telegram.org"
+)
+
+/** `TDL_DRIVER`: with `tdlib`, `TELEGRAM_API_ID` and `TELEGRAM_API_HASH` are required. */
+export const tdl: Config.Config<TdlSettings> = tdlDriver.pipe(
+  Config.flatMap((driver): Config.Config<TdlSettings> =>
+    driver === "tdlib"
+      ? Config.all({
+        driver: Config.succeed(driver),
+        apiId,
+        apiHash,
+        databaseEncryptionKey: Config.option(Config.Redacted("TDL_DATABASE_ENCRYPTION_KEY"))
+      })
+      : Config.all({ driver: Config.succeed(driver), script: Config.option(Config.String("FAKE_TDL_SCRIPT")) })
+  )
+)
+
+/** Each of the `tdlib` driver's credentials on its own, so that a check reports both when both are missing. */
+const ifTdlib = <A>(config: Config.Config<A>) =>
+  tdlDriver.pipe(Config.flatMap((driver) => driver === "tdlib" ? Config.map(config, Option.some) : Config.succeed(Option.none())))
+
+/** What each worker is handed; `WORKER_REDIS_URL` when workers reach Redis by another address than `REDIS_URL`. */
+export const worker: Config.Wrap<WorkerEnvironmentOptions> = {
+  redisUrl: redisUrl.pipe(
+    Config.flatMap((control) =>
+      Config.option(Config.Redacted("WORKER_REDIS_URL")).pipe(Config.map(Option.orElse(() => control)))
+    )
+  ),
+  queuePrefix: Config.String("QUEUE_PREFIX").pipe(Config.withDefault("bull")),
+  tdl,
+  logFormat: Config.Literals(["json", "pretty"], "WORKER_LOG_FORMAT").pipe(Config.withDefault("json" as const)),
+  heartbeatInterval: atLeast(1, "WORKER_HEARTBEAT_INTERVAL", 5)
+}
+
+const deployment = Config.String("WORKER_DEPLOYMENT").pipe(Config.withDefault("default"))
+const dataRoot = Config.String("WORKER_DATA_DIR").pipe(Config.withDefault("data/sessions"))
+const stopGracePeriod = duration("WORKER_STOP_GRACE", Duration.seconds(20))
+
+export const inlineRuntime: Config.Wrap<InlineRuntimeOptions> = { dataRoot, stopGracePeriod }
+
+export const processRuntime: Config.Wrap<ProcessRuntimeOptions> = {
+  entry: Config.String("WORKER_ENTRY").pipe(Config.withDefault(defaultEntry)),
+  dataRoot,
+  deployment,
+  stopGracePeriod
+}
+
+/** What the `docker` and `swarm` runtimes share. */
+export const engine: Config.Wrap<EngineOptions> = {
+  image: Config.String("WORKER_IMAGE").pipe(Config.withDefault("vigia/session-worker:latest")),
+  deployment,
+  accountKeySecret: Config.unwrap(keys).pipe(Config.map(({ master }) => ContainerNames.accountKeySecret(master))),
+  network: Config.String("WORKER_NETWORK").pipe(Config.withDefault("bridge")),
+  memoryBytes: atLeast(6, "WORKER_MEMORY_MB", 256).pipe(Config.map((megabytes) => megabytes * 1024 * 1024)),
+  pidsLimit: atLeast(1, "WORKER_PIDS_LIMIT", 256),
+  stopGracePeriod,
+  socketPath: Config.option(Config.String("DOCKER_SOCKET")).pipe(Config.map(Option.getOrUndefined))
+}
+
+export const dockerRuntime: Config.Wrap<DockerRuntimeOptions> = {
+  ...engine,
+  restartRetries: atLeast(0, "WORKER_RESTART_RETRIES", 5)
+}
+
+export const swarmRuntime: Config.Wrap<SwarmRuntimeOptions> = {
+  ...engine,
+  constraints: Config.Array(Schema.String, "SWARM_CONSTRAINTS").pipe(Config.withDefault([])),
+  restartDelay: duration("SWARM_RESTART_DELAY", Duration.seconds(5)),
+  restartAttempts: atLeast(0, "SWARM_RESTART_ATTEMPTS", 5),
+  imageById: Config.Boolean("SWARM_IMAGE_BY_ID").pipe(Config.withDefault(false))
+}
+
+/** The runtime `CONTAINER_RUNTIME` names, with its settings. */
+export const runtime: Config.Config<RuntimeOptions> = runtimeKind.pipe(
+  Config.flatMap((kind): Config.Config<RuntimeOptions> => {
+    const withKind = <K extends RuntimeKind, A>(named: K, settings: Config.Wrap<A>) =>
+      Config.unwrap(settings).pipe(Config.map((options) => ({ ...options, kind: named })))
+    switch (kind) {
+      case "inline":
+        return withKind("inline", inlineRuntime)
+      case "process":
+        return withKind("process", processRuntime)
+      case "docker":
+        return withKind("docker", dockerRuntime)
+      case "swarm":
+        return withKind("swarm", swarmRuntime)
+    }
+  })
+)
+
+/** Every variable above as leaves, each read on its own by a check that lists every failure (a rule is one leaf). */
+export const checks = {
+  telegramApi: { apiId: ifTdlib(apiId), apiHash: ifTdlib(apiHash) },
+  runtimeKind,
+  redisUrl,
+  keys,
+  gateway,
+  manager,
+  worker,
+  inlineRuntime,
+  processRuntime,
+  dockerRuntime,
+  swarmRuntime
+}

@@ -1,0 +1,28 @@
+/**
+ * The sessions concern as one layer, configured from `SessionsConfig`: the session keys, the container manager
+ * over the configured runtime, the gateway to the workers and the watched chats. It needs the data layer's
+ * `Sessions`, `Users` and `ActiveGroups`, and the control plane's `Queue`.
+ */
+import { Layer } from "effect"
+import * as SessionsConfig from "../config/SessionsConfig.ts"
+import * as ContainerManager from "./manager/ContainerManager.ts"
+import { SessionStore } from "./manager/SessionStore.ts"
+import { WorkerEnvironment } from "./manager/WorkerEnvironment.ts"
+import * as SelectedRuntime from "./runtimes/SelectedRuntime.ts"
+import { SessionGateway } from "./SessionGateway.ts"
+import { SessionKeys } from "./SessionKeys.ts"
+import { WatchedChats } from "./WatchedChats.ts"
+
+const Manager = ContainerManager.layerConfig(SessionsConfig.manager).pipe(
+  Layer.provide(Layer.mergeAll(
+    SelectedRuntime.layerConfig(SessionsConfig.runtime),
+    WorkerEnvironment.layerConfig(SessionsConfig.worker),
+    SessionStore.layer
+  ))
+)
+
+export const layer = WatchedChats.layer.pipe(
+  Layer.provideMerge(SessionGateway.layerConfig(SessionsConfig.gateway)),
+  Layer.provideMerge(Manager),
+  Layer.provideMerge(SessionKeys.layerConfig(SessionsConfig.keys))
+)

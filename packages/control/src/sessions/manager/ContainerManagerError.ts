@@ -1,0 +1,64 @@
+/**
+ * The container manager's one public error: why a start, stop or look at a worker failed, one class per reason.
+ * Messages are English, for logs; what a seller reads is keyed by the reason's `_tag` in the bot's texts.
+ */
+import { Schema } from "effect"
+import { type ContainerRuntimeError, RuntimeErrorReason } from "../runtimes/ContainerRuntime.ts"
+
+export class CapacityReached extends Schema.TaggedError<CapacityReached>()("CapacityReached", {
+  running: Schema.Int,
+  limit: Schema.Int
+}) {
+  override get message() {
+    return `${this.running} sessions are running, the limit is ${this.limit}`
+  }
+}
+
+export class TooManyStarts extends Schema.TaggedError<TooManyStarts>()("TooManyStarts", {
+  starting: Schema.Int,
+  limit: Schema.Int
+}) {
+  override get message() {
+    return `${this.starting} sessions are starting, at most ${this.limit} start at once`
+  }
+}
+
+export class StartTimedOut extends Schema.TaggedError<StartTimedOut>()("StartTimedOut", {
+  seconds: Schema.Number
+}) {
+  override get message() {
+    return `the worker did not report that it started within ${this.seconds} s`
+  }
+}
+
+/** The runtime reported the worker exited or failed while starting, with the engine's own words. */
+export class WorkerDied extends Schema.TaggedError<WorkerDied>()("WorkerDied", {
+  detail: Schema.String
+}) {
+  override get message() {
+    return `the worker stopped while starting: ${this.detail}`
+  }
+}
+
+/** The runtime itself failed (its engine unreachable, the image missing, …): its reason and words. */
+export class RuntimeFailed extends Schema.TaggedError<RuntimeFailed>()("RuntimeFailed", {
+  reason: RuntimeErrorReason,
+  detail: Schema.String
+}) {
+  override get message() {
+    return `${this.reason}: ${this.detail}`
+  }
+}
+
+export class ContainerManagerError extends Schema.TaggedError<ContainerManagerError>()("ContainerManagerError", {
+  reason: Schema.Union([CapacityReached, TooManyStarts, StartTimedOut, WorkerDied, RuntimeFailed])
+}) {
+  override get message() {
+    return this.reason.message
+  }
+}
+
+export const runtimeFailed = (error: ContainerRuntimeError) =>
+  new ContainerManagerError({ reason: new RuntimeFailed({ reason: error.reason, detail: error.message }) })
+
+export const workerDied = (detail: string) => new ContainerManagerError({ reason: new WorkerDied({ detail }) })

@@ -1,0 +1,181 @@
+import { assert, describe, it } from "@effect/vitest"
+import { PhoneNumber } from "@vigia/domain/PhoneNumber"
+import { Config, ConfigProvider, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import * as Crypto from "node:crypto"
+import * as SessionsConfig from "../../src/config/SessionsConfig.ts"
+import { WorkerEnvironment } from "../../src/sessions/manager/WorkerEnvironment.ts"
+import { SessionKeys } from "../../src/sessions/SessionKeys.ts"
+
+const alice = Schema.decodeUnknownSync(PhoneNumber)("5511900000001")
+
+const environment = {
+  REDIS_URL: "redis://:hunter2@127.0.0.1:6379",
+  TELEGRAM_API_ID: "12345",
+  TELEGRAM_API_HASH: "0123456789abcdef0123456789abcdef",
+  SESSION_MASTER_KEY: "a master secret"
+}
+
+const fromEnv = (env: Record<string, string>) => ConfigProvider.layer(ConfigProvider.fromEnv({ env }))
+
+/** Reads `config` from `env`. */
+const read = <A>(config: Config.Wrap<A>, env: Record<string, string>) => Config.unwrap(config).pipe(Effect.provide(fromEnv(env)))
+
+/** The failure of reading `config` from `env`, as a `ConfigCheck` line would name it. */
+const failure = <A>(config: Config.Wrap<A>, env: Record<string, string>) => Effect.map(Effect.flip(read(config, env)), String)
+
+const specFor = (env: Record<string, string>) =>
+  Effect.flatMap(WorkerEnvironment, (workers) => workers.specFor(alice)).pipe(
+    Effect.provide(WorkerEnvironment.layerConfig(SessionsConfig.worker).pipe(
+      Layer.provide(SessionKeys.layerConfig(SessionsConfig.keys)),
+      Layer.provide(fromEnv(env))
+    ))
+  )
+
+describe("SessionsConfig", () => {
+  it.effect("the worker's environment keeps every secret out of its plain variables", () =>
+    Effect.gen(function*() {
+      const spec = yield* specFor(environment)
+      assert.deepStrictEqual(spec.environment, {
+        PHONE_NUMBER: alice,
+        QUEUE_PREFIX: "bull",
+        TDL_DRIVER: "tdlib",
+        LOG_FORMAT: "json",
+        HEARTBEAT_INTERVAL: "5",
+        TELEGRAM_API_ID: "12345"
+      })
+      assert.deepStrictEqual(Object.keys(spec.secrets).sort(), ["REDIS_URL", "SESSION_KEY", "TELEGRAM_API_HASH"])
+      const keys = SessionKeys.make({ master: Redacted.make("a master secret") })
+      assert.strictEqual(Redacted.value(spec.secrets.SESSION_KEY!), Redacted.value(keys.keyFor(alice)))
+      assert.notInclude(JSON.stringify(spec.environment), "hunter2")
+      const manager = yield* read(SessionsConfig.manager, environment)
+      assert.strictEqual(manager.maxRunning, 100)
+      assert.strictEqual(Duration.toSeconds(manager.startTimeout), 60)
+    }))
+
+  it.effect("the fake driver needs no Telegram credentials and gets its script", () =>
+    Effect.gen(function*() {
+      const spec = yield* specFor({ REDIS_URL: "redis://127.0.0.1:6379", TDL_DRIVER: "fake", FAKE_TDL_SCRIPT: "{}", BOT_TOKEN: "1:a" })
+      assert.strictEqual(spec.environment.TDL_DRIVER, "fake")
+      assert.strictEqual(spec.environment.FAKE_TDL_SCRIPT, "{}")
+      assert.isFalse("TELEGRAM_API_HASH" in spec.secrets)
+    }))
+
+  it.effect("workers are handed WORKER_REDIS_URL when it is set, else REDIS_URL; inline workers none", () =>
+    Effect.gen(function*() {
+      const redisOf = (env: Record<string, string>) =>
+        Effect.map(specFor({ ...environment, ...env }), (spec) => Option.map(Option.fromNullishOr(spec.secrets.REDIS_URL), Redacted.value))
+      assert.deepStrictEqual(yield* redisOf({}), Option.some(environment.REDIS_URL))
+      assert.deepStrictEqual(yield* redisOf({ WORKER_REDIS_URL: "redis://redis:6379" }), Option.some("redis://redis:6379"))
+      const inline = { TELEGRAM_API_ID: "1", TELEGRAM_API_HASH: "h", SESSION_MASTER_KEY: "m" }
+      assert.isFalse("REDIS_URL" in (yield* specFor(inline)).secrets)
+    }))
+
+  it.effect("Telegram's credentials are required with TDL_DRIVER=tdlib only, and say so", () =>
+    Effect.gen(function*() {
+      const missing = yield* failure(SessionsConfig.tdl, {})
+      assert.include(missing, "TELEGRAM_API_ID")
+      assert.include(missing, "required with TDL_DRIVER=tdlib")
+      const noHash = yield* failure(SessionsConfig.tdl, { TELEGRAM_API_ID: "12345" })
+      assert.include(noHash, "TELEGRAM_API_HASH")
+      assert.include(yield* failure(SessionsConfig.tdl, { TELEGRAM_API_ID: "twelve", TELEGRAM_API_HASH: "h" }), "TELEGRAM_API_ID")
+      assert.strictEqual((yield* read(SessionsConfig.tdl, { TDL_DRIVER: "fake" })).driver, "fake")
+      assert.include(yield* failure(SessionsConfig.tdl, { TDL_DRIVER: "mtproto" }), "TDL_DRIVER")
+    }))
+
+  it.effect("the runtime is inline without REDIS_URL, process with it; any runtime but inline requires REDIS_URL", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* read(SessionsConfig.runtimeKind, {}), "inline")
+      assert.strictEqual(yield* read(SessionsConfig.runtimeKind, { REDIS_URL: "redis://127.0.0.1:6379" }), "process")
+      assert.strictEqual(yield* read(SessionsConfig.runtimeKind, { REDIS_URL: "redis://x", CONTAINER_RUNTIME: "docker" }), "docker")
+      assert.deepStrictEqual(yield* read(SessionsConfig.redisUrl, { CONTAINER_RUNTIME: "inline" }), Option.none())
+      for (const runtime of ["process", "docker", "swarm"]) {
+        const error = yield* failure(SessionsConfig.redisUrl, { CONTAINER_RUNTIME: runtime })
+        assert.include(error, "REDIS_URL")
+        assert.include(error, `required with CONTAINER_RUNTIME=${runtime}`)
+      }
+    }))
+
+  it.effect("an unknown runtime is refused with the variable's name", () =>
+    Effect.gen(function*() {
+      const error = yield* failure(SessionsConfig.runtime, { ...environment, CONTAINER_RUNTIME: "kubernetes" })
+      assert.include(error, "CONTAINER_RUNTIME")
+    }))
+
+  it.effect("each runtime gets its own settings, with the README's defaults", () =>
+    Effect.gen(function*() {
+      const swarm = yield* read(SessionsConfig.runtime, {
+        REDIS_URL: "redis://127.0.0.1:6379",
+        CONTAINER_RUNTIME: "swarm",
+        SWARM_CONSTRAINTS: "node.labels.vigia==true,node.role==worker",
+        SESSION_MASTER_KEY: "a master secret"
+      })
+      assert.strictEqual(swarm.kind, "swarm")
+      if (swarm.kind !== "swarm") return
+      assert.deepStrictEqual(swarm.constraints, ["node.labels.vigia==true", "node.role==worker"])
+      assert.strictEqual(swarm.memoryBytes, 256 * 1024 * 1024)
+      assert.strictEqual(swarm.image, "vigia/session-worker:latest")
+      assert.strictEqual(swarm.socketPath, undefined)
+      assert.strictEqual(Duration.toSeconds(swarm.restartDelay), 5)
+      // The labels' secret derives from the master secret as it always did: existing workers keep their labels.
+      const expected = Buffer.from(Crypto.hkdfSync("sha256", "a master secret", "vigia/account-label/v1", "labels", 32)).toString("hex")
+      assert.strictEqual(Redacted.value(swarm.accountKeySecret), expected)
+      const process = yield* read(SessionsConfig.runtime, { REDIS_URL: "redis://127.0.0.1:6379", WORKER_DATA_DIR: "/srv/vigia" })
+      assert.deepStrictEqual(process.kind === "process" && [process.dataRoot, process.deployment], ["/srv/vigia", "default"])
+    }))
+
+  it.effect("counts and limits out of range are refused under their own names", () =>
+    Effect.gen(function*() {
+      assert.include(yield* failure(SessionsConfig.manager, { MAX_SESSIONS: "0" }), "MAX_SESSIONS")
+      assert.include(yield* failure(SessionsConfig.manager, { WORKER_SILENCE_THRESHOLD: "soon" }), "WORKER_SILENCE_THRESHOLD")
+      assert.include(yield* failure(SessionsConfig.engine, { WORKER_MEMORY_MB: "2", BOT_TOKEN: "1:a" }), "WORKER_MEMORY_MB")
+      assert.include(yield* failure(SessionsConfig.worker, { WORKER_LOG_FORMAT: "xml", TDL_DRIVER: "fake" }), "WORKER_LOG_FORMAT")
+    }))
+})
+
+describe("SessionKeys from the configuration", () => {
+  const keysFrom = (env: Record<string, string>) =>
+    Effect.map(read(SessionsConfig.keys, env), SessionKeys.make)
+
+  it.effect("keys are 32 bytes, the same for a phone, distinct across phones and master secrets", () =>
+    Effect.gen(function*() {
+      const other = Schema.decodeUnknownSync(PhoneNumber)("5511900000002")
+      const fromMaster = yield* keysFrom({ SESSION_MASTER_KEY: "a long random master secret", BOT_TOKEN: "123:abc" })
+      const fromToken = yield* keysFrom({ BOT_TOKEN: "123:abc" })
+      const blankMaster = yield* keysFrom({ SESSION_MASTER_KEY: "  ", BOT_TOKEN: "123:abc" })
+      const otherToken = yield* keysFrom({ BOT_TOKEN: "456:def" })
+      const key = (keys: SessionKeys["Service"], of = alice) => Redacted.value(keys.keyFor(of))
+
+      assert.strictEqual(Buffer.from(key(fromMaster), "base64").length, 32)
+      assert.strictEqual(key(fromMaster), key(yield* keysFrom({ SESSION_MASTER_KEY: "a long random master secret" })))
+      assert.notStrictEqual(key(fromMaster), key(fromMaster, other))
+      assert.notStrictEqual(key(fromMaster), key(fromToken))
+      assert.strictEqual(key(fromToken), key(blankMaster))
+      assert.notStrictEqual(key(fromToken), key(otherToken))
+      assert.notInclude(key(fromToken), "abc")
+      assert.strictEqual(yield* fromToken.boxFor(alice), yield* fromToken.boxFor(alice))
+    }))
+
+  it.effect("with neither SESSION_MASTER_KEY nor BOT_TOKEN the configuration fails naming BOT_TOKEN", () =>
+    Effect.gen(function*() {
+      assert.include(yield* failure(SessionsConfig.keys, {}), "BOT_TOKEN")
+    }))
+})
+
+describe("SessionsConfig.checks", () => {
+  /** Every leaf of the tree, as a configuration check reads them. */
+  const leaves = (tree: unknown): ReadonlyArray<Config.Config<unknown>> =>
+    Config.isConfig(tree) ? [tree] : Object.values(tree as Record<string, unknown>).flatMap(leaves)
+
+  it.effect("read leaf by leaf, a broken environment yields one failure per variable", () =>
+    Effect.gen(function*() {
+      const env = { CONTAINER_RUNTIME: "docker", MAX_SESSIONS: "none", WORKER_MEMORY_MB: "1", SWARM_IMAGE_BY_ID: "perhaps" }
+      const results = yield* Effect.forEach(leaves(SessionsConfig.checks), (config) => Effect.result(config)).pipe(
+        Effect.provide(fromEnv(env))
+      )
+      const failures = new Set(results.flatMap((result) => result._tag === "Failure" ? [String(result.failure)] : []))
+      for (const name of ["REDIS_URL", "MAX_SESSIONS", "WORKER_MEMORY_MB", "SWARM_IMAGE_BY_ID", "TELEGRAM_API_ID", "BOT_TOKEN"]) {
+        assert.isTrue([...failures].some((line) => line.includes(name)), `${name} is reported`)
+      }
+      assert.isTrue([...failures].every((line) => !line.includes("WORKER_CHECK_INTERVAL")), "what is fine is not reported")
+    }))
+})
