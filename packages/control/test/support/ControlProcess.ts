@@ -10,7 +10,7 @@ import * as Path from "node:path"
 import * as Url from "node:url"
 import { freePort } from "../../../../test-support/PrivateRedis.ts"
 
-export const controlEntry = Url.fileURLToPath(new URL("../dist/main.js", import.meta.url))
+export const controlEntry = Url.fileURLToPath(new URL("../../dist/main.js", import.meta.url))
 
 export interface ControlProcess {
   readonly pid: number
