@@ -5,9 +5,7 @@
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Queue } from "@vigia/protocol/Queue"
 import { Cause, Config, Console, Effect, Exit, Layer, Logger, Option } from "effect"
-import * as BotNotifier from "./bot/BotNotifier.ts"
-import * as BotRouter from "./bot/BotRouter.ts"
-import { BotUpdates } from "./bot/BotUpdates.ts"
+import * as Bot from "./bot/layer.ts"
 import * as ConfigCheck from "./config/ConfigCheck.ts"
 import * as ContainerManager from "./sessions/manager/ContainerManager.ts"
 import { ControlMetrics } from "./http/ControlMetrics.ts"
@@ -15,18 +13,12 @@ import { ControlSettings } from "./config/ControlSettings.ts"
 import * as DataServices from "./data/DataServices.ts"
 import { Database } from "./data/Database.ts"
 import { EventProcessor } from "./events/EventProcessor.ts"
-import { GroupsMenu } from "./bot/features/GroupsMenu.ts"
 import * as HttpEndpoint from "./http/HttpEndpoint.ts"
-import { LoginFlow } from "./bot/features/LoginFlow.ts"
 import * as Migrations from "./data/Migrations.ts"
-import { PriceTableFlow } from "./bot/features/PriceTableFlow.ts"
 import { PurchaseHandler } from "./events/PurchaseHandler.ts"
-import { RateLimiter } from "./bot/RateLimiter.ts"
 import { Readiness } from "./http/Readiness.ts"
 import { SessionGateway } from "./sessions/SessionGateway.ts"
 import { SessionKeys } from "./sessions/SessionKeys.ts"
-import { SubscriptionGuard } from "./bot/SubscriptionGuard.ts"
-import { TelegramBot } from "./bot/TelegramBot.ts"
 import { WatchedChats } from "./sessions/WatchedChats.ts"
 
 /** PostgreSQL (the embedded one when `DATABASE_URL` is unset), migrated, and the services over it. */
@@ -42,26 +34,17 @@ const Queues = Layer.unwrap(Effect.map(
 const SessionLayers = Layer.mergeAll(SessionGateway.layer, WatchedChats.layer).pipe(
   Layer.provideMerge(SessionGateway.layer),
   Layer.provideMerge(ContainerManager.layerConfig),
+  // The runtime too (the one the manager runs on): the bot records it with each new session.
+  Layer.provideMerge(ContainerManager.runtimeLayerConfig),
   Layer.provideMerge(SessionKeys.layer)
 )
 
-/**
- * The bot and what reacts to the sessions' updates: the notifier (the bot's side of the events),
- * purchases and event processing, the seller's flows, the update router and the feed of updates.
- */
-const Bot = BotUpdates.layer.pipe(
-  Layer.provide(BotRouter.layer),
-  Layer.provideMerge(Layer.mergeAll(LoginFlow.layer, PriceTableFlow.layer, SubscriptionGuard.layer, RateLimiter.layer)),
-  Layer.provideMerge(EventProcessor.layer),
-  Layer.provideMerge(PurchaseHandler.layer),
-  Layer.provideMerge(BotNotifier.layer),
-  Layer.provideMerge(GroupsMenu.layer),
-  Layer.provideMerge(TelegramBot.layer)
-)
+/** What reacts to the sessions' updates: event processing and purchases, telling sellers through the bot. */
+const Events = EventProcessor.layer.pipe(Layer.provideMerge(PurchaseHandler.layer))
 
 const Probes = Layer.unwrap(Effect.gen(function*() {
   const database = yield* Database
-  const updates = yield* BotUpdates
+  const updates = yield* Bot.BotUpdates
   return Readiness.make([
     { name: "postgresql", probe: database.health },
     { name: "telegram", probe: Effect.filterOrFail(updates.ready, (ready) => ready, () => new Error("not connected yet")) }
@@ -70,7 +53,8 @@ const Probes = Layer.unwrap(Effect.gen(function*() {
 
 const Control = HttpEndpoint.layer.pipe(
   Layer.provide(Layer.merge(Probes, ControlMetrics.layer)),
-  Layer.provideMerge(Bot),
+  Layer.provideMerge(Events),
+  Layer.provideMerge(Bot.layer),
   Layer.provideMerge(SessionLayers),
   Layer.provideMerge(Queues),
   Layer.provideMerge(Data),

@@ -175,6 +175,8 @@ export class ContainerManager extends Context.Service<ContainerManager, {
   readonly observe: (message: UpdateMessage) => Effect.Effect<void>
   /** The accounts whose worker went into a crash loop and was left stopped, as it happens. */
   readonly crashLoops: Stream.Stream<PhoneNumber>
+  /** The accounts whose worker is asked to start, as it is asked (before it starts): their updates are to be read. */
+  readonly starts: Stream.Stream<PhoneNumber>
 }>()("@vigia/control/sessions/manager/ContainerManager") {}
 
 interface Tracked {
@@ -208,6 +210,7 @@ export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions
   const locks = new Map<PhoneNumber, Semaphore.Semaphore>()
   const starts = yield* Semaphore.make(options.maxConcurrentStarts)
   const crashLooped = yield* PubSub.unbounded<PhoneNumber>()
+  const startsAsked = yield* PubSub.unbounded<PhoneNumber>()
   let startsInFlight = 0
 
   /** One operation at a time per account: concurrent creates of one account start one worker. */
@@ -390,6 +393,7 @@ export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions
     phone: PhoneNumber,
     onProgress: (step: StartStep) => Effect.Effect<void> = () => Effect.void
   ) {
+    yield* PubSub.publish(startsAsked, phone)
     return yield* locked(phone, Effect.gen(function*() {
       const spec = yield* options.workerSpec(phone)
       const hash = yield* runtime.configHash(spec).pipe(Effect.mapError(runtimeFailed))
@@ -571,7 +575,8 @@ export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions
     getContainerStatus,
     listContainers,
     observe,
-    crashLoops: Stream.fromPubSub(crashLooped)
+    crashLoops: Stream.fromPubSub(crashLooped),
+    starts: Stream.fromPubSub(startsAsked)
   })
 })
 
