@@ -93,7 +93,7 @@ export class BotMiddleware extends Context.Service<BotMiddleware, {
       /** What no feature took: an unknown command or a message out of place, a button of an old message. */
       const fallback = new Composer<BotContext>()
       fallback.on("message", handlers.handle((ctx) => handlers.reply(ctx, Texts.unknownCommand)))
-      fallback.on("callback_query", handlers.handle((ctx) => telegram.answerButton(ctx.callbackQuery.id)))
+      fallback.on("callback_query", handlers.button(() => Effect.void))
 
       // Vigia talks to sellers in private chats only; group traffic reaches it through the sellers' workers.
       const sellers = bot.chatType("private").drop((ctx) => ctx.from === undefined || ctx.from.is_bot)

@@ -5,7 +5,7 @@
 import type { CommandError } from "@vigia/protocol/Messages"
 import { Context, Effect, Layer } from "effect"
 import type { NextFunction } from "grammy"
-import type { Message } from "grammy/types"
+import type { CallbackQuery, Message } from "grammy/types"
 import type { ActiveGroupsError } from "../data/ActiveGroups.ts"
 import type { DatabaseError } from "../data/Database.ts"
 import type { PriceTablesError } from "../data/PriceTables.ts"
@@ -35,6 +35,10 @@ export type BotFailure =
 export class Handlers extends Context.Service<Handlers, {
   /** A grammY handler running `f` (the update goes no further down the middleware). */
   readonly handle: <C extends BotContext>(f: (ctx: C) => Effect.Effect<void, BotFailure>) => (ctx: C) => Promise<void>
+  /** A grammY handler of a button press running `f`, then closing the button with the toast `f` gives, if any. */
+  readonly button: <C extends BotContext & { callbackQuery: CallbackQuery }>(
+    f: (ctx: C) => Effect.Effect<string | void, BotFailure>
+  ) => (ctx: C) => Promise<void>
   /** A grammY middleware running `f`, where `next` hands the update on to the middleware that follows. */
   readonly middleware: <C extends BotContext>(
     f: (ctx: C, next: Effect.Effect<void>) => Effect.Effect<void, BotFailure>
@@ -76,6 +80,13 @@ export class Handlers extends Context.Service<Handlers, {
 
       return Handlers.of({
         handle: (f) => (ctx) => run(ctx, Effect.suspend(() => f(ctx))),
+        button: (f) => (ctx) =>
+          run(
+            ctx,
+            Effect.suspend(() => f(ctx)).pipe(
+              Effect.flatMap((toast) => telegram.answerButton(ctx.callbackQuery.id, typeof toast === "string" ? toast : undefined))
+            )
+          ),
         middleware: (f) => (ctx, next) => run(ctx, Effect.suspend(() => f(ctx, Effect.promise(() => next())))),
         reply
       })

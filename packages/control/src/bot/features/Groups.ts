@@ -198,10 +198,8 @@ export class Groups extends Context.Service<Groups, {
       composer.command("desativar", handlers.handle((ctx) => deactivate(ctx.seller.telegramUserId, ctx.seller.id, argumentsOf(ctx))))
       composer.callbackQuery(
         new RegExp(`^${buttonPrefix}`),
-        handlers.handle((ctx) =>
-          press(ctx.seller.telegramUserId, ctx.seller.id, ctx.callbackQuery.message?.message_id ?? 0, ctx.callbackQuery.data).pipe(
-            Effect.flatMap((toast) => telegram.answerButton(ctx.callbackQuery.id, toast))
-          )
+        handlers.button((ctx) =>
+          press(ctx.seller.telegramUserId, ctx.seller.id, ctx.callbackQuery.message?.message_id ?? 0, ctx.callbackQuery.data)
         )
       )
 

@@ -151,19 +151,18 @@ export class LoginSteps extends Context.Service<LoginSteps, {
         const press = CodeKeypad.parse(data)
         if (step._tag !== "AwaitingCode" || press === undefined) return
         const digits = keypads.get(chatId) ?? ""
+        const keypadMessage = step.keypadMessageId
         if (press._tag === "Submit") {
-          if (step.keypadMessageId !== null) {
-            yield* telegram.edit(chatId, step.keypadMessageId, Texts.keypadTyped("•".repeat(digits.length), digits.length)).pipe(
-              Effect.ignore
-            )
+          if (keypadMessage !== null) {
+            const hidden = Texts.keypadTyped("•".repeat(digits.length), digits.length)
+            yield* telegram.edit(chatId, keypadMessage, hidden).pipe(Effect.ignore)
           }
           return yield* submitCode(chatId, step, digits)
         }
         const next = CodeKeypad.apply(digits, press, Math.max(step.length, 5))
         keypads.set(chatId, next)
-        if (step.keypadMessageId !== null) {
-          yield* telegram.edit(chatId, step.keypadMessageId, Texts.keypadTyped(next, step.length), { replyMarkup: CodeKeypad.markup })
-        }
+        if (keypadMessage === null) return
+        yield* telegram.edit(chatId, keypadMessage, Texts.keypadTyped(next, step.length), { replyMarkup: CodeKeypad.markup })
       })
 
       const resend = Effect.fn("LoginSteps.resend")(function*(chatId: number) {
@@ -211,16 +210,9 @@ export class LoginSteps extends Context.Service<LoginSteps, {
       )
       composer.callbackQuery(
         new RegExp(`^${CodeKeypad.prefix}`),
-        handlers.handle((ctx) =>
-          keypad(ctx.seller.telegramUserId, ctx.callbackQuery.data).pipe(Effect.andThen(telegram.answerButton(ctx.callbackQuery.id)))
-        )
+        handlers.button((ctx) => Effect.asVoid(keypad(ctx.seller.telegramUserId, ctx.callbackQuery.data)))
       )
-      composer.callbackQuery(
-        resendButton,
-        handlers.handle((ctx) =>
-          resend(ctx.seller.telegramUserId).pipe(Effect.andThen(telegram.answerButton(ctx.callbackQuery.id)))
-        )
-      )
+      composer.callbackQuery(resendButton, handlers.button((ctx) => Effect.asVoid(resend(ctx.seller.telegramUserId))))
 
       return LoginSteps.of({ composer })
     })
