@@ -14,20 +14,17 @@ import { SessionKeys } from "./SessionKeys.ts"
 export const UnavailableReason = Schema.Literals(["NotRunning", "WorkerDead", "Timeout", "QueueUnavailable"])
 export type UnavailableReason = typeof UnavailableReason.Type
 
-/** The account's worker cannot answer now; `message` says so to the seller, in Portuguese. */
+/** The account's worker cannot answer now; `message` says why, for the logs (the bot words it for the seller). */
 export class SessionUnavailable extends Schema.TaggedError<SessionUnavailable>()("SessionUnavailable", {
   reason: UnavailableReason,
   message: Schema.String
 }) {}
 
 const unavailableMessages: Record<UnavailableReason, string> = {
-  NotRunning:
-    "Sua sessão do Telegram está indisponível: sua conta não está conectada ao Vigia no momento. Conecte-a de novo para continuar.",
-  WorkerDead:
-    "Sua sessão do Telegram está indisponível: ela parou de responder. Tente de novo em alguns instantes; se continuar, conecte sua conta de novo.",
-  Timeout: "Sua sessão do Telegram está indisponível: ela não respondeu a tempo. Tente de novo em alguns instantes.",
-  QueueUnavailable:
-    "Sua sessão do Telegram está indisponível: não conseguimos falar com ela agora. Tente de novo em alguns instantes."
+  NotRunning: "the account's worker is not running",
+  WorkerDead: "the account's worker stopped answering",
+  Timeout: "the account's worker did not answer in time",
+  QueueUnavailable: "the account's queues cannot be reached"
 }
 
 export const sessionUnavailable = (reason: UnavailableReason) =>

@@ -67,12 +67,12 @@ export class LoginSteps extends Context.Service<LoginSteps, {
   static readonly layer = Layer.effect(
     LoginSteps,
     Effect.gen(function*() {
-      const telegram = yield* TelegramBot
-      const handlers = yield* Handlers
       const conversations = yield* Conversations
       const gateway = yield* SessionGateway
-      const manager = yield* ContainerManager
       const sessions = yield* Sessions
+      const manager = yield* ContainerManager
+      const telegram = yield* TelegramBot
+      const handlers = yield* Handlers
       /** Keypad digits live in memory only: a login code is never stored. */
       const keypads = new Map<number, string>()
 
