@@ -67,11 +67,12 @@ export const layer = Layer.effect(
       readonly lastName: string
       readonly username?: string
     }) {
-      const chatId = yield* chatOf(userId)
+      const seller = yield* users.get(userId)
+      const chatId = seller.telegramUserId
       yield* conversations.set(chatId, new Idle())
       const name = [account.firstName, account.lastName].filter((part) => part !== "").join(" ")
       yield* telegram.send(chatId, Texts.connected(name, account.username), { replyMarkup: { remove_keyboard: true } })
-      yield* groups.show(chatId, userId)
+      yield* groups.show(seller)
     })
 
     const sessionLost = Effect.fn("BotNotifier.sessionLost")(function*(userId: UserId, loss: "LoggedOutElsewhere" | "WorkerUnavailable") {

@@ -2,7 +2,6 @@
  * Choosing the watched groups: the `/grupos` menu with a button per group, `/ativar` and
  * `/desativar` by name or id, and the automatic-replies switch, each within the seller's plan.
  */
-import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { fold } from "@vigia/domain/Words"
 import { Chat, type CommandError, GetChats } from "@vigia/protocol/Messages"
 import { Context, Effect, Layer, Option, Schema } from "effect"
@@ -12,7 +11,7 @@ import { type ActiveGroup, ActiveGroups, type ActiveGroupsError } from "../../da
 import type { DatabaseError } from "../../data/Database.ts"
 import { type SubscriptionError, Subscriptions } from "../../data/Subscriptions.ts"
 import type { UserId } from "../../data/UserId.ts"
-import { type UserError, Users } from "../../data/Users.ts"
+import type { User, UserError } from "../../data/Users.ts"
 import { SessionGateway, type SessionUnavailable } from "../../sessions/SessionGateway.ts"
 import { WatchedChats } from "../../sessions/WatchedChats.ts"
 import { argumentsOf, type BotContext } from "../BotContext.ts"
@@ -67,7 +66,7 @@ const menuMarkup = (chats: ReadonlyArray<Chat>, active: ReadonlyArray<ActiveGrou
 export class Groups extends Context.Service<Groups, {
   readonly composer: Composer<BotContext>
   /** Sends the menu of the seller's groups (or edits `messageId` to show it again). */
-  readonly show: (chatId: number, userId: UserId, messageId?: number) => Effect.Effect<void, GroupsFailure>
+  readonly show: (seller: User, messageId?: number) => Effect.Effect<void, GroupsFailure>
 }>()("@vigia/control/bot/features/Groups") {
   static readonly layer = Layer.effect(
     Groups,
@@ -77,35 +76,38 @@ export class Groups extends Context.Service<Groups, {
       const gateway = yield* SessionGateway
       const activeGroups = yield* ActiveGroups
       const subscriptions = yield* Subscriptions
-      const users = yield* Users
       const watched = yield* WatchedChats
 
-      const phoneOf = Effect.fnUntraced(function*(userId: UserId) {
-        const user = yield* users.get(userId)
-        if (user.phoneNumber === null || user.telegramAccountId === null) return yield* new NotConnected()
-        return user.phoneNumber as PhoneNumber
-      })
+      const phoneOf = (seller: User) =>
+        seller.phoneNumber === null || seller.telegramAccountId === null
+          ? Effect.fail(new NotConnected())
+          : Effect.succeed(seller.phoneNumber)
 
-      const chatsOf = Effect.fnUntraced(function*(userId: UserId) {
-        const chats = yield* gateway.call(yield* phoneOf(userId), new GetChats({ limit: 200 }))
+      const chatsOf = Effect.fnUntraced(function*(seller: User) {
+        const chats = yield* gateway.call(yield* phoneOf(seller), new GetChats({ limit: 200 }))
         return chats.filter(watchable)
       })
 
-      const show = Effect.fn("Groups.show")(function*(chatId: number, userId: UserId, messageId?: number) {
-        const chats = yield* chatsOf(userId)
+      // The seller's private chat with the bot is their Telegram user id.
+      const menu = Effect.fnUntraced(function*(seller: User, messageId: number | undefined) {
+        const chatId = seller.telegramUserId
+        const chats = yield* chatsOf(seller)
         if (chats.length === 0) return yield* telegram.send(chatId, Texts.noGroups)
-        const active = yield* activeGroups.list(userId)
-        const { limits } = yield* subscriptions.current(userId)
+        const active = yield* activeGroups.list(seller.id)
+        const { limits } = yield* subscriptions.current(seller.id)
         const text = Texts.groupsHeader(active.length, limits.maxActiveGroups)
         const replyMarkup = menuMarkup(chats, active)
         yield* messageId === undefined
           ? telegram.send(chatId, text, { replyMarkup })
           : telegram.edit(chatId, messageId, text, { replyMarkup })
-      }, (effect, chatId) =>
-        effect.pipe(
-          Effect.catchTag("NotConnected", () => telegram.send(chatId, Texts.notConnected)),
-          Effect.asVoid
-        ))
+      })
+
+      const show = (seller: User, messageId?: number) =>
+        menu(seller, messageId).pipe(
+          Effect.catchTag("NotConnected", () => telegram.send(seller.telegramUserId, Texts.notConnected)),
+          Effect.asVoid,
+          Effect.withSpan("Groups.show")
+        )
 
       /** What the seller reads when the data layer refuses a change of their groups. */
       const refusalText = Effect.fnUntraced(function*(userId: UserId, error: ActiveGroupsError) {
@@ -140,31 +142,32 @@ export class Groups extends Context.Service<Groups, {
         return Texts.groupDeactivated(group.title)
       })
 
-      const activate = Effect.fn("Groups.activate")(function*(chatId: number, userId: UserId, query: string) {
-        if (query === "") return yield* telegram.send(chatId, Texts.usageActivate)
-        const outcome = yield* change(userId, Effect.gen(function*() {
-          const found = findGroup(yield* chatsOf(userId), query)
+      const activate = Effect.fn("Groups.activate")(function*(seller: User, query: string) {
+        if (query === "") return yield* telegram.send(seller.telegramUserId, Texts.usageActivate)
+        const outcome = yield* change(seller.id, Effect.gen(function*() {
+          const found = findGroup(yield* chatsOf(seller), query)
           if (found._tag === "NotFound") return Texts.groupNotFound(query)
           if (found._tag === "Ambiguous") return Texts.groupAmbiguous(found.titles)
-          return yield* activateGroup(userId, found.group)
+          return yield* activateGroup(seller.id, found.group)
         }))
-        return yield* telegram.send(chatId, outcome)
+        return yield* telegram.send(seller.telegramUserId, outcome)
       }, Effect.asVoid)
 
-      const deactivate = Effect.fn("Groups.deactivate")(function*(chatId: number, userId: UserId, query: string) {
-        if (query === "") return yield* telegram.send(chatId, Texts.usageDeactivate)
-        const outcome = yield* change(userId, Effect.gen(function*() {
-          const active = yield* activeGroups.list(userId)
+      const deactivate = Effect.fn("Groups.deactivate")(function*(seller: User, query: string) {
+        if (query === "") return yield* telegram.send(seller.telegramUserId, Texts.usageDeactivate)
+        const outcome = yield* change(seller.id, Effect.gen(function*() {
+          const active = yield* activeGroups.list(seller.id)
           const found = findGroup(active.map((group) => ({ id: group.groupId, title: group.title ?? String(group.groupId) })), query)
           if (found._tag === "NotFound") return Texts.groupNotFound(query)
           if (found._tag === "Ambiguous") return Texts.groupAmbiguous(found.titles)
-          return yield* deactivateGroup(userId, found.group)
+          return yield* deactivateGroup(seller.id, found.group)
         }))
-        return yield* telegram.send(chatId, outcome)
+        return yield* telegram.send(seller.telegramUserId, outcome)
       }, Effect.asVoid)
 
       /** A menu button: toggles the group (`t`) or its automatic replies (`r`); the outcome is the button's toast. */
-      const press = Effect.fn("Groups.press")(function*(chatId: number, userId: UserId, messageId: number, data: string) {
+      const press = Effect.fn("Groups.press")(function*(seller: User, messageId: number, data: string) {
+        const userId = seller.id
         const [, action, id] = data.split(":")
         const groupId = Number(id)
         if (!Number.isSafeInteger(groupId)) return Texts.somethingWrong
@@ -177,7 +180,7 @@ export class Groups extends Context.Service<Groups, {
             return group.autoReply ? Texts.autoReplyOn(title) : Texts.autoReplyOff(title)
           }
           if (Option.isSome(current)) return yield* deactivateGroup(userId, { id: groupId, title: current.value.title ?? String(groupId) })
-          const chat = (yield* chatsOf(userId)).find((candidate) => candidate.id === groupId)
+          const chat = (yield* chatsOf(seller)).find((candidate) => candidate.id === groupId)
           return chat === undefined ? Texts.groupNotFound(String(groupId)) : yield* activateGroup(userId, chat)
         }).pipe(
           // A refusal can be longer than a button's toast: the seller gets it as a message too.
@@ -185,21 +188,21 @@ export class Groups extends Context.Service<Groups, {
             // Shown again below, as the menu would be.
             NotConnected: () => Effect.succeed(Texts.notConnected),
             ActiveGroupsError: (error) =>
-              refusalText(userId, error).pipe(Effect.tap((text) => telegram.send(chatId, text)))
+              refusalText(userId, error).pipe(Effect.tap((text) => telegram.send(seller.telegramUserId, text)))
           })
         )
-        yield* show(chatId, userId, messageId)
+        yield* show(seller, messageId)
         return outcome
       })
 
       const composer = new Composer<BotContext>()
-      composer.command("grupos", handlers.handle((ctx) => show(ctx.seller.telegramUserId, ctx.seller.id)))
-      composer.command("ativar", handlers.handle((ctx) => activate(ctx.seller.telegramUserId, ctx.seller.id, argumentsOf(ctx))))
-      composer.command("desativar", handlers.handle((ctx) => deactivate(ctx.seller.telegramUserId, ctx.seller.id, argumentsOf(ctx))))
+      composer.command("grupos", handlers.handle((ctx) => show(ctx.seller)))
+      composer.command("ativar", handlers.handle((ctx) => activate(ctx.seller, argumentsOf(ctx))))
+      composer.command("desativar", handlers.handle((ctx) => deactivate(ctx.seller, argumentsOf(ctx))))
       composer.callbackQuery(
         new RegExp(`^${buttonPrefix}`),
         handlers.button((ctx) =>
-          press(ctx.seller.telegramUserId, ctx.seller.id, ctx.callbackQuery.message?.message_id ?? 0, ctx.callbackQuery.data)
+          press(ctx.seller, ctx.callbackQuery.message?.message_id ?? 0, ctx.callbackQuery.data)
         )
       )
 
