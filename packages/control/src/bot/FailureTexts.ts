@@ -4,6 +4,7 @@
  */
 import { limitsOf, type Plan } from "@vigia/domain/Plan"
 import type { InvalidPhoneNumber } from "@vigia/domain/PhoneNumber"
+import type { InvalidPriceLine } from "@vigia/domain/PriceTableParser"
 import type { ContainerManagerError } from "../sessions/manager/ContainerManager.ts"
 import type { SessionUnavailable } from "../sessions/SessionGateway.ts"
 import type { GuardRefusal } from "./SubscriptionGuard.ts"
@@ -74,6 +75,26 @@ export const planRefused = (refusal: PlanRefusal, plan: Plan, lapsedPlan: Plan |
       return `Respostas automáticas nos grupos não estão disponíveis no plano ${planName[plan]}.${note} ${upgradeFrom(plan)}`
   }
 }
+
+/** Why a line of a price table was not read, by the parser's reason. */
+const priceLineProblem: Record<InvalidPriceLine["reason"], string> = {
+  MissingName: "falta o nome do produto antes do preço.",
+  MissingPrice: "não encontrei o preço. Escreva nome = preço, por exemplo Coca-Cola 2L = 9,50.",
+  InvalidPrice: "o preço não é um valor válido. Escreva, por exemplo, 9,50.",
+  UnknownUnit: "não conheço a unidade. Use un, kg, g, l, ml, cx, dz ou pct.",
+  DuplicateProduct: "esse produto já aparece numa linha anterior; cada produto entra uma vez só."
+}
+
+const clip = (text: string) => (text.trim().length > 40 ? `${text.trim().slice(0, 39)}…` : text.trim())
+
+/** The lines of a new price table that were not read, each with its text and why. */
+export const tableRejectedLines = (errors: ReadonlyArray<Pick<InvalidPriceLine, "line" | "text" | "reason">>) =>
+  `⚠️ ${errors.length === 1 ? "1 linha ignorada" : `${errors.length} linhas ignoradas`}:\n` +
+  errors.slice(0, 20).map((error) => `linha ${error.line} (“${clip(error.text)}”): ${priceLineProblem[error.reason]}`).join("\n") +
+  (errors.length > 20 ? `\n… e mais ${errors.length - 20}.` : "")
+
+export const tableNothingValid = "Não encontrei nenhum produto válido. A tabela atual foi mantida."
+export const tableFileTooLarge = "Esse arquivo é grande demais para uma tabela de preços (máximo 1 MB)."
 
 /** A change to a group that is not (or no longer) active. */
 export const groupNotActive = "Esse grupo não está ativo no Vigia."

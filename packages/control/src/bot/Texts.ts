@@ -1,10 +1,9 @@
 /**
- * Everything the bot says to a seller, in Brazilian Portuguese, in one place so the
- * voice stays consistent and tests can match on the same words.
+ * What the bot says to a seller, in Brazilian Portuguese, in one place so the voice stays consistent and tests
+ * can match on the same words; what it says when something is refused or fails is in `FailureTexts`.
  */
 import { limitsOf, type Plan, Unlimited } from "@vigia/domain/Plan"
 import type { PlanLimits } from "@vigia/domain/Plan"
-import type { InvalidPriceLine } from "@vigia/domain/PriceTableParser"
 import type { ObservedState } from "../data/Sessions.ts"
 
 export const planName: Record<Plan, string> = { free: "Gratuito", basic: "Básico", premium: "Premium" }
@@ -129,22 +128,6 @@ export const askTable =
   "Envie a nova tabela como texto (um produto por linha, ex.: “Coca-Cola 2L = 9,50”) ou como arquivo CSV " +
   "(colunas nome;preco;unidade;apelidos). Ela substitui a tabela atual. Use /cancelar para desistir."
 export const tableReplaced = (count: number) => `✅ Tabela atualizada: ${count} ${count === 1 ? "produto" : "produtos"}.`
-/** Why a line of a price table was not read, by the parser's reason. */
-const priceLineProblem: Record<InvalidPriceLine["reason"], string> = {
-  MissingName: "falta o nome do produto antes do preço.",
-  MissingPrice: "não encontrei o preço. Escreva nome = preço, por exemplo Coca-Cola 2L = 9,50.",
-  InvalidPrice: "o preço não é um valor válido. Escreva, por exemplo, 9,50.",
-  UnknownUnit: "não conheço a unidade. Use un, kg, g, l, ml, cx, dz ou pct.",
-  DuplicateProduct: "esse produto já aparece numa linha anterior; cada produto entra uma vez só."
-}
-export const tableRejectedLines = (errors: ReadonlyArray<Pick<InvalidPriceLine, "line" | "text" | "reason">>) =>
-  `⚠️ ${errors.length === 1 ? "1 linha ignorada" : `${errors.length} linhas ignoradas`}:\n` +
-  errors.slice(0, 20).map((error) => `linha ${error.line} (“${clip(error.text)}”): ${priceLineProblem[error.reason]}`).join("\n") +
-  (errors.length > 20 ? `\n… e mais ${errors.length - 20}.` : "")
-
-const clip = (text: string) => (text.trim().length > 40 ? `${text.trim().slice(0, 39)}…` : text.trim())
-export const tableNothingValid = "Não encontrei nenhum produto válido. A tabela atual foi mantida."
-export const tableFileTooLarge = "Esse arquivo é grande demais para uma tabela de preços (máximo 1 MB)."
 
 export const orderReport = (group: string, customer: string, quoteText: string, link: string | null, replied: boolean) =>
   [`🛒 Pedido em ${group}`, `Cliente: ${customer}`, "", quoteText, ...(link === null ? [] : ["", link]), ...(replied ? ["", "🤖 Orçamento respondido no grupo."] : [])]

@@ -11,6 +11,7 @@ import type { DatabaseError } from "../../data/Database.ts"
 import { PriceTables, type PriceTablesError } from "../../data/PriceTables.ts"
 import type { UserId } from "../../data/UserId.ts"
 import { atStep, type BotContext } from "../BotContext.ts"
+import * as FailureTexts from "../FailureTexts.ts"
 import { Handlers } from "../Handlers.ts"
 import { TelegramBot, type TelegramBotError } from "../TelegramBot.ts"
 import * as Texts from "../Texts.ts"
@@ -47,18 +48,18 @@ export class PriceTable extends Context.Service<PriceTable, {
         const parsed = PriceTableParser.parse(text)
         yield* conversations.set(chatId, new Idle())
         if (parsed.items.length === 0) {
-          yield* telegram.send(chatId, Texts.tableNothingValid)
+          yield* telegram.send(chatId, FailureTexts.tableNothingValid)
         } else {
           yield* tables.replace(userId, parsed.items)
           yield* telegram.send(chatId, Texts.tableReplaced(parsed.items.length))
         }
-        if (parsed.errors.length > 0) yield* telegram.send(chatId, Texts.tableRejectedLines(parsed.errors))
+        if (parsed.errors.length > 0) yield* telegram.send(chatId, FailureTexts.tableRejectedLines(parsed.errors))
       })
 
       /** The new table sent as a file: fetched from Telegram, then read as text. */
       const replaceFromFile = Effect.fn("PriceTable.replaceFromFile")(
         function*(chatId: number, userId: UserId, document: { readonly file_id: string; readonly file_size?: number }) {
-          if ((document.file_size ?? 0) > maxFileBytes) return yield* telegram.send(chatId, Texts.tableFileTooLarge)
+          if ((document.file_size ?? 0) > maxFileBytes) return yield* telegram.send(chatId, FailureTexts.tableFileTooLarge)
           yield* replaceFromText(chatId, userId, yield* telegram.downloadText(document.file_id))
         },
         Effect.asVoid
