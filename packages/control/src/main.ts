@@ -1,50 +1,25 @@
 /**
- * The control plane's entry point: the bot, the data layer, the queues, the container manager
- * and event processing composed into one program, configured only from the environment.
+ * The control plane's entry point: the configuration checked, then every concern's layer composed into one
+ * program, configured only from the environment.
  */
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Effect, Exit, Layer } from "effect"
-import * as BotNotifier from "./bot/BotNotifier.ts"
-import * as BotRouter from "./bot/BotRouter.ts"
-import { BotUpdates } from "./bot/BotUpdates.ts"
+import * as Bot from "./bot/layer.ts"
 import * as ConfigCheck from "./config/ConfigCheck.ts"
 import * as ControlConfig from "./config/ControlConfig.ts"
 import * as Data from "./data/layer.ts"
+import * as Events from "./events/layer.ts"
 import * as Http from "./http/layer.ts"
 import * as Logging from "./observability/Logging.ts"
 import * as Queues from "./queues/layer.ts"
-import { ControlSettings } from "./config/ControlSettings.ts"
-import { EventProcessor } from "./events/EventProcessor.ts"
-import { GroupsMenu } from "./bot/features/GroupsMenu.ts"
-import { LoginFlow } from "./bot/features/LoginFlow.ts"
-import { PriceTableFlow } from "./bot/features/PriceTableFlow.ts"
-import { PurchaseHandler } from "./events/PurchaseHandler.ts"
-import { RateLimiter } from "./bot/RateLimiter.ts"
 import * as Sessions from "./sessions/layer.ts"
-import { SubscriptionGuard } from "./bot/SubscriptionGuard.ts"
-import { TelegramBot } from "./bot/TelegramBot.ts"
 
-
-/**
- * The bot and what reacts to the sessions' updates: the notifier (the bot's side of the events),
- * purchases and event processing, the seller's flows, the update router and the feed of updates.
- */
-const Bot = BotUpdates.layer.pipe(
-  Layer.provide(BotRouter.layer),
-  Layer.provideMerge(Layer.mergeAll(LoginFlow.layer, PriceTableFlow.layer, SubscriptionGuard.layer, RateLimiter.layer)),
-  Layer.provideMerge(EventProcessor.layer),
-  Layer.provideMerge(PurchaseHandler.layer),
-  Layer.provideMerge(BotNotifier.layer),
-  Layer.provideMerge(GroupsMenu.layer),
-  Layer.provideMerge(TelegramBot.layer)
-)
-
-const Control = Http.layer.pipe(
-  Layer.provideMerge(Bot),
+/** Each concern over the ones it builds on: HTTP and events over the bot, over sessions, queues and data. */
+const Control = Layer.mergeAll(Http.layer, Events.layer).pipe(
+  Layer.provideMerge(Bot.layer),
   Layer.provideMerge(Sessions.layer),
   Layer.provideMerge(Queues.layer),
-  Layer.provideMerge(Data.layer),
-  Layer.provideMerge(ControlSettings.layer)
+  Layer.provideMerge(Data.layer)
 )
 
 const program = ConfigCheck.check(ControlConfig.areas, ControlConfig.hints).pipe(

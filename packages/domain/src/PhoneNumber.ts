@@ -19,18 +19,18 @@ export class InvalidPhoneNumber extends Schema.TaggedError<InvalidPhoneNumber>()
 }) {}
 
 const messages: Record<InvalidPhoneNumber["reason"], string> = {
-  Empty: "Envie o número de telefone com DDI e DDD, por exemplo +55 11 91234-5678.",
-  InvalidCharacters: "O número só pode ter dígitos, espaços, pontos, traços, parênteses e o + inicial.",
-  TooShort: "Esse número está curto demais. Envie com DDI e DDD, por exemplo +55 11 91234-5678.",
-  TooLong: "Esse número tem dígitos demais: um número internacional tem no máximo 15 dígitos.",
-  InvalidCountryCode: "O código do país não pode começar com 0. Envie com DDI, por exemplo +55 11 91234-5678."
+  Empty: "no phone number given",
+  InvalidCharacters: "a phone number has only digits, spaces, dots, dashes, parentheses and a leading +",
+  TooShort: "too few digits for a phone number with its country and area codes",
+  TooLong: "more than the 15 digits of an international phone number",
+  InvalidCountryCode: "a country code does not start with 0"
 }
 
 const invalid = (reason: InvalidPhoneNumber["reason"]) => new InvalidPhoneNumber({ reason, message: messages[reason] })
 
 /**
  * Normalises what a person types (`+55 (11) 91234-5678`, `0055 11 …`, `55.11.91234.5678`)
- * into a `PhoneNumber`, or explains in Portuguese what is wrong with it.
+ * into a `PhoneNumber`, or says (in English, for logs) what is wrong with it.
  */
 export const normalize = (input: string): Effect.Effect<PhoneNumber, InvalidPhoneNumber> => {
   const trimmed = input.trim()

@@ -38,25 +38,9 @@ export class PlanRefusal extends Schema.TaggedError<PlanRefusal>()("PlanRefusal"
   message: Schema.String
 }) {}
 
-const planNames: Record<Plan, string> = { free: "Gratuito", basic: "Básico", premium: "Premium" }
-
-const groupsText = (max: number): string =>
-  max === Unlimited ? "grupos ilimitados" : max === 1 ? "1 grupo ativo" : `até ${max} grupos ativos`
-
-const expiredNote = (terms: SubscriptionTerms, now: Date): string =>
-  terms.plan !== "free" && !isCurrent(terms, now)
-    ? ` Sua assinatura ${planNames[terms.plan]} não está ativa ou venceu; renove para voltar a ter os recursos dela.`
-    : ""
-
-/** What upgrading from `plan` gives, or where to turn when there is nothing to upgrade to. */
-const upgradeFrom = (plan: Plan): string =>
-  plan === "free"
-    ? `Com o plano ${planNames.basic} você conecta sua conta do Telegram, ativa ${
-      groupsText(limitsOf.basic.maxActiveGroups)
-    } e usa respostas automáticas nos grupos; com o ${planNames.premium}, ${groupsText(limitsOf.premium.maxActiveGroups)}.`
-    : plan === "basic"
-    ? `Com o plano ${planNames.premium} você tem ${groupsText(limitsOf.premium.maxActiveGroups)}.`
-    : "Fale com o suporte para rever os recursos da sua assinatura."
+/** The paid plan that is no longer in force, said for the logs: the seller's words live in the bot. */
+const lapsedNote = (terms: SubscriptionTerms, now: Date): string =>
+  terms.plan !== "free" && !isCurrent(terms, now) ? ` (the ${terms.plan} subscription is inactive or expired)` : ""
 
 /** May this subscription run a session (a worker for the seller's own Telegram account)? */
 export const canStartSession = (terms: SubscriptionTerms, now: Date): Effect.Effect<void, PlanRefusal> => {
@@ -67,9 +51,7 @@ export const canStartSession = (terms: SubscriptionTerms, now: Date): Effect.Eff
       reason: "SessionNotAllowed",
       plan,
       limit: null,
-      message: `Seu plano ${planNames[plan]} não permite conectar uma conta do Telegram.${
-        expiredNote(terms, now)
-      } ${upgradeFrom(plan)}`
+      message: `the ${plan} plan does not allow connecting a Telegram account${lapsedNote(terms, now)}`
     })
   )
 }
@@ -88,9 +70,7 @@ export const canActivateGroup = (
       reason: "GroupLimitReached",
       plan,
       limit: max,
-      message: `O plano ${planNames[plan]} permite ${groupsText(max)} e você já tem ${currentActiveGroups} ${
-        currentActiveGroups === 1 ? "ativo" : "ativos"
-      }.${expiredNote(terms, now)} Desative um grupo para ativar outro. ${upgradeFrom(plan)}`
+      message: `the ${plan} plan allows ${max} active groups and ${currentActiveGroups} are active${lapsedNote(terms, now)}`
     })
   )
 }
@@ -104,9 +84,7 @@ export const canUseAdvancedFeatures = (terms: SubscriptionTerms, now: Date): Eff
       reason: "AdvancedFeaturesNotAllowed",
       plan,
       limit: null,
-      message: `Respostas automáticas nos grupos não estão disponíveis no plano ${planNames[plan]}.${
-        expiredNote(terms, now)
-      } ${upgradeFrom(plan)}`
+      message: `the ${plan} plan does not include automatic replies in groups${lapsedNote(terms, now)}`
     })
   )
 }

@@ -4,25 +4,23 @@
  */
 import * as Quote from "@vigia/domain/Quote"
 import { Effect, Layer } from "effect"
-import * as CodeKeypad from "./CodeKeypad.ts"
 import { AwaitingCode, AwaitingEmailCode, AwaitingPassword, Conversations, Idle, type Step } from "../data/Conversations.ts"
-import { GroupsMenu } from "./features/GroupsMenu.ts"
-import { type LoginStep, SellerNotifier } from "../events/SellerNotifier.ts"
-import { TelegramBot } from "./TelegramBot.ts"
-import * as Texts from "./Texts.ts"
 import type { UserId } from "../data/UserId.ts"
 import { Users } from "../data/Users.ts"
+import { type LoginStep, SellerNotifier } from "../events/SellerNotifier.ts"
+import * as CodeKeypad from "./CodeKeypad.ts"
+import { Groups } from "./features/Groups.ts"
+import { TelegramBot } from "./TelegramBot.ts"
+import * as Texts from "./Texts.ts"
 
-/** How many wrong codes or passwords a seller may type before the login starts over. */
-export const maxAttempts = 5
-
+/** The bot's `SellerNotifier`. */
 export const layer = Layer.effect(
   SellerNotifier,
   Effect.gen(function*() {
     const telegram = yield* TelegramBot
     const conversations = yield* Conversations
     const users = yield* Users
-    const groups = yield* GroupsMenu
+    const groups = yield* Groups
 
     /** The seller's private chat with the bot is their Telegram user id. */
     const chatOf = (userId: UserId) => Effect.map(users.get(userId), (user) => user.telegramUserId)
@@ -69,11 +67,12 @@ export const layer = Layer.effect(
       readonly lastName: string
       readonly username?: string
     }) {
-      const chatId = yield* chatOf(userId)
+      const seller = yield* users.get(userId)
+      const chatId = seller.telegramUserId
       yield* conversations.set(chatId, new Idle())
       const name = [account.firstName, account.lastName].filter((part) => part !== "").join(" ")
       yield* telegram.send(chatId, Texts.connected(name, account.username), { replyMarkup: { remove_keyboard: true } })
-      yield* groups.show(chatId, userId)
+      yield* groups.show(seller)
     })
 
     const sessionLost = Effect.fn("BotNotifier.sessionLost")(function*(userId: UserId, loss: "LoggedOutElsewhere" | "WorkerUnavailable") {
@@ -98,7 +97,7 @@ export const layer = Layer.effect(
     })
 
     /** A notice that could not be delivered is logged; it never fails the event that caused it. */
-    const logged = <A extends ReadonlyArray<unknown>>(name: string, f: (...args: A) => Effect.Effect<void, unknown>) =>
+    const logged = <A extends ReadonlyArray<unknown>, E>(name: string, f: (...args: A) => Effect.Effect<void, E>) =>
     (...args: A) =>
       f(...args).pipe(
         Effect.catchCause((cause) => Effect.logError(`could not tell the seller (${name})`, cause))

@@ -1,17 +1,46 @@
 /**
- * The grammY bot behind Vigia: one `Bot` configured from the environment (token, API root),
- * that waits out Telegram's 429s, and Effect wrappers for the Bot API calls the control plane makes.
+ * The grammY bot behind Vigia (its token and Bot API server given as options), with grammY's auto-retry plugin
+ * waiting out Telegram's 429s and 5xx answers, and Effect wrappers for the Bot API calls the control plane makes.
  */
-import { Config, Context, Effect, Layer, Redacted, Schema } from "effect"
-import { Api, Bot, GrammyError, type RawApi, type Transformer } from "grammy"
+import { autoRetry } from "@grammyjs/auto-retry"
+import { Config, Context, Effect, Layer, Redacted, Schedule, Schema } from "effect"
+import { type Api, Bot, GrammyError } from "grammy"
 import type { InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove } from "grammy/types"
+import type { BotContext } from "./BotContext.ts"
 
-/** A Bot API call failed (after waiting out any 429): Telegram's code and description. */
+/** Telegram answered the call with an error (after the retries): its code and description. */
+export class BotApiRefused extends Schema.TaggedError<BotApiRefused>()("BotApiRefused", {
+  code: Schema.Int,
+  description: Schema.String
+}) {
+  override get message() {
+    return `${this.code} ${this.description}`
+  }
+}
+
+/** The Bot API server could not be reached (after the retries). */
+export class BotApiUnreachable extends Schema.TaggedError<BotApiUnreachable>()("BotApiUnreachable", {
+  detail: Schema.String
+}) {
+  override get message() {
+    return this.detail
+  }
+}
+
 export class TelegramBotError extends Schema.TaggedError<TelegramBotError>()("TelegramBotError", {
   method: Schema.String,
-  code: Schema.Int,
-  message: Schema.String
-}) {}
+  reason: Schema.Union([BotApiRefused, BotApiUnreachable])
+}) {
+  override get message() {
+    return `${this.method}: ${this.reason.message}`
+  }
+}
+
+export interface TelegramBotOptions {
+  readonly token: Redacted.Redacted<string>
+  /** The Bot API server: Telegram's, a local Bot API server, or a fake in tests. */
+  readonly apiRoot: string
+}
 
 export type ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
@@ -20,91 +49,106 @@ export interface SendOptions {
   readonly disablePreview?: boolean
 }
 
-const maxRetryAfterSeconds = 30
-const maxRetries = 3
+/** The abort signal grammY's calls take (its own type for the same thing). */
+type CallSignal = NonNullable<Parameters<Api["getMe"]>[0]>
 
-/**
- * Waits out a `429 Too Many Requests` (Telegram's `retry_after`) and retries, a few times; a
- * wait longer than `maxRetryAfterSeconds` is not waited for: the error reaches the caller.
- */
-export const retryOn429: Transformer<RawApi> = async (previous, method, payload, signal) => {
-  let response = await previous(method, payload, signal)
-  for (let attempt = 1; attempt <= maxRetries && !response.ok && response.error_code === 429; attempt++) {
-    const retryAfter = response.parameters?.retry_after ?? 1
-    if (retryAfter > maxRetryAfterSeconds) break
-    await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000))
-    response = await previous(method, payload, signal)
-  }
-  return response
-}
+/** A `retry_after` up to this long is waited out; a longer one reaches the caller (outbound pacing will replace it). */
+const maxRetryAfterSeconds = 30
+/** How many times a 429 or a 5xx is retried (5xx after 3, 6 and 12 seconds). */
+const maxRetries = 3
+/** A network failure is retried this many times, after 0.5, 1 and 2 seconds. */
+const networkRetries = { times: 3, schedule: Schedule.exponential("500 millis") }
 
 const toError = (method: string) => (cause: unknown) =>
-  cause instanceof GrammyError
-    ? new TelegramBotError({ method, code: cause.error_code, message: cause.description })
-    : new TelegramBotError({ method, code: 0, message: cause instanceof Error ? cause.message : String(cause) })
+  new TelegramBotError({
+    method,
+    reason: cause instanceof GrammyError
+      ? new BotApiRefused({ code: cause.error_code, description: cause.description })
+      : new BotApiUnreachable({ detail: cause instanceof Error ? cause.message : String(cause) })
+  })
 
-const isNotModified = (error: TelegramBotError) => error.code === 400 && error.message.includes("message is not modified")
+const isNotModified = (error: TelegramBotError) =>
+  error.reason._tag === "BotApiRefused" && error.reason.code === 400 &&
+  error.reason.description.includes("message is not modified")
 
 export class TelegramBot extends Context.Service<TelegramBot, {
-  /** The grammY bot, for registering handlers and feeding it updates. */
-  readonly bot: Bot
+  /** The grammY bot, for installing the middleware and feeding it updates. */
+  readonly bot: Bot<BotContext>
   /** One Bot API call; interrupting the effect aborts the request. */
-  readonly call: <A>(method: string, f: (api: Api, signal: AbortSignal) => Promise<A>) => Effect.Effect<A, TelegramBotError>
+  readonly call: <A>(method: string, f: (api: Api, signal: CallSignal) => Promise<A>) => Effect.Effect<A, TelegramBotError>
   readonly send: (chatId: number, text: string, options?: SendOptions) => Effect.Effect<Message.TextMessage, TelegramBotError>
   /** Edits a message's text (and buttons); editing to the same content is not an error. */
   readonly edit: (chatId: number, messageId: number, text: string, options?: SendOptions) => Effect.Effect<void, TelegramBotError>
   readonly remove: (chatId: number, messageId: number) => Effect.Effect<void, TelegramBotError>
+  /** Answers a button press, with a toast when `text` is given. */
+  readonly answerButton: (queryId: string, text?: string) => Effect.Effect<void, TelegramBotError>
   /** Downloads a file a user sent (its text), by the `file_id` Telegram gave. */
   readonly downloadText: (fileId: string) => Effect.Effect<string, TelegramBotError>
 }>()("@vigia/control/bot/TelegramBot") {
-  static readonly layer = Layer.effect(
-    TelegramBot,
-    Effect.gen(function*() {
-      const token = yield* Config.Redacted("BOT_TOKEN")
-      const apiRoot = yield* Config.String("BOT_API_ROOT").pipe(Config.withDefault("https://api.telegram.org"))
-      const root = apiRoot.replace(/\/+$/, "")
-      const bot = new Bot(Redacted.value(token), { client: { apiRoot: root } })
-      bot.api.config.use(retryOn429)
+  static readonly layer = (options: TelegramBotOptions) => Layer.effect(TelegramBot, make(options))
 
-      const call = <A>(method: string, f: (api: Api, signal: AbortSignal) => Promise<A>) =>
-        Effect.tryPromise({ try: (signal) => f(bot.api, signal), catch: toError(method) })
+  static readonly layerConfig = (config: Config.Wrap<TelegramBotOptions>) =>
+    Layer.effect(TelegramBot, Effect.flatMap(Config.unwrap(config), make))
+}
 
-      const send = (chatId: number, text: string, options?: SendOptions) =>
-        call("sendMessage", (api) =>
-          api.sendMessage(chatId, text, {
-            ...(options?.replyMarkup === undefined ? {} : { reply_markup: options.replyMarkup }),
-            ...(options?.disablePreview === true ? { link_preview_options: { is_disabled: true } } : {})
-          }))
+const make = Effect.fnUntraced(function*(options: TelegramBotOptions) {
+  const root = options.apiRoot.replace(/\/+$/, "")
+  const bot = new Bot<BotContext>(Redacted.value(options.token), { client: { apiRoot: root } })
+  // Network failures are retried below, a few times with a short backoff, not by the plugin (which would forever).
+  bot.api.config.use(autoRetry({ maxDelaySeconds: maxRetryAfterSeconds, maxRetryAttempts: maxRetries, rethrowHttpErrors: true }))
 
-      const edit = (chatId: number, messageId: number, text: string, options?: SendOptions) =>
-        call("editMessageText", (api) =>
-          api.editMessageText(chatId, messageId, text, {
-            ...(options?.replyMarkup === undefined || !("inline_keyboard" in options.replyMarkup)
-              ? {}
-              : { reply_markup: options.replyMarkup })
-          })).pipe(
-            Effect.asVoid,
-            Effect.catchIf(isNotModified, () => Effect.void)
-          )
+  const call = <A>(method: string, f: (api: Api, signal: CallSignal) => Promise<A>) =>
+    Effect.tryPromise({ try: (signal) => f(bot.api, signal as CallSignal), catch: toError(method) }).pipe(
+      Effect.retry({ ...networkRetries, while: (error) => error.reason._tag === "BotApiUnreachable" })
+    )
 
-      const remove = (chatId: number, messageId: number) =>
-        call("deleteMessage", (api) => api.deleteMessage(chatId, messageId)).pipe(Effect.asVoid)
+  const send = (chatId: number, text: string, options?: SendOptions) =>
+    call("sendMessage", (api, signal) =>
+      api.sendMessage(chatId, text, {
+        ...(options?.replyMarkup === undefined ? {} : { reply_markup: options.replyMarkup }),
+        ...(options?.disablePreview === true ? { link_preview_options: { is_disabled: true } } : {})
+      }, signal))
 
-      // The file URL embeds the token: built here, used here, never logged.
-      const downloadText = (fileId: string) =>
-        call("getFile", (api) => api.getFile(fileId)).pipe(
-          Effect.flatMap((file) =>
-            Effect.tryPromise({
-              try: () =>
-                fetch(`${root}/file/bot${Redacted.value(token)}/${file.file_path}`).then((response) =>
-                  response.ok ? response.text() : Promise.reject(new Error(`download failed with HTTP ${response.status}`))
-                ),
-              catch: toError("downloadFile")
+  const edit = (chatId: number, messageId: number, text: string, options?: SendOptions) =>
+    call("editMessageText", (api, signal) =>
+      api.editMessageText(chatId, messageId, text, {
+        ...(options?.replyMarkup === undefined || !("inline_keyboard" in options.replyMarkup)
+          ? {}
+          : { reply_markup: options.replyMarkup })
+      }, signal)).pipe(
+        Effect.asVoid,
+        Effect.catchIf(isNotModified, () => Effect.void)
+      )
+
+  const remove = (chatId: number, messageId: number) =>
+    call("deleteMessage", (api, signal) => api.deleteMessage(chatId, messageId, signal)).pipe(Effect.asVoid)
+
+  const answerButton = (queryId: string, text?: string) =>
+    call("answerCallbackQuery", (api, signal) =>
+      api.answerCallbackQuery(queryId, text === undefined || text === "" ? {} : { text: text.slice(0, 190) }, signal)).pipe(
+        Effect.asVoid
+      )
+
+  // The file URL embeds the token: built here, used here, never logged.
+  const downloadText = (fileId: string) =>
+    call("getFile", (api, signal) => api.getFile(fileId, signal)).pipe(
+      Effect.flatMap((file) =>
+        Effect.tryPromise({
+          try: (signal) => fetch(`${root}/file/bot${Redacted.value(options.token)}/${file.file_path}`, { signal }),
+          catch: toError("downloadFile")
+        })
+      ),
+      Effect.flatMap((response) =>
+        response.ok
+          ? Effect.tryPromise({ try: () => response.text(), catch: toError("downloadFile") })
+          : Effect.fail(
+            new TelegramBotError({
+              method: "downloadFile",
+              reason: new BotApiRefused({ code: response.status, description: response.statusText })
             })
           )
-        )
+      )
+    )
 
-      return TelegramBot.of({ bot, call, send, edit, remove, downloadText })
-    })
-  )
-}
+  return TelegramBot.of({ bot, call, send, edit, remove, answerButton, downloadText })
+})

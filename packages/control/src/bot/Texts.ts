@@ -1,9 +1,10 @@
 /**
- * Everything the bot says to a seller, in Brazilian Portuguese, in one place so the
- * voice stays consistent and tests can match on the same words.
+ * What the bot says to a seller, in Brazilian Portuguese, in one place so the voice stays consistent and tests
+ * can match on the same words; what it says when something is refused or fails is in `FailureTexts`.
  */
 import { limitsOf, type Plan, Unlimited } from "@vigia/domain/Plan"
 import type { PlanLimits } from "@vigia/domain/Plan"
+import type { ObservedState } from "../data/Sessions.ts"
 
 export const planName: Record<Plan, string> = { free: "Gratuito", basic: "Básico", premium: "Premium" }
 
@@ -34,7 +35,8 @@ export const help = () =>
   "\n\nO código de login do Telegram deve ser digitado com espaços (ex.: 1 2 3 4 5) ou no teclado numérico que eu mostro: " +
   "o Telegram cancela um código enviado como mensagem comum."
 
-const groupsLimit = (max: number) => max === Unlimited ? "grupos ilimitados" : max === 1 ? "1 grupo ativo" : `até ${max} grupos ativos`
+/** "até 5 grupos ativos", "grupos ilimitados". */
+export const groupsLimit = (max: number) => max === Unlimited ? "grupos ilimitados" : max === 1 ? "1 grupo ativo" : `até ${max} grupos ativos`
 
 export const planSummary = (plan: Plan, limits: PlanLimits, expiresAt: Date | null) => {
   const lines = [
@@ -62,7 +64,6 @@ export const alreadyConnected = "Sua conta do Telegram já está conectada. Use 
 export const phoneInUse = "Esse número já está conectado a outra conta do Vigia."
 export const startingSession = "⏳ Iniciando sua sessão…"
 export const waitingTelegram = "⏳ Sessão iniciada. Aguardando o Telegram…"
-export const startFailed = (reason: string) => `❌ Não consegui iniciar sua sessão: ${reason} Tente /login de novo em instantes.`
 
 export const askCode = (length: number, via: string) =>
   `📩 O Telegram enviou um código de ${length > 0 ? `${length} dígitos` : "login"} ${via}.\n\n` +
@@ -84,11 +85,8 @@ export const codeWrong = (attemptsLeft: number) =>
   `❌ Código incorreto. Confira e digite de novo, com espaços (ex.: 1 2 3 4 5). ${
     attemptsLeft === 1 ? "Resta 1 tentativa." : `Restam ${attemptsLeft} tentativas.`
   }`
-export const codeExpired = "⌛ Esse código expirou. Toque em “Reenviar código” para receber outro."
 export const resendButton = "🔁 Reenviar código"
 export const codeResent = "📩 Pedi um novo código ao Telegram."
-export const tooManyAttempts = (seconds: number | undefined) =>
-  `⛔ Muitas tentativas. O Telegram pediu para esperar${seconds === undefined ? " um pouco" : ` ${formatWait(seconds)}`}. Depois use /login de novo.`
 export const askPassword = (hint: string) =>
   `🔐 Sua conta tem verificação em duas etapas. Envie a sua senha${hint === "" ? "" : ` (dica: ${hint})`}.\n` +
   "Eu apago a sua mensagem assim que a recebo."
@@ -103,8 +101,6 @@ export const connected = (name: string, username: string | undefined) =>
 export const loginCancelled = "Ok, cancelei. Nada foi alterado."
 export const nothingToCancel = "Não há nada em andamento para cancelar."
 
-export const sessionUnavailable =
-  "⚠️ Sua sessão do Telegram está indisponível no momento. Já estou tentando religá-la; tente de novo em alguns instantes ou use /status."
 export const notConnected = "Você ainda não conectou sua conta do Telegram. Use /login."
 export const loggedOutElsewhere =
   "⚠️ Sua conta do Telegram foi desconectada (encerrada em outro aparelho ou pelo Telegram). Use /login para conectar de novo."
@@ -132,21 +128,13 @@ export const askTable =
   "Envie a nova tabela como texto (um produto por linha, ex.: “Coca-Cola 2L = 9,50”) ou como arquivo CSV " +
   "(colunas nome;preco;unidade;apelidos). Ela substitui a tabela atual. Use /cancelar para desistir."
 export const tableReplaced = (count: number) => `✅ Tabela atualizada: ${count} ${count === 1 ? "produto" : "produtos"}.`
-export const tableRejectedLines = (errors: ReadonlyArray<{ readonly line: number; readonly message: string }>) =>
-  `⚠️ ${errors.length === 1 ? "1 linha ignorada" : `${errors.length} linhas ignoradas`}:\n` +
-  errors.slice(0, 20).map((error) => `linha ${error.line}: ${error.message}`).join("\n") +
-  (errors.length > 20 ? `\n… e mais ${errors.length - 20}.` : "")
-export const tableNothingValid = "Não encontrei nenhum produto válido. A tabela atual foi mantida."
-export const tableFileTooLarge = "Esse arquivo é grande demais para uma tabela de preços (máximo 1 MB)."
 
 export const orderReport = (group: string, customer: string, quoteText: string, link: string | null, replied: boolean) =>
   [`🛒 Pedido em ${group}`, `Cliente: ${customer}`, "", quoteText, ...(link === null ? [] : ["", link]), ...(replied ? ["", "🤖 Orçamento respondido no grupo."] : [])]
     .join("\n")
 
-export const statusText = (lines: ReadonlyArray<string>) => lines.join("\n")
-
 /** A session's observed state, as the seller reads it in `/status`. */
-export const sessionState: Record<string, string> = {
+const sessionState: Record<ObservedState, string> = {
   starting: "iniciando",
   running: "em execução",
   "waiting-for-code": "aguardando o código de login",
@@ -157,15 +145,37 @@ export const sessionState: Record<string, string> = {
   dead: "fora do ar (religando)"
 }
 
+/** `/status`: the seller's account and session, if connected, and their active groups. */
+export const status = (
+  session: { readonly phone: string; readonly state: ObservedState; readonly lastError: string | null } | undefined,
+  groups: ReadonlyArray<{ readonly title: string; readonly autoReply: boolean }>
+) =>
+  [
+    ...(session === undefined
+      ? [notConnected]
+      : [
+        `Conta: ${session.phone}`,
+        `Sessão: ${sessionState[session.state]}`,
+        ...(session.lastError === null ? [] : [`Último erro: ${session.lastError}`])
+      ]),
+    "",
+    groups.length === 0
+      ? "Nenhum grupo ativo. Use /grupos."
+      : `Grupos ativos:\n${groups.map((group) => `• ${group.title}${group.autoReply ? " 🤖" : ""}`).join("\n")}`
+  ].join("\n")
+
 export const unknownCommand = "Não conheço esse comando. Use /ajuda para ver a lista."
 export const slowDown = "Calma! Muitas mensagens em pouco tempo. Espere alguns segundos."
 export const somethingWrong = "😕 Algo deu errado do meu lado. Tente de novo em instantes."
-export const adminOnly = "Esse comando é só para administradores."
 export const adminPlanUsage = "Use: /admin_plano <id do Telegram> <free|basic|premium> [dias]"
 export const adminPlanGranted = (telegramId: number, plan: Plan, days: number | null) =>
   `Plano ${planName[plan]} concedido a ${telegramId}${days === null ? " sem vencimento" : ` por ${days} dias`}.`
+/** `/admin_sessoes`: one line per session (the phone masked). */
+export const adminSessions = (
+  sessions: ReadonlyArray<{ readonly phone: string; readonly runtime: string; readonly desired: string; readonly observed: string }>
+) =>
+  sessions.length === 0
+    ? "Nenhuma sessão."
+    : sessions.map((session) => `${session.phone} — ${session.runtime}, ${session.desired}/${session.observed}`).join("\n")
 export const adminUserUnknown = (telegramId: number) => `Nenhum usuário com id ${telegramId}. Ele precisa mandar /start antes.`
 export const planUpgraded = (plan: Plan) => `🎉 Seu plano agora é ${planName[plan]}. Use /plano para ver os detalhes.`
-
-const formatWait = (seconds: number) =>
-  seconds < 60 ? `${seconds} segundos` : seconds < 3600 ? `${Math.ceil(seconds / 60)} minutos` : `${Math.ceil(seconds / 3600)} horas`

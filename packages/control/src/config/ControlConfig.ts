@@ -2,6 +2,7 @@
  * Every environment variable the control plane reads, by area. Each area's module holds its variables' names,
  * defaults and rules; the services take plain options built from them, and `ConfigCheck` reads them all first.
  */
+import * as BotConfig from "./BotConfig.ts"
 import * as DataConfig from "./DataConfig.ts"
 import * as HttpConfig from "./HttpConfig.ts"
 import * as ObservabilityConfig from "./ObservabilityConfig.ts"
@@ -14,7 +15,8 @@ export const areas = {
   data: { url: DataConfig.url, pool: DataConfig.pool, embeddedPostgres: DataConfig.embeddedPostgres },
   queue: { redisUrl: QueueConfig.redisUrl, bullMq: QueueConfig.bullMq },
   http: HttpConfig.listener,
-  sessions: SessionsConfig.checks
+  sessions: SessionsConfig.checks,
+  bot: BotConfig.bot
 } satisfies ConfigTree
 
 /** What an operator should read when a variable is missing or malformed. */

@@ -195,6 +195,15 @@ export class EventProcessor extends Context.Service<EventProcessor, {
         Effect.forkScoped
       )
 
+      // A worker asked to start (a seller logging in) is heard from its first word on.
+      yield* containers.starts.pipe(
+        Stream.runForEach((phone) =>
+          register(phone).pipe(
+            Effect.catch((error) => Effect.logError("could not read a starting worker's updates", error.message))
+          )),
+        Effect.forkScoped
+      )
+
       const running = yield* sessions.list({ desired: "running" })
       yield* Effect.forEach(running, (session) => register(session.phoneNumber), { discard: true })
       yield* Effect.logInfo("reading the updates of the sessions meant to run", { sessions: running.length })

@@ -8,7 +8,7 @@ import { HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
 import type { Update } from "grammy/types"
 import { createServer } from "node:http"
-import { BotUpdates } from "../bot/BotUpdates.ts"
+import { BotUpdates } from "../bot/layer.ts"
 import { ControlMetrics } from "./ControlMetrics.ts"
 import { Readiness } from "./Readiness.ts"
 

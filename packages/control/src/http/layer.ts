@@ -3,8 +3,8 @@
  * `/metrics`, and Telegram's webhook in webhook mode.
  */
 import { Config, Effect, Layer, Option, Schema } from "effect"
-import { BotUpdates } from "../bot/BotUpdates.ts"
-import { ControlSettings } from "../config/ControlSettings.ts"
+import { BotUpdates } from "../bot/layer.ts"
+import * as BotConfig from "../config/BotConfig.ts"
 import * as HttpConfig from "../config/HttpConfig.ts"
 import { Database } from "../data/Database.ts"
 import { ControlMetrics } from "./ControlMetrics.ts"
@@ -28,11 +28,8 @@ const readiness = Layer.unwrap(Effect.gen(function*() {
 
 const endpoint = Layer.unwrap(Effect.gen(function*() {
   const listener = yield* Config.unwrap(HttpConfig.listener)
-  const settings = yield* ControlSettings
-  return HttpEndpoint.layer({
-    ...listener,
-    webhook: Option.map(settings.webhookUrl, () => ({ secret: settings.webhookSecret }))
-  })
+  const webhook = yield* Config.unwrap(BotConfig.webhook)
+  return HttpEndpoint.layer({ ...listener, webhook: Option.map(webhook.url, () => ({ secret: webhook.secret })) })
 }))
 
 export const layer = endpoint.pipe(Layer.provide(Layer.merge(readiness, ControlMetrics.layer)))

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as CodeKeypad from "../../src/bot/CodeKeypad.ts"
-import { codeDigits } from "../../src/bot/features/LoginFlow.ts"
+import { codeDigits } from "../../src/bot/features/LoginSteps.ts"
 
 describe("the login code keypad", () => {
   it("reads every button it shows, and nothing else", () => {

@@ -23,10 +23,11 @@ export interface BotMessage {
   readonly document?: { readonly file_name: string; readonly content: string }
 }
 
-/** A Bot API call the bot made, with its decoded parameters. */
+/** A Bot API call the bot made, with its decoded parameters and when it arrived (`Date.now()`). */
 export interface ApiCall {
   readonly method: string
   readonly params: Record<string, unknown>
+  readonly at: number
 }
 
 interface State {
@@ -240,7 +241,7 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
       if (!call || call[1] !== token) return respond(response, 401, { ok: false, error_code: 401, description: "Unauthorized" })
       const method = call[2]!
       const params = await decodeParams(request, url)
-      state.calls.push({ method, params })
+      state.calls.push({ method, params, at: Date.now() })
       const failure = state.failures.get(method)?.shift()
       if (failure) {
         return respond(response, failure.error_code, {

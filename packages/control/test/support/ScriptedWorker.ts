@@ -146,7 +146,8 @@ export class ScriptedContainers extends Context.Service<ScriptedContainers, {
           detail: Option.none()
         })),
       observe: (message) => Ref.update(observed, (all) => [...all, message]),
-      crashLoops: Stream.fromPubSub(crashLoops)
+      crashLoops: Stream.fromPubSub(crashLoops),
+      starts: Stream.empty
     })
     const controls = ScriptedContainers.of({
       setState: (phone, state) => Ref.update(states, (all) => new Map(all).set(phone, state)),

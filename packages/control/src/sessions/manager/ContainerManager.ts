@@ -62,6 +62,8 @@ export class ContainerManager extends Context.Service<ContainerManager, {
   readonly observe: (message: UpdateMessage) => Effect.Effect<void>
   /** The accounts whose worker went into a crash loop and was left stopped, as it happens. */
   readonly crashLoops: Stream.Stream<PhoneNumber>
+  /** The accounts whose worker is asked to start, as it is asked (before it starts): their updates are to be read. */
+  readonly starts: Stream.Stream<PhoneNumber>
 }>()("@vigia/control/sessions/manager/ContainerManager") {}
 
 /** The manager over the `ContainerRuntime`, `Queue`, `SessionStore` and `WorkerEnvironment` in context. */
@@ -93,7 +95,8 @@ export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions
     status,
     list,
     observe: Liveness.observe(context),
-    crashLoops: Stream.fromPubSub(context.crashLooped)
+    crashLoops: Stream.fromPubSub(context.crashLooped),
+    starts: Stream.fromPubSub(context.startsAsked)
   })
 })
 

@@ -20,6 +20,7 @@ export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions
   const scope = yield* Scope.Scope
   const permits = yield* Semaphore.make(options.maxConcurrentStarts)
   const crashLooped = yield* PubSub.unbounded<PhoneNumber>()
+  const startsAsked = yield* PubSub.unbounded<PhoneNumber>()
   let startsInFlight = 0
 
   const log = (phone: PhoneNumber) => Effect.annotateLogs({ phone: mask(phone), runtime: runtime.kind })
@@ -57,7 +58,8 @@ export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions
     log,
     record,
     starts,
-    crashLooped
+    crashLooped,
+    startsAsked
   }
 })
 

@@ -3,7 +3,7 @@
  * within the caps on running sessions and on concurrent starts; a failed start leaves nothing behind.
  */
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
-import { Clock, Deferred, Duration, Effect, Option, Schedule, Semaphore } from "effect"
+import { Clock, Deferred, Duration, Effect, Option, PubSub, Schedule, Semaphore } from "effect"
 import type { Worker } from "../runtimes/ContainerRuntime.ts"
 import {
   CapacityReached,
@@ -119,6 +119,7 @@ export const start = Effect.fn("ContainerManager.start")(function*(
   onProgress: OnProgress
 ): Effect.fn.Return<WorkerStatus, ContainerManagerError> {
   const { options, runtime, table } = context
+  yield* PubSub.publish(context.startsAsked, phone)
   return yield* table.locked(phone, Effect.gen(function*() {
     const spec = yield* context.environment.specFor(phone)
     const hash = yield* runtime.configHash(spec).pipe(Effect.mapError(runtimeFailed))

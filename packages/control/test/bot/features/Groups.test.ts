@@ -1,21 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
-import { parseCommand } from "../../src/bot/BotRouter.ts"
-import { findGroup } from "../../src/bot/features/GroupsMenu.ts"
+import { findGroup } from "../../../src/bot/features/Groups.ts"
 
-describe("reading what a seller typed", () => {
-  it.each([
-    ["/start", { name: "start", args: "" }],
-    ["/ativar Feira de Sábado", { name: "ativar", args: "Feira de Sábado" }],
-    ["/ATIVAR@vigia_bot  -100123 ", { name: "ativar", args: "-100123" }],
-    ["/admin_plano 123 basic 30", { name: "admin_plano", args: "123 basic 30" }]
-  ])("%j is a command", (text, expected) => {
-    assert.deepStrictEqual(parseCommand(text), expected)
-  })
-
-  it.each(["oi", "1 2 3 4 5", " / start", ""])("%j is not a command", (text) => {
-    assert.isUndefined(parseCommand(text))
-  })
-
+describe("finding the group a seller means", () => {
   const groups = [
     { id: -100201, title: "Feira de Sábado" },
     { id: -100202, title: "Feira da Lua" },

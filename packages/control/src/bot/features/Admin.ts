@@ -1,0 +1,91 @@
+/**
+ * The administrators' commands: `/admin_plano <id> <plano> [dias]` grants a plan (and tells its seller),
+ * `/admin_sessoes` lists every session. The subscription guard lets administrators only through.
+ */
+import { Plan } from "@vigia/domain/Plan"
+import { mask } from "@vigia/domain/PhoneNumber"
+import { Clock, Context, Duration, Effect, Layer, Schema } from "effect"
+import { Composer } from "grammy"
+import { AuditLog } from "../../data/AuditLog.ts"
+import { Sessions } from "../../data/Sessions.ts"
+import { Subscriptions } from "../../data/Subscriptions.ts"
+import { Users } from "../../data/Users.ts"
+import { argumentsOf, type BotContext } from "../BotContext.ts"
+import { Handlers } from "../Handlers.ts"
+import { TelegramBot } from "../TelegramBot.ts"
+import * as Texts from "../Texts.ts"
+
+const PlanArgument = Schema.decodeUnknownOption(Plan)
+
+/** `<telegram id> <plan> [days]`, as an admin types it; none when it does not read. */
+export const readPlanGrant = (args: string) => {
+  const [id, planText, daysText] = args.split(/\s+/)
+  const plan = PlanArgument(planText)
+  const telegramId = Number(id)
+  const days = daysText === undefined ? null : Number(daysText)
+  if (!Number.isSafeInteger(telegramId) || plan._tag === "None" || (days !== null && !(Number.isInteger(days) && days > 0))) {
+    return undefined
+  }
+  return { telegramId, plan: plan.value, days }
+}
+
+export class Admin extends Context.Service<Admin, {
+  readonly composer: Composer<BotContext>
+}>()("@vigia/control/bot/features/Admin") {
+  static readonly layer = Layer.effect(
+    Admin,
+    Effect.gen(function*() {
+      const telegram = yield* TelegramBot
+      const handlers = yield* Handlers
+      const users = yield* Users
+      const subscriptions = yield* Subscriptions
+      const sessions = yield* Sessions
+      const audit = yield* AuditLog
+
+      const grantPlan = Effect.fn("Admin.grantPlan")(function*(ctx: BotContext, args: string) {
+        const grant = readPlanGrant(args)
+        if (grant === undefined) return yield* handlers.reply(ctx, Texts.adminPlanUsage)
+        const { telegramId, plan, days } = grant
+        const target = yield* users.findByTelegramId(telegramId).pipe(
+          Effect.catchReason("UserError", "UserNotFound", () => Effect.undefined)
+        )
+        if (target === undefined) return yield* handlers.reply(ctx, Texts.adminUserUnknown(telegramId))
+        const now = yield* Clock.currentTimeMillis
+        yield* subscriptions.grant(target.id, {
+          plan,
+          expiresAt: days === null ? null : new Date(now + Duration.toMillis(Duration.days(days))),
+          overrides: {},
+          paymentReference: null,
+          source: "admin"
+        })
+        yield* audit.append({
+          userId: target.id,
+          action: "admin-action",
+          details: { command: "admin_plano", admin: ctx.seller.telegramUserId, plan, days }
+        })
+        yield* handlers.reply(ctx, Texts.adminPlanGranted(telegramId, plan, days))
+        return yield* telegram.send(target.telegramUserId, Texts.planUpgraded(plan)).pipe(Effect.ignore)
+      }, Effect.asVoid)
+
+      const listSessions = Effect.fn("Admin.listSessions")(function*(ctx: BotContext) {
+        const all = yield* sessions.list({})
+        yield* audit.append({ userId: null, action: "admin-action", details: { command: "admin_sessoes", admin: ctx.seller.telegramUserId } })
+        yield* handlers.reply(
+          ctx,
+          Texts.adminSessions(all.map((session) => ({
+            phone: mask(session.phoneNumber),
+            runtime: session.runtime,
+            desired: session.desiredState,
+            observed: session.observedState
+          })))
+        )
+      })
+
+      const composer = new Composer<BotContext>()
+      composer.command("admin_plano", handlers.handle((ctx) => grantPlan(ctx, argumentsOf(ctx))))
+      composer.command("admin_sessoes", handlers.handle(listSessions))
+
+      return Admin.of({ composer })
+    })
+  )
+}

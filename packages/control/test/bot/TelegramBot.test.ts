@@ -1,0 +1,80 @@
+import { assert, describe, it, layer } from "@effect/vitest"
+import { Effect, Layer, Redacted } from "effect"
+import * as Net from "node:net"
+import { TelegramBot } from "../../src/bot/TelegramBot.ts"
+import { FakeBotApi } from "../support/FakeBotApi.ts"
+
+const seller = 5_000_000_001
+
+/** The bot against the fake Bot API, each test with its own fake. */
+const WithFakeApi = Layer.unwrap(Effect.map(FakeBotApi, (api) =>
+  TelegramBot.layer({ token: Redacted.make(api.token), apiRoot: api.apiRoot }))).pipe(
+    Layer.provideMerge(FakeBotApi.layer),
+    Layer.fresh
+  )
+
+const sendMessages = Effect.map(FakeBotApi.pipe(Effect.flatMap((api) => api.calls)), (calls) =>
+  calls.filter((call) => call.method === "sendMessage"))
+
+describe("TelegramBot", () => {
+  layer(WithFakeApi, { excludeTestServices: true })("against Telegram's flood limits", (it) => {
+    it.effect("waits out a 429's retry_after and delivers the message", () =>
+      Effect.gen(function*() {
+        const api = yield* FakeBotApi
+        const telegram = yield* TelegramBot
+        yield* api.failNext("sendMessage", { error_code: 429, description: "Too Many Requests: retry after 1", retry_after: 1 })
+        const sent = yield* telegram.send(seller, "Pedido em Feira de Sábado")
+        assert.strictEqual(sent.text, "Pedido em Feira de Sábado")
+        const [refused, delivered] = yield* sendMessages
+        assert.isAtLeast(delivered!.at - refused!.at, 950, "the retry waited retry_after")
+        assert.deepStrictEqual((yield* api.messagesIn(seller)).map((message) => message.text), ["Pedido em Feira de Sábado"])
+      }))
+  })
+
+  layer(WithFakeApi, { excludeTestServices: true })("past the bound", (it) => {
+    it.effect("gives a retry_after above 30 seconds back to the caller at once", () =>
+      Effect.gen(function*() {
+        const api = yield* FakeBotApi
+        const telegram = yield* TelegramBot
+        yield* api.failNext("sendMessage", { error_code: 429, description: "Too Many Requests: retry after 120", retry_after: 120 })
+        const error = yield* Effect.flip(telegram.send(seller, "oi"))
+        assert.strictEqual(error.reason._tag, "BotApiRefused")
+        assert.strictEqual(error.reason._tag === "BotApiRefused" ? error.reason.code : 0, 429)
+        assert.lengthOf(yield* sendMessages, 1)
+      }))
+  })
+
+  layer(WithFakeApi, { excludeTestServices: true })("against Telegram's own failures", (it) => {
+    it.effect("retries a 5xx answer and delivers the message", () =>
+      Effect.gen(function*() {
+        const api = yield* FakeBotApi
+        const telegram = yield* TelegramBot
+        yield* api.failNext("sendMessage", { error_code: 502, description: "Bad Gateway" })
+        yield* telegram.send(seller, "oi")
+        assert.lengthOf(yield* sendMessages, 2)
+        assert.deepStrictEqual((yield* api.messagesIn(seller)).map((message) => message.text), ["oi"])
+      }), { timeout: 20_000 })
+  })
+
+  it.live("retries a Bot API server that drops the connection three times, then fails as unreachable", () =>
+    Effect.gen(function*() {
+      let connections = 0
+      const server = yield* Effect.acquireRelease(
+        Effect.callback<Net.Server>((resume) => {
+          const server = Net.createServer((socket) => {
+            connections++
+            socket.destroy()
+          })
+          server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+        }),
+        (server) => Effect.callback<void>((resume) => void server.close(() => resume(Effect.void)))
+      )
+      const { port } = server.address() as Net.AddressInfo
+      const telegram = yield* TelegramBot.pipe(
+        Effect.provide(TelegramBot.layer({ token: Redacted.make("1:token"), apiRoot: `http://127.0.0.1:${port}` }))
+      )
+      const error = yield* Effect.flip(telegram.send(seller, "oi"))
+      assert.strictEqual(error.reason._tag, "BotApiUnreachable")
+      assert.strictEqual(connections, 4)
+    }).pipe(Effect.scoped), { timeout: 20_000 })
+})
