@@ -35,7 +35,7 @@ layer(services.pipe(Layer.provideMerge(TestDatabase.layer)))("ActiveGroups", (it
         if (refusal._tag === "PlanLimitReached") {
           assert.strictEqual(refusal.plan, "basic")
           assert.strictEqual(refusal.limit, 5)
-          assert.include(refusal.message, "5 grupos ativos")
+          assert.include(refusal.message, "allows 5 active groups")
         }
       }
       assert.strictEqual((yield* groups.list(seller.id)).length, 5)
@@ -91,7 +91,7 @@ layer(services.pipe(Layer.provideMerge(TestDatabase.layer)))("ActiveGroups", (it
       yield* groups.activate(seller.id, { groupId: 21, title: null })
       const refusal = reasonOf(yield* Effect.flip(groups.setAutoReply(seller.id, 21, true)))
       assert.strictEqual(refusal._tag, "AdvancedFeaturesNotAllowed")
-      assert.include(refusal.message, "Respostas automáticas")
+      assert.include(refusal.message, "does not include automatic replies")
       yield* subscriptions.grant(seller.id, {
         plan: "basic",
         expiresAt: null,
