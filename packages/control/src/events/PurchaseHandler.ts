@@ -67,8 +67,6 @@ export class PurchaseHandler extends Context.Service<PurchaseHandler, {
     message: NewMessage,
     group: ActiveGroup
   ) => Effect.Effect<Option.Option<OrderReport>, DatabaseError | SubscriptionError>
-  /** Forgets the seller's matcher at once (after a table change); a changed table is noticed anyway. */
-  readonly invalidate: (userId: UserId) => Effect.Effect<void>
 }>()("@vigia/control/events/PurchaseHandler") {
   static readonly layer = Layer.effect(
     PurchaseHandler,
@@ -148,9 +146,7 @@ export class PurchaseHandler extends Context.Service<PurchaseHandler, {
         return Option.some(report)
       })
 
-      const invalidate = (userId: UserId) => Effect.sync(() => void matchers.delete(userId))
-
-      return PurchaseHandler.of({ handle, invalidate })
+      return PurchaseHandler.of({ handle })
     })
   )
 }
