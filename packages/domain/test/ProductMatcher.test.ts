@@ -46,7 +46,8 @@ describe("ProductMatcher", () => {
     ["2 pasteis de carne", "Pastel de carne 2 un"],
     ["1,5kg de carne moída", "Carne moída 1,5 kg"],
     ["500g de carne", "Carne moída 0,5 kg"],
-    ["2 carne moida", "Carne moída 2 kg"],
+    ["1,5 carne moida", "Carne moída 1,5 kg"],
+    ["200 de carne moida", "Carne moída 0,2 kg"],
     ["300g de quejo minas", "Queijo minas 0,3 kg"],
     ["200g de muçarela", "Mussarela 0,2 kg"],
     ["200g de mussarela", "Mussarela 0,2 kg"],
@@ -60,15 +61,18 @@ describe("ProductMatcher", () => {
     ["2un biscoito recheado", "Biscoito recheado 2 pct"],
     ["1 caixa de bombom", "Bombom sortido 1 cx"],
     ["2 cocadas", "Cocada 2 un"],
-    ["2 pudins", "Pudim 2 un"]
+    ["2 pudins", "Pudim 2 un"],
+    ["2 pães", "Pão francês 2 un"],
+    ["10 pãozinho", "Pão francês 10 un"],
+    ["1 coca 2 litros", "Coca-Cola 2L 1 un"],
+    ["4 litros de coca", "Coca-Cola 2L 2 un"],
+    ["2 cocaa 2l", "Coca-Cola 2L 2 un"]
   ])("%j → %s", (message, expected) => {
     assert.strictEqual(matchOf(message), expected)
   })
 
   it.each([
-    ["2 cocas", "? Coca-Cola 2L | Coca-Cola Lata 350ml"],
-    ["2 pães", "? Pão de queijo | Pão francês"],
-    ["3 queijos", "? Pão de queijo | Queijo minas"]
+    ["2 cocas", "? Coca-Cola 2L | Coca-Cola Lata 350ml"]
   ])("ambiguous %j → %s, whatever the table order", (message, expected) => {
     assert.strictEqual(matchOf(message), expected)
     const reversed = ProductMatcher.make([...sampleTable].reverse())
@@ -81,7 +85,12 @@ describe("ProductMatcher", () => {
     ["2 coxinhas", "-"],
     ["1 bolo de chocolate", "-"],
     ["2 kg de pão de queijo", "unit ≠ Pão de queijo"],
-    ["2 un de carne moída", "unit ≠ Carne moída"]
+    ["2 un de carne moída", "unit ≠ Carne moída"],
+    ["2 carne moida", "unit ≠ Carne moída"],
+    ["3 queijos", "unit ≠ Queijo minas"],
+    ["1 coca zero", "-"],
+    ["1 coca 600ml", "-"],
+    ["3 litros de coca", "unit ≠ Coca-Cola 2L"]
   ])("%j → %s", (message, expected) => {
     assert.strictEqual(matchOf(message), expected)
   })
