@@ -124,7 +124,17 @@ const firstNumberRole = (context: Context, start: number, end: number): Role => 
   return QuantityRole
 }
 
-const chatter = (reason: ChatterReason, word = ""): Reading => ({ _tag: "Chatter", reason, word })
+const plainChatter = new Map<ChatterReason, Reading>()
+
+/** Chatter for a reason; those without a word are shared, being immutable. */
+const chatter = (reason: ChatterReason, word = ""): Reading => {
+  if (word !== "") return { _tag: "Chatter", reason, word }
+  const known = plainChatter.get(reason)
+  if (known !== undefined) return known
+  const made: Reading = { _tag: "Chatter", reason, word }
+  plainChatter.set(reason, made)
+  return made
+}
 
 /** Reads the product at `[from, end)` after an amount (or none), or says why there is none. */
 const readProduct = (

@@ -45,7 +45,7 @@ const tableChatter = (reason: TableReason): Verdict => ({ _tag: "Chatter", reaso
 export const read = (matcher: ProductMatcher, message: string): MessageReading => {
   const pieces = segments(message)
   if (!pieces.some(({ reading }) => reading._tag === "Line" && reading.kind !== "Assumed")) {
-    return { isOrder: false, segments: pieces.map((segment) => ({ segment, verdict: verdictOf(segment, undefined, false) })) }
+    return notAnOrder(pieces.map((segment) => ({ segment, verdict: verdictOf(segment, undefined, false) })))
   }
   const quantifiedSentences = new Set<number>()
   const statedSentences = new Set<number>()
@@ -67,9 +67,16 @@ export const read = (matcher: ProductMatcher, message: string): MessageReading =
     if (!found && reading.kind === "Stated" && reading.inDigits) isOrder = true
     return { segment, verdict: verdictOf(segment, result, listLines >= 2) }
   })
-  if (isOrder) return { isOrder, segments: read }
-  const notAnOrder = tableChatter("NotAnOrder")
-  return { isOrder, segments: read.map(({ segment, verdict }) => ({ segment, verdict: verdict._tag === "Chatter" ? verdict : notAnOrder })) }
+  return isOrder ? { isOrder, segments: read } : notAnOrder(read)
+}
+
+/** A message that is not an order: its lines are chatter too. */
+const notAnOrder = (read: ReadonlyArray<ReadSegment>): MessageReading => {
+  const verdict = tableChatter("NotAnOrder")
+  return {
+    isOrder: false,
+    segments: read.map((piece) => piece.verdict._tag === "Chatter" ? piece : { segment: piece.segment, verdict })
+  }
 }
 
 const verdictOf = (segment: OrderParser.Segment, result: MatchResult | undefined, isList: boolean): Verdict => {

@@ -10,7 +10,7 @@ import { quantityFor, sizeOf } from "./internal/UnitFit.ts"
 import type { OrderLine } from "./OrderParser.ts"
 import type { PriceItem } from "./PriceTable.ts"
 import type * as Quantity from "./Quantity.ts"
-import { isSizeTerm } from "./Words.ts"
+import { fold, isSizeTerm } from "./Words.ts"
 
 /** The product found, and the line's quantity in the product's unit. */
 export interface Matched {
@@ -76,8 +76,13 @@ interface Prepared extends Typed {
   readonly sizes: ReadonlyArray<string>
 }
 
+/** Where the typed text says "of what" (`esfiha de carne`, `pão d queijo`). */
+const ofWhat = /\s(?:de|do|da|dos|das|d)\s/
+
 const prepare = (product: string): Prepared => {
   const { negated, positive } = TableIndex.split(product)
+  const folded = fold(product)
+  const of = folded.search(ofWhat)
   const weights = new Float64Array(positive.length)
   let variants: Array<string> | undefined
   let sizes: Array<string> | undefined
@@ -91,6 +96,7 @@ const prepare = (product: string): Prepared => {
     weights,
     compact: positive.join(""),
     head: TableIndex.headOf(positive),
+    span: of < 0 ? positive.length : Math.min(positive.length, TableIndex.split(folded.slice(0, of)).positive.length),
     negated,
     variants: variants ?? [],
     sizes: sizes ?? []
@@ -134,10 +140,11 @@ export const make = (items: ReadonlyArray<PriceItem>): ProductMatcher => {
 
   const rank = (typed: Prepared): Array<Ranked> => {
     if (typed.terms.length === 0) return []
-    scorer.start(typed)
+    const { entries, headFound } = table.candidates(typed)
+    scorer.start(headFound ? typed : { ...typed, head: -1 })
     generation++
     const scored: Array<number> = []
-    for (const index of table.candidates(typed)) {
+    for (const index of entries) {
       const entry = table.entries[index] as Entry
       const { product } = entry
       const score = scorer.score(entry)

@@ -2,6 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as OrderParser from "../src/OrderParser.ts"
 import * as ProductMatcher from "../src/ProductMatcher.ts"
 import * as Quantity from "../src/Quantity.ts"
+import * as PriceTableParser from "../src/PriceTableParser.ts"
 import { sampleTable } from "./SampleTable.ts"
 
 const matcher = ProductMatcher.make(sampleTable)
@@ -52,6 +53,8 @@ describe("ProductMatcher", () => {
     ["200g de muçarela", "Mussarela 0,2 kg"],
     ["200g de mussarela", "Mussarela 0,2 kg"],
     ["200g de mussarella", "Mussarela 0,2 kg"],
+    ["300g de queijo mussarela", "Mussarela 0,3 kg"],
+    ["300g de queijo muçarela", "Mussarela 0,3 kg"],
     ["meia dúzia de ovos", "Ovos 0,5 dz"],
     ["6 ovos", "Ovos 0,5 dz"],
     ["uma dúzia de ovos", "Ovos 1 dz"],
@@ -93,6 +96,54 @@ describe("ProductMatcher", () => {
     ["3 litros de coca", "unit ≠ Coca-Cola 2L"]
   ])("%j → %s", (message, expected) => {
     assert.strictEqual(matchOf(message), expected)
+  })
+
+  describe("preferences, on a table where several products share a word", () => {
+    const shared = ProductMatcher.make(PriceTableParser.parse(`
+Coca-Cola 2L (coca) = 9,50
+Coca-Cola Lata 350ml = 5,00
+Água mineral 500ml = 2,50
+Água com gás 500ml = 3,00
+Galão de água 20L = 16,00
+Queijo minas = 45,00 / kg
+Pão de queijo = 30,00 / kg
+Arroz 5kg = 27,90 / pct
+`).items)
+    const first = (message: string) => shared.match(OrderParser.parse(message)[0] ?? assert.fail(message))
+    const named = (message: string) => {
+      const result = first(message)
+      return result._tag === "Matched" ? `${result.item.name} ${Quantity.format(result.quantity)}` : result._tag
+    }
+
+    it.each([
+      ["2 coca", "Coca-Cola 2L 2", "an alias equal to the word makes its product the preferred one"],
+      ["2 coca lata", "Coca-Cola Lata 350ml 2", "more of the name typed beats the alias"],
+      ["2 águas", "Água mineral 500ml 2", "the most common meaning of a plain word"],
+      ["2 águas sem gás", "Água mineral 500ml 2", "\"sem gás\" sets aside what has gás"],
+      ["2 águas com gás", "Água com gás 500ml 2", "the qualifier typed"],
+      ["1 galão de água", "Galão de água 20L 1", "the head word typed"],
+      ["500g de queijo", "Queijo minas 0,5", "the name that starts with the word over one it qualifies"],
+      ["10kg de arroz", "Arroz 5kg 2", "a weight counted in packs of the size named"],
+      ["7kg de arroz", "UnitMismatch", "a weight that is no whole number of packs"],
+      ["2 coca zero", "NotFound", "a variant the name lacks"],
+      ["2 coca 600ml", "NotFound", "a size the table does not sell"]
+    ])("%j → %s (%s)", (message, expected) => {
+      assert.strictEqual(named(message), expected)
+    })
+
+    it("explains the scores and what set a product aside", () => {
+      const explained = shared.explain(OrderParser.parse("2 coca zero")[0] ?? assert.fail())
+      assert.deepStrictEqual(explained.terms, ["coca", "zero"])
+      assert.strictEqual(explained.result._tag, "NotFound")
+      assert.strictEqual(explained.decision, "every candidate was set aside")
+      const [top] = explained.candidates
+      assert.strictEqual(top?.item.name, "Coca-Cola 2L")
+      assert.include(top?.setAside ?? "", "zero")
+      const water = shared.explain(OrderParser.parse("2 águas")[0] ?? assert.fail())
+      assert.include(water.decision, "most common meaning")
+      assert.isAtLeast(water.candidates.length, 2)
+      assert.isTrue(water.candidates.every((candidate, index, all) => index === 0 || candidate.score <= (all[index - 1]?.score ?? 1)))
+    })
   })
 
   it("an empty table matches nothing", () => {

@@ -13,6 +13,7 @@ import {
   timeUnits
 } from "./Vocabulary.ts"
 import { unitOf } from "../Quantity.ts"
+import { isNumberWord } from "./NumberWords.ts"
 
 export const Quantity = 0
 export const Phone = 1
@@ -59,25 +60,24 @@ const wordBefore = (tokens: ReadonlyArray<Token>, at: number): Token | undefined
   return token?.kind === Word ? token : undefined
 }
 
-/** Marks runs of numbers that together hold eight digits or more (`11 98765-4321`, `(21) 99876-5432`). */
+/** Marks runs of numbers that together hold eight digits or more (`11 98765-4321`, `(21) 99876-5432`); a CEP (`04567-000`) is not one. */
 const markPhones = (tokens: ReadonlyArray<Token>, roles: Uint8Array) => {
   let runStart = -1
   let digits = 0
-  const close = (end: number) => {
-    if (runStart >= 0 && digits >= 8) {
-      for (let index = runStart; index < end; index++) if (tokens[index]?.kind === Num) roles[index] = Phone
+  for (let index = 0; index <= tokens.length; index++) {
+    const token = tokens[index]
+    const inRun = token !== undefined && token.kind === Num && roles[index] === Quantity
+    if (inRun) {
+      if (runStart < 0) runStart = index
+      const count = digitCount(token)
+      digits = count >= 7 ? Math.max(digits + count, 8) : digits + count
+      continue
     }
+    if (runStart < 0 || (token !== undefined && token.kind === Sym && /^[-().+]$/.test(token.text))) continue
+    if (digits >= 8) for (let at = runStart; at < index; at++) if (tokens[at]?.kind === Num) roles[at] = Phone
     runStart = -1
     digits = 0
   }
-  tokens.forEach((token, index) => {
-    if (token.kind === Num) {
-      if (runStart < 0) runStart = index
-      digits += digitCount(token)
-      if (digitCount(token) >= 7) digits = Math.max(digits, 8)
-    } else if (!(token.kind === Sym && /^[-().+]$/.test(token.text))) close(index)
-  })
-  close(tokens.length)
 }
 
 const isTime = (tokens: ReadonlyArray<Token>, at: number, original: string): boolean => {
@@ -135,7 +135,7 @@ const isDateOrScore = (tokens: ReadonlyArray<Token>, at: number): boolean => {
 const isAddress = (tokens: ReadonlyArray<Token>, at: number, claimed: Set<number>): boolean => {
   for (let index = at - 1; index >= 0 && index >= at - 5; index--) {
     const token = tokens[index] as Token
-    if (token.kind === Break || token.kind === Num) break
+    if (token.kind === Break || token.kind === Num || token.text === "e" || isNumberWord(token.text)) break
     if (token.kind === Word && addressWords.has(token.text) && !claimed.has(index)) {
       if (token.text === "r" && !isSym(tokens[index + 1], ".")) continue
       claimed.add(index)
@@ -154,14 +154,18 @@ const isAddress = (tokens: ReadonlyArray<Token>, at: number, claimed: Set<number
 export const numberRoles = (tokens: ReadonlyArray<Token>, original: string): Uint8Array => {
   const roles = new Uint8Array(tokens.length)
   if (!tokens.some((token) => token.kind === Num)) return roles
+  tokens.forEach((token, at) => {
+    const suffix = tokens[at + 2]
+    if (digitCount(token) === 5 && isSym(tokens[at + 1], "-") && suffix !== undefined && digitCount(suffix) === 3) {
+      roles[at] = Address
+      roles[at + 2] = Address
+    }
+  })
   markPhones(tokens, roles)
   const claimed = new Set<number>()
   tokens.forEach((token, at) => {
     if (token.kind !== Num || roles[at] !== Quantity) return
-    if (digitCount(token) === 5 && isSym(tokens[at + 1], "-") && tokens[at + 2]?.kind === Num) {
-      roles[at] = Address
-      roles[at + 2] = Address
-    } else if (isMoney(tokens, at)) roles[at] = Money
+    if (isMoney(tokens, at)) roles[at] = Money
     else if (isTime(tokens, at, original)) roles[at] = Time
     else if (isDateOrScore(tokens, at)) roles[at] = DateOrScore
     else if (labelWords.has(wordBefore(tokens, at)?.text ?? "") && isLabel(tokens, at)) roles[at] = Label

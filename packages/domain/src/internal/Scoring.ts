@@ -26,6 +26,11 @@ export interface Typed {
   readonly compact: string
   /** The index of the first typed term that says what the product is (not generic, not a size), or -1. */
   readonly head: number
+  /**
+   * How many typed terms come before the first `de` (all when there is none): those name the
+   * product (`queijo mussarela`), those after it say of what (`esfiha de carne`).
+   */
+  readonly span: number
 }
 
 /** Half the typed words must be recognised. */
@@ -81,7 +86,8 @@ const termsSpanned = (terms: ReadonlyArray<string>, length: number): number => {
 /**
  * A scorer over a table's distinct terms, reused across matches: `start` a typed product,
  * then `score` its candidate entries (0.7 × share of typed words found + 0.3 × share of the
- * name typed, or -1 below the coverage needed or when the typed head is nowhere in the name).
+ * name typed; or -1 below the coverage needed, or when the name has neither the typed head nor
+ * its own head among the words typed before any `de`, or, with no head to go by, none of those words).
  */
 export const makeScorer = (distinctTerms: ReadonlyArray<string>) => {
   const memoStamp = new Int32Array(distinctTerms.length)
@@ -89,7 +95,7 @@ export const makeScorer = (distinctTerms: ReadonlyArray<string>) => {
   let memo = new Float64Array(0)
   let best = new Float64Array(0)
   let covered = new Float64Array(0)
-  let typed: Typed = { terms: [], weights: new Float64Array(0), compact: "", head: -1 }
+  let typed: Typed = { terms: [], weights: new Float64Array(0), compact: "", head: -1, span: 0 }
 
   const start = (next: Typed) => {
     typed = next
@@ -124,7 +130,7 @@ export const makeScorer = (distinctTerms: ReadonlyArray<string>) => {
         if (s > (covered[j] as number)) covered[j] = s
       }
     }
-    if (typed.head >= 0 && best[typed.head] === 0) return -1
+    if (typed.head >= 0 ? best[typed.head] === 0 && !namesHead(entry) : !coversSpan()) return -1
     let typedSum = 0
     let typedWeights = 0
     for (let i = 0; i < count; i++) {
@@ -141,8 +147,19 @@ export const makeScorer = (distinctTerms: ReadonlyArray<string>) => {
     return spanned > 0 ? Math.max(tokenScore, 0.7 + 0.3 * (spanned / names.length)) : tokenScore
   }
 
-  /** How well the typed term at `index` was found in the entry last scored. */
-  const found = (index: number): number => best[index] ?? 0
+  /** Whether the entry last scored has a word typed before any `de` (`esfiha de carne` does not name `Carne moída`). */
+  const coversSpan = (): boolean => {
+    for (let i = 0; i < typed.span; i++) if ((best[i] as number) > 0) return true
+    return false
+  }
 
-  return { start, score, found }
+  /** Whether a typed term before any `de` is the entry's head (`queijo mussarela` names `Mussarela`). */
+  const namesHead = (entry: Entry): boolean => {
+    const id = entry.termIds[entry.head] as number
+    const count = typed.terms.length
+    for (let i = 0; i < typed.span; i++) if ((memo[id * count + i] as number) >= 0.85) return true
+    return false
+  }
+
+  return { start, score }
 }

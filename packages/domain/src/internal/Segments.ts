@@ -3,11 +3,14 @@
  * segments that may each be one order line (`,`, `;`, `:`, `+`, ` / `, ` - `, ` e ` before a
  * quantity, and a new quantity after a product: `2 coca 1 guaraná`). Tells questions apart.
  */
-import { isNumberWord, isTimes, unitAt } from "./Amount.ts"
+import { isMeasure } from "../Quantity.ts"
+import { fillerWords, singular } from "../Words.ts"
+import { isTimes, unitAt } from "./Amount.ts"
+import { describingWords } from "./Meanings.ts"
 import { Quantity, type Role } from "./NumberRoles.ts"
+import { isNumberWord } from "./NumberWords.ts"
 import { Break, isSym, isWord, joined, Num, Sym, type Token, Word, wordText } from "./Tokens.ts"
 import { interrogatives, laughter, notProducts, openers, requestVerbs, squeeze } from "./Vocabulary.ts"
-import { fillerWords, singular } from "../Words.ts"
 
 /** Tokens `[start, end)` that may hold one order line. */
 export interface Range {
@@ -40,8 +43,12 @@ const isLaughter = (text: string): boolean => {
 
 const halfWords: ReadonlySet<string> = new Set(["meio", "meia"])
 
-/** ` e ` here starts a new line: a quantity follows, and it is not the half of the one before (`1kg e meio`). */
-const andStartsLine = (tokens: ReadonlyArray<Token>, at: number, roles: Uint8Array): boolean => {
+/**
+ * ` e ` here starts a new line: a quantity follows, and it is not the half of an amount the
+ * segment opened with (`1kg e meio`, `uma dúzia e meia`); or a product follows whose count comes
+ * after it, and a quantity came before (`coca x2 e guaraná x3`).
+ */
+const andStartsLine = (tokens: ReadonlyArray<Token>, at: number, roles: Uint8Array, segment: SegmentSoFar): boolean => {
   let next = at + 1
   if (isWord(tokens[next], "mais")) next++
   const token = tokens[next]
@@ -52,13 +59,19 @@ const andStartsLine = (tokens: ReadonlyArray<Token>, at: number, roles: Uint8Arr
   const isHalf = (token.kind === Word && halfWords.has(token.text)) || token.kind === Sym ||
     (token.kind === Num && isSym(tokens[next + 1], "/") && joined(tokens[next + 1]))
   const halfLength = token.kind === Num ? 3 : 1
-  if (isHalf && (afterCount || (afterUnit && unitAt(tokens[next + halfLength]) === undefined))) return false
+  if (isHalf && !segment.hasContent && (afterCount || (afterUnit && unitAt(tokens[next + halfLength]) === undefined))) {
+    return false
+  }
+  if (token.kind === Word && !isNumberWord(token.text) && segment.hasQuantity) return endsWithTimes(tokens, next)
   if (token.kind === Num) return roles[next] === Quantity
   if (token.kind === Sym) return token.text === "½" || token.text === "¼" || token.text === "¾"
   return token.kind === Word && (isNumberWord(token.text) || (isTimes(token, tokens[next + 1]) && tokens[next + 1]?.kind === Num))
 }
 
-/** A quantity after other words of the segment starts a new line, unless it is a size (`coca 2 litros`). */
+/**
+ * A quantity after other words of the segment starts a new line (`… 1 guaraná`, `… 2x pastel`,
+ * `… 2un bombom`, `… 1kg de queijo`), unless it is a size (`coca 2 litros`, `coca 2L gelada`).
+ */
 const startsLine = (tokens: ReadonlyArray<Token>, at: number, roles: Uint8Array): boolean => {
   const before = tokens[at - 1]
   const next = tokens[at + 1]
@@ -67,8 +80,36 @@ const startsLine = (tokens: ReadonlyArray<Token>, at: number, roles: Uint8Array)
     return false
   }
   if (isTimes(before, tokens[at])) return false
-  if (unitAt(next) !== undefined) return isWord(tokens[at + 2], "de")
-  return !notProducts.has(singular(next.text)) && next.text !== "x"
+  const unit = unitAt(next)
+  if (unit !== undefined) {
+    if (!isMeasure(unit)) return true
+    const after = wordText(tokens[at + 2])
+    return after === "de" || (after !== "" && after !== "x" && !isFillerWord(after) && !describingWords.has(after))
+  }
+  if (next.text === "x") return tokens[at + 2]?.kind === Word
+  return next.spaced && !notProducts.has(singular(next.text))
+}
+
+/** What the segment being cut holds so far. */
+interface SegmentSoFar {
+  /** A word that may name a product (not courtesy, not a unit, not a number word). */
+  readonly hasContent: boolean
+  readonly hasQuantity: boolean
+}
+
+/** Whether the segment that goes on at `from` ends with a count after its product (`guaraná x3`, `guaraná 3x`). */
+const endsWithTimes = (tokens: ReadonlyArray<Token>, from: number): boolean => {
+  let end = from
+  while (end < tokens.length && !endsHere(tokens, end)) end++
+  while (end > from && (tokens[end - 1]?.kind === Sym || isFillerWord(wordText(tokens[end - 1])))) end--
+  const last = tokens[end - 1]
+  const before = tokens[end - 2]
+  return (last?.kind === Num && isTimes(before, last)) || (before?.kind === Num && isTimes(last, undefined))
+}
+
+const endsHere = (tokens: ReadonlyArray<Token>, at: number): boolean => {
+  const token = tokens[at] as Token
+  return token.kind === Break || (token.kind === Sym && (endsSentence(tokens, at) || endsSegment(tokens, at)))
 }
 
 const separatorSymbols: ReadonlySet<string> = new Set([",", ";", "+"])
@@ -99,12 +140,13 @@ export const cut = (tokens: ReadonlyArray<Token>, roles: Uint8Array) => {
   let sentenceStart = 0
   let segmentStart = 0
   let split = false
-  let hasContent = false
+  const segment = { hasContent: false, hasQuantity: false }
   const close = (end: number, next: number, header = false) => {
     if (end > segmentStart) ranges.push({ start: segmentStart, end, line, sentence: sentences.length, header, split })
     segmentStart = next
     split = false
-    hasContent = false
+    segment.hasContent = false
+    segment.hasQuantity = false
   }
   const closeSentence = (end: number, next: number, asked: boolean) => {
     close(end, next)
@@ -118,11 +160,17 @@ export const cut = (tokens: ReadonlyArray<Token>, roles: Uint8Array) => {
       line++
     } else if (token.kind === Sym && endsSentence(tokens, at)) closeSentence(at, at + 1, token.text === "?")
     else if (token.kind === Sym && endsSegment(tokens, at)) close(at, at + 1, token.text === ":")
-    else if (token.kind === Word && token.text === "e" && token.spaced && andStartsLine(tokens, at, roles)) close(at, at + 1)
-    else if (token.kind === Num && hasContent && startsLine(tokens, at, roles)) {
+    else if (token.kind === Word && token.text === "e" && token.spaced && andStartsLine(tokens, at, roles, segment)) {
+      close(at, at + 1)
+    } else if (token.kind === Num && segment.hasContent && startsLine(tokens, at, roles)) {
       close(at, at)
       split = true
-    } else if (token.kind === Word && !hasContent) hasContent = !isFillerWord(token.text)
+      segment.hasQuantity = true
+    } else if (token.kind === Num) segment.hasQuantity ||= roles[at] === Quantity
+    else if (token.kind === Word && isNumberWord(token.text)) segment.hasQuantity = true
+    else if (token.kind === Word && !segment.hasContent) {
+      segment.hasContent = !isFillerWord(token.text) && unitAt(token) === undefined
+    }
   }
   closeSentence(tokens.length, tokens.length, false)
   return { ranges, sentences }

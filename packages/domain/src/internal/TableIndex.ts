@@ -43,11 +43,13 @@ export interface TableIndex {
   /** Whether any name or alias of the product has the word, or a typo of it. */
   readonly has: (product: number, word: string) => boolean
   /**
-   * The entries worth scoring: those the typed head reaches (as the same word, a typo or an
-   * abbreviation), since a name without the head cannot score; those any typed word reaches
-   * when there is no head (`refri 2 litros`); and names that start with the typed words joined (`cocacola`).
+   * The entries worth scoring: those the typed head reaches (as the same word; failing that, a
+   * typo or an abbreviation) and those whose own head is another word typed before any `de`
+   * (`queijo mussarela`), since no other name can score; when there is no head or it reaches no
+   * name (`refri 2 litros`, `coa-cola lata`), those any word before a `de` reaches; and names
+   * that start with the typed words joined (`cocacola`). `headFound` says which.
    */
-  readonly candidates: (typed: Typed) => Array<number>
+  readonly candidates: (typed: Typed) => { readonly entries: Array<number>; readonly headFound: boolean }
 }
 
 export const make = (items: ReadonlyArray<PriceItem>): TableIndex => {
@@ -55,6 +57,7 @@ export const make = (items: ReadonlyArray<PriceItem>): TableIndex => {
   const byTerm = new Map<string, Array<number>>()
   const byDeletion = new Map<string, Array<number>>()
   const byPrefix = new Map<string, Array<number>>()
+  const byHead = new Map<string, Array<number>>()
   const termIds = new Map<string, number>()
   const distinctTerms: Array<string> = []
   const productTerms = items.map(() => new Set<string>())
@@ -80,6 +83,7 @@ export const make = (items: ReadonlyArray<PriceItem>): TableIndex => {
     const termIds = nameTerms.map(termId)
     entries.push({ product, terms: nameTerms, termIds, compact, head, weights, weightSum: nameTerms.length + 1 })
     nameEntries[product] ??= entries[entry]
+    push(byHead, nameTerms[head] as string, entry)
     for (const term of nameTerms) {
       productTerms[product]?.add(term)
       const size = sizeOf(term)
@@ -99,7 +103,7 @@ export const make = (items: ReadonlyArray<PriceItem>): TableIndex => {
 
   const seen = new Int32Array(entries.length)
   let generation = 0
-  const candidates = (typed: Typed): Array<number> => {
+  const candidates = (typed: Typed) => {
     generation++
     const found: Array<number> = []
     const collect = (list: ReadonlyArray<number> | undefined) => {
@@ -112,16 +116,25 @@ export const make = (items: ReadonlyArray<PriceItem>): TableIndex => {
       }
     }
     const head = typed.terms[typed.head]
-    for (const term of head === undefined ? typed.terms : [head]) {
-      collect(byTerm.get(term))
-      if (term.length >= 3) collect(byPrefix.get(term))
-      if (term.length >= 4 && !isDigit(term.charCodeAt(0))) {
-        collect(byDeletion.get(term))
-        if (term.length >= 5) for (const deleted of deletions(term)) collect(byDeletion.get(deleted))
-      }
-    }
+    if (head !== undefined) reach(head, collect)
+    const headFound = found.length > 0
+    if (headFound) {
+      for (let index = 0; index < typed.span; index++) if (index !== typed.head) collect(byHead.get(typed.terms[index] as string))
+    } else for (let index = 0; index < typed.span; index++) reach(typed.terms[index] as string, collect)
     if (typed.compact.length >= 4) collect(byPrefix.get(typed.compact))
-    return found
+    return { entries: found, headFound }
+  }
+
+  /** The names a typed word reaches: as itself; failing that, as an abbreviation or with one typo. */
+  const reach = (term: string, collect: (list: ReadonlyArray<number> | undefined) => void) => {
+    const exact = byTerm.get(term)
+    collect(exact)
+    if (exact !== undefined) return
+    if (term.length >= 3) collect(byPrefix.get(term))
+    if (term.length >= 4 && !isDigit(term.charCodeAt(0))) {
+      collect(byDeletion.get(term))
+      if (term.length >= 5) for (const deleted of deletions(term)) collect(byDeletion.get(deleted))
+    }
   }
 
   const has = (product: number, word: string): boolean => {

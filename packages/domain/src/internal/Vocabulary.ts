@@ -46,7 +46,7 @@ export const notProducts = set(`
 /** Address words: a number after one is a house, flat or block (`Rua das Flores 123`, `apto 45`). */
 export const addressWords = set(`
   rua r av avenida travessa tv alameda al estrada rodovia praca apto apt ap apartamento bloco bl casa cep quadra qd
-  lote torre condominio cond edificio ed sala andar fundos portao portaria vaga
+  lote torre condominio cond edificio ed sala andar vaga
 `)
 
 /** Words that, right before a number, make it a label (`pedido 1234`, `nota 10`, `elevador 2`). */
