@@ -10,7 +10,7 @@ import { quantityFor, sizeOf } from "./internal/UnitFit.ts"
 import type { OrderLine } from "./OrderParser.ts"
 import type { PriceItem } from "./PriceTable.ts"
 import type * as Quantity from "./Quantity.ts"
-import { fold, isSizeTerm } from "./Words.ts"
+import { isSizeTerm } from "./Words.ts"
 
 /** The product found, and the line's quantity in the product's unit. */
 export interface Matched {
@@ -76,13 +76,8 @@ interface Prepared extends Typed {
   readonly sizes: ReadonlyArray<string>
 }
 
-/** Where the typed text says "of what" (`esfiha de carne`, `pão d queijo`). */
-const ofWhat = /\s(?:de|do|da|dos|das|d)\s/
-
 const prepare = (product: string): Prepared => {
-  const { negated, positive } = TableIndex.split(product)
-  const folded = fold(product)
-  const of = folded.search(ofWhat)
+  const { negated, positive, span } = TableIndex.split(product)
   const weights = new Float64Array(positive.length)
   let variants: Array<string> | undefined
   let sizes: Array<string> | undefined
@@ -96,7 +91,7 @@ const prepare = (product: string): Prepared => {
     weights,
     compact: positive.join(""),
     head: TableIndex.headOf(positive),
-    span: of < 0 ? positive.length : Math.min(positive.length, TableIndex.split(folded.slice(0, of)).positive.length),
+    span,
     negated,
     variants: variants ?? [],
     sizes: sizes ?? []

@@ -85,8 +85,17 @@ const termPattern = /(\d+(?:[.,]\d+)?)(\s*)([a-z]*)|([a-z]+\d[a-z\d]*)|([a-z]+)/
  * size (`2L`, `2 litros` and `2000ml` all give `2000ml`; `1kg` gives `1000g`)
  * (`Coca-Cola 1.5L` → `coca`, `cola`, `1500ml`; `Pães de queijo` → `pao`, `queijo`).
  */
-export const terms = (text: string): Array<string> => {
+export const terms = (text: string): Array<string> => termsAndSpan(text).terms
+
+const ofWords: ReadonlySet<string> = new Set(["de", "do", "da", "dos", "das", "d"])
+
+/**
+ * `terms`, and how many of them come before the first `de` (all when there is none): those
+ * name the thing (`queijo mussarela`), those after it say of what (`esfiha de carne`).
+ */
+export const termsAndSpan = (text: string): { readonly terms: Array<string>; readonly span: number } => {
   const result: Array<string> = []
+  let span = -1
   const folded = fold(text)
   termPattern.lastIndex = 0
   for (let match = termPattern.exec(folded); match !== null; match = termPattern.exec(folded)) {
@@ -100,8 +109,9 @@ export const terms = (text: string): Array<string> => {
       }
     } else if (alphanumeric !== undefined) result.push(alphanumeric)
     else if (plainWord !== undefined && !fillerWords.has(plainWord)) result.push(singular(plainWord))
+    else if (span < 0 && plainWord !== undefined && ofWords.has(plainWord) && result.length > 0) span = result.length
   }
-  return result
+  return { terms: result, span: span < 0 ? result.length : span }
 }
 
 /** Whether a term is a canonical size (`2000ml`, `500g`). */

@@ -7,6 +7,7 @@ import type { Unit } from "../PriceTable.ts"
 import * as Quantity from "../Quantity.ts"
 import { isFraction } from "./NumberRoles.ts"
 import { half, numberWords } from "./NumberWords.ts"
+import { withinOneEdit } from "./Scoring.ts"
 import { isSym, isWord, joined, Num, Sym, type Token, Word, wordText } from "./Tokens.ts"
 
 export interface Amount {
@@ -28,6 +29,9 @@ const vulgarFractions: ReadonlyMap<string, Quantity.Quantity> = new Map([
   ["¼", Quantity.make(1, 4) ?? half],
   ["¾", Quantity.make(3, 4) ?? half]
 ])
+
+/** `½`, `¼` or `¾`. */
+export const isVulgarFraction = (token: Token): boolean => token.kind === Sym && vulgarFractions.has(token.text)
 
 const add = (a: Quantity.Quantity, b: Quantity.Quantity): Quantity.Quantity =>
   Quantity.make(a.numerator * b.denominator + b.numerator * a.denominator, a.denominator * b.denominator) ?? a
@@ -91,19 +95,6 @@ const longUnitWords = [
   "duzia", "duzias", "quilo", "quilos", "kilos", "litro", "litros", "grama", "gramas", "caixa", "caixas", "pacote",
   "pacotes", "unidade", "unidades"
 ]
-
-const withinOneEdit = (a: string, b: string): boolean => {
-  if (Math.abs(a.length - b.length) > 1) return false
-  let start = 0
-  while (start < a.length && start < b.length && a.charCodeAt(start) === b.charCodeAt(start)) start++
-  let endA = a.length
-  let endB = b.length
-  while (endA > start && endB > start && a.charCodeAt(endA - 1) === b.charCodeAt(endB - 1)) {
-    endA--
-    endB--
-  }
-  return endA - start <= 1 && endB - start <= 1
-}
 
 /** The unit a word names, allowing one typo in a long unit word (`dusia`). */
 export const unitAt = (token: Token | undefined): Unit | undefined => {

@@ -24,16 +24,6 @@ export const Address = 5
 export const Label = 6
 export type Role = typeof Quantity | typeof Phone | typeof Money | typeof Time | typeof DateOrScore | typeof Address | typeof Label
 
-export const roleNames: Record<Role, string> = {
-  [Quantity]: "quantity",
-  [Phone]: "phone number",
-  [Money]: "money",
-  [Time]: "time",
-  [DateOrScore]: "date or score",
-  [Address]: "address",
-  [Label]: "label"
-}
-
 /** `a/b` that reads as a day and month (`15/03`) or a score (`10/10`, `9/10`). */
 const isDateOrScorePair = (first: string, second: string): boolean => {
   const a = Number(first)

@@ -5,7 +5,7 @@
  */
 import { isMeasure } from "../Quantity.ts"
 import { fillerWords, singular } from "../Words.ts"
-import { isTimes, unitAt } from "./Amount.ts"
+import { isTimes, isVulgarFraction, unitAt } from "./Amount.ts"
 import { describingWords } from "./Meanings.ts"
 import { Quantity, type Role } from "./NumberRoles.ts"
 import { isNumberWord } from "./NumberWords.ts"
@@ -24,7 +24,7 @@ export interface Range {
   readonly split: boolean
 }
 
-export interface Sentence {
+interface Sentence {
   readonly start: number
   readonly end: number
   /** Asks something (ends with `?` or opens with `quanto`, `tem`, …) without asking the seller to send anything. */
@@ -56,7 +56,7 @@ const andStartsLine = (tokens: ReadonlyArray<Token>, at: number, roles: Uint8Arr
   const before = tokens[at - 1]
   const afterCount = before !== undefined && (before.kind === Num || (before.kind === Word && isNumberWord(before.text)))
   const afterUnit = before !== undefined && unitAt(before) !== undefined
-  const isHalf = (token.kind === Word && halfWords.has(token.text)) || token.kind === Sym ||
+  const isHalf = (token.kind === Word && halfWords.has(token.text)) || isVulgarFraction(token) ||
     (token.kind === Num && isSym(tokens[next + 1], "/") && joined(tokens[next + 1]))
   const halfLength = token.kind === Num ? 3 : 1
   if (isHalf && !segment.hasContent && (afterCount || (afterUnit && unitAt(tokens[next + halfLength]) === undefined))) {
@@ -64,7 +64,7 @@ const andStartsLine = (tokens: ReadonlyArray<Token>, at: number, roles: Uint8Arr
   }
   if (token.kind === Word && !isNumberWord(token.text) && segment.hasQuantity) return endsWithTimes(tokens, next)
   if (token.kind === Num) return roles[next] === Quantity
-  if (token.kind === Sym) return token.text === "½" || token.text === "¼" || token.text === "¾"
+  if (token.kind === Sym) return isVulgarFraction(token)
   return token.kind === Word && (isNumberWord(token.text) || (isTimes(token, tokens[next + 1]) && tokens[next + 1]?.kind === Num))
 }
 
@@ -167,9 +167,9 @@ export const cut = (tokens: ReadonlyArray<Token>, roles: Uint8Array) => {
       split = true
       segment.hasQuantity = true
     } else if (token.kind === Num) segment.hasQuantity ||= roles[at] === Quantity
-    else if (token.kind === Word && isNumberWord(token.text)) segment.hasQuantity = true
-    else if (token.kind === Word && !segment.hasContent) {
-      segment.hasContent = !isFillerWord(token.text) && unitAt(token) === undefined
+    else if (token.kind === Word && !(segment.hasQuantity && segment.hasContent)) {
+      if (isNumberWord(token.text)) segment.hasQuantity = true
+      else if (!segment.hasContent) segment.hasContent = !isFillerWord(token.text) && unitAt(token) === undefined
     }
   }
   closeSentence(tokens.length, tokens.length, false)

@@ -4,7 +4,7 @@
  * from words, their one-letter deletions and prefixes to the names that hold them.
  */
 import type { PriceItem } from "../PriceTable.ts"
-import { isDigit, terms } from "../Words.ts"
+import { isDigit, termsAndSpan } from "../Words.ts"
 import { describingWords, genericWords, rewrite } from "./Meanings.ts"
 import { deletions, type Entry, similarity, type Typed } from "./Scoring.ts"
 import { type Size, sizeOf } from "./UnitFit.ts"
@@ -13,17 +13,23 @@ import { type Size, sizeOf } from "./UnitFit.ts"
 export const headOf = (words: ReadonlyArray<string>): number =>
   words.findIndex((word) => !genericWords.has(word) && !describingWords.has(word) && !isDigit(word.charCodeAt(0)))
 
-/** A name's or typed text's terms, other names rewritten, and the words after `sem` apart. */
-export const split = (text: string): { readonly positive: Array<string>; readonly negated: Array<string> } => {
-  const all = rewrite(terms(text))
+/**
+ * A name's or typed text's terms, other names rewritten, the words after `sem` apart, and how
+ * many of the rest come before the first `de` (`span`).
+ */
+export const split = (text: string) => {
+  const read = termsAndSpan(text)
+  const all = rewrite(read.terms)
   const positive: Array<string> = []
   const negated: Array<string> = []
+  let span = 0
   for (let at = 0; at < all.length; at++) {
     const term = all[at] as string
     if (term === "sem" && all[at + 1] !== undefined) negated.push(all[++at] as string)
     else positive.push(term)
+    if (at < read.span) span = positive.length
   }
-  return { positive, negated }
+  return { positive, negated, span: all === read.terms ? span : positive.length }
 }
 
 const push = (index: Map<string, Array<number>>, key: string, entry: number) => {
