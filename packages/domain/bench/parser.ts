@@ -1,11 +1,11 @@
 /**
- * Micro-benchmark: parse + quote throughput on 10,000 generated group messages against a
- * generated 300-product table, beside a plain lowercase-and-split pass over the same corpus.
+ * Micro-benchmark: parse + quote throughput (`Quote.fromMessage`, what the purchase handler
+ * runs) on 10,000 generated group messages against a generated 300-product table, beside a
+ * plain lowercase-and-split pass over the same corpus.
  *
  * Run: node --conditions=@vigia/source packages/domain/bench/parser.ts
  */
 import * as Money from "@vigia/domain/Money"
-import * as OrderParser from "@vigia/domain/OrderParser"
 import { Centavos, PriceItem, type Unit } from "@vigia/domain/PriceTable"
 import * as ProductMatcher from "@vigia/domain/ProductMatcher"
 import * as Quote from "@vigia/domain/Quote"
@@ -90,7 +90,7 @@ for (let i = 0; i < 10_000; i++) corpus.push(message())
 const matcher = ProductMatcher.make(table)
 let checksum = 0
 const parseAndQuote = () => {
-  for (const text of corpus) checksum += Quote.make(matcher, OrderParser.parse(text)).total
+  for (const text of corpus) checksum += Quote.fromMessage(matcher, text).total
 }
 const baseline = () => {
   for (const text of corpus) checksum += text.toLowerCase().split(/\n|;|,/).length
@@ -113,7 +113,7 @@ for (let warmUp = 0; warmUp < 3; warmUp++) {
   parseAndQuote()
   baseline()
 }
-const quoted = corpus.map((text) => Quote.make(indexed, OrderParser.parse(text)))
+const quoted = corpus.map((text) => Quote.fromMessage(indexed, text))
 const orders = quoted.filter((quote) => !Quote.isEmpty(quote))
 const pricedLines = orders.reduce((sum, quote) => sum + quote.priced.length, 0)
 const unmatchedLines = orders.reduce((sum, quote) => sum + quote.unmatched.length, 0)

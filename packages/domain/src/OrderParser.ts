@@ -1,11 +1,16 @@
 /**
  * Reads order lines (quantity, unit, product text) out of a free-text group message
- * (`2x coca, 1,5kg de carne e meia dúzia de ovos`); chatter yields none, and it never throws.
+ * (`2x coca, 1,5kg de carne e meia dúzia de ovos`), and says of every other piece why it is
+ * chatter (a question, an address, a time, money, a phone number…). Never throws.
  */
 import { Schema } from "effect"
+import { numberRoles } from "./internal/NumberRoles.ts"
+import { chatter, type Context, inherit, lineText, readRange } from "./internal/Pieces.ts"
+import { cut } from "./internal/Segments.ts"
+import { tokenize } from "./internal/Tokens.ts"
 import { Unit } from "./PriceTable.ts"
 import * as Quantity from "./Quantity.ts"
-import { fillerWords, fold, singular } from "./Words.ts"
+import { fold } from "./Words.ts"
 
 /** One line of an order, as typed; `unit` is null when the customer named none (the product's unit applies). */
 export class OrderLine extends Schema.Class<OrderLine>("@vigia/domain/OrderLine")({
@@ -17,168 +22,100 @@ export class OrderLine extends Schema.Class<OrderLine>("@vigia/domain/OrderLine"
   quantityGiven: Schema.Boolean
 }) {}
 
-const Num = 0
-const Word = 1
-const Other = 2
-
-interface Token {
-  readonly kind: typeof Num | typeof Word | typeof Other
-  readonly text: string
-  readonly start: number
-  readonly end: number
-}
-
-const tokenPattern = /(\d+(?:[.,]\d+)*)|([a-z]+)|(\S)/g
-
-const tokenize = (folded: string): Array<Token> => {
-  const tokens: Array<Token> = []
-  tokenPattern.lastIndex = 0
-  for (let match = tokenPattern.exec(folded); match !== null; match = tokenPattern.exec(folded)) {
-    const kind = match[1] !== undefined ? Num : match[2] !== undefined ? Word : Other
-    tokens.push({ kind, text: match[0], start: match.index, end: match.index + match[0].length })
-  }
-  return tokens
-}
-
-const half = Quantity.make(1, 2) ?? Quantity.one
-
-const numberWords: ReadonlyMap<string, Quantity.Quantity> = new Map(
-  [
-    ["um", 1], ["uma", 1], ["dois", 2], ["duas", 2], ["tres", 3], ["quatro", 4], ["cinco", 5], ["seis", 6],
-    ["sete", 7], ["oito", 8], ["nove", 9], ["dez", 10], ["onze", 11], ["doze", 12]
-  ].map(([word, value]) => [String(word), Quantity.make(Number(value), 1) ?? Quantity.one] as const)
-    .concat([["meia", half], ["meio", half]])
-)
-
-/** First words that make a "quantity + text" line something other than an order (`5 minutos`, `2 dias`). */
-const notProducts: ReadonlySet<string> = new Set([
-  "minuto", "min", "hora", "hr", "h", "dia", "semana", "mes", "mese", "ano", "real", "centavo", "conto", "pessoa",
-  "vez", "segundo", "seg", "km", "metro", "andar", "numero", "porcento"
-])
-
-/** Longer "lines" are prose, not order lines. */
-const maxProductTokens = 10
-
-const connectors: ReadonlySet<string> = new Set(["de", "do", "da", "dos", "das"])
-
-/** Laughter: `kkkk`, `hahaha`, `rsrs`. */
-const laughter = /^(?:k{3,}|(?:ha|he|hi|rs)+h?)$/
-
-const isFiller = (token: Token): boolean =>
-  token.kind === Other || (token.kind === Word && (fillerWords.has(token.text) || laughter.test(token.text)))
-
-const numberAt = (token: Token | undefined): Quantity.Quantity | undefined =>
-  token === undefined ? undefined : token.kind === Num ? Quantity.fromDecimal(token.text) : undefined
-
-const unitAt = (token: Token | undefined): Unit | undefined =>
-  token?.kind === Word ? Quantity.unitOf(token.text) : undefined
-
-const isTimes = (token: Token | undefined, next: Token | undefined): boolean =>
-  token?.kind === Word && token.text === "x" && !(next !== undefined && next.kind === Other && next.start === token.end)
-
-interface Amount {
-  readonly quantity: Quantity.Quantity
-  readonly unit: Unit | null
-  /** Tokens the amount spans. */
-  readonly length: number
-}
-
-/** `2`, `2x`, `x2`, `2 un`, `1,5kg`, `uma`, `meia duzia`, `duzia`, at `tokens[at]`. */
-const leadingAmount = (tokens: ReadonlyArray<Token>, at: number): Amount | undefined => {
-  const first = tokens[at]
-  if (first === undefined) return undefined
-  if (isTimes(first, tokens[at + 1])) {
-    const quantity = numberAt(tokens[at + 1])
-    return quantity === undefined ? undefined : { quantity, unit: null, length: 2 }
-  }
-  if (first.kind === Word && first.text === "duzia") return { quantity: Quantity.one, unit: "dz", length: 1 }
-  const quantity = numberAt(first) ?? (first.kind === Word ? numberWords.get(first.text) : undefined)
-  if (quantity === undefined) return undefined
-  const next = tokens[at + 1]
-  if (first.kind === Num && isTimes(next, tokens[at + 2])) return { quantity, unit: null, length: 2 }
-  const unit = unitAt(next)
-  return unit === undefined ? { quantity, unit: null, length: 1 } : { quantity, unit, length: 2 }
-}
-
-/** `coca x2`, `coca 2x`, `carne 1,5kg`, `coca 2 un`, `coca 2`, ending at `tokens[end - 1]`. */
-const trailingAmount = (tokens: ReadonlyArray<Token>, end: number): Amount | undefined => {
-  const last = tokens[end - 1]
-  const before = tokens[end - 2]
-  const quantity = numberAt(last)
-  if (quantity !== undefined) {
-    if (isTimes(before, last)) return { quantity, unit: null, length: 2 }
-    return quantity.denominator === 1 ? { quantity, unit: null, length: 1 } : undefined
-  }
-  const counted = numberAt(before)
-  if (counted === undefined) return undefined
-  if (isTimes(last, undefined)) return { quantity: counted, unit: null, length: 2 }
-  const unit = unitAt(last)
-  return unit === undefined ? undefined : { quantity: counted, unit, length: 2 }
-}
-
-/** A segment read as an order line, or why it is not one. */
-type Reading = OrderLine | "NotALine"
-
-const readSegment = (raw: string, folded: string): Reading => {
-  const tokens = tokenize(folded)
-  let start = 0
-  while (start < tokens.length && isFiller(tokens[start] as Token)) start++
-  let end = tokens.length
-  while (end > start && isFiller(tokens[end - 1] as Token)) end--
-  if (start === end) return "NotALine"
-
-  let amount = leadingAmount(tokens, start)
-  if (amount !== undefined) {
-    start += amount.length
-    while (start < end && (isFiller(tokens[start] as Token) || connectors.has((tokens[start] as Token).text))) start++
-  } else {
-    amount = trailingAmount(tokens, end)
-    if (amount !== undefined) {
-      end -= amount.length
-      while (end > start && isFiller(tokens[end - 1] as Token)) end--
-    }
-  }
-  if (start >= end || end - start > maxProductTokens) return "NotALine"
-  const first = tokens[start] as Token
-  if (first.kind !== Word || notProducts.has(singular(first.text))) return "NotALine"
-  const product = raw.slice(first.start, (tokens[end - 1] as Token).end)
-  return new OrderLine({
-    text: raw.trim(),
-    quantity: amount?.quantity ?? Quantity.one,
-    unit: amount?.unit ?? null,
-    product,
-    quantityGiven: amount !== undefined
-  })
-}
-
-const numberAhead = "(?:\\d|x\\d|(?:um|uma|dois|duas|tres|quatro|cinco|seis|sete|oito|nove|dez|onze|doze|meia|meio)\\s)"
-/** Newlines, `;`, `,` (not a decimal comma), sentence ends, and ` e ` before a quantity. */
-const separators = new RegExp(`\\r?\\n|;|,(?!\\d)|(?<!\\d),|[!?]+|\\.(?=\\s)|\\s+e\\s+(?=${numberAhead})`, "g")
+/** An order line's fields, as read; it becomes an `OrderLine` when it enters a quote. */
+export type LineFields = ConstructorParameters<typeof OrderLine>[0]
 
 /**
- * The order lines of a message. A message none of whose lines has both a quantity and a
- * product is not an order and yields no lines; in an order, lines without a quantity are
+ * How a line's quantity was given: `Stated` before the product or with a unit or `x`;
+ * `Trailing`, a bare number after the product (`sonho 3`); `AfterWords`, a quantity that
+ * followed other words (`… e minha vizinha quer 1 pão de forma`); `Assumed`, none.
+ */
+export type QuantityKind = "Stated" | "Trailing" | "AfterWords" | "Assumed"
+
+/** Why a piece of a message is not an order line. */
+export type ChatterReason =
+  | "Courtesy"
+  | "Question"
+  | "Phone"
+  | "Money"
+  | "Time"
+  | "DateOrScore"
+  | "Address"
+  | "Label"
+  | "NotAProduct"
+  | "NoProduct"
+  | "Prose"
+
+export type Reading =
+  | {
+    readonly _tag: "Line"
+    readonly line: LineFields
+    readonly kind: QuantityKind
+    /** The quantity was written with digits. */
+    readonly inDigits: boolean
+    /** The piece ended with `:` (`Meu pedido:`). */
+    readonly header: boolean
+    /** Words after the product that were left out of it (`pras 7h amanhã`). */
+    readonly ignored: string
+    /** Taken from the line before: `1 kg de cebola e 1 de batata`, `2 pastel de carne e 1 de queijo`. */
+    readonly inherited: "unit" | "product" | null
+  }
+  | { readonly _tag: "Unreadable"; readonly line: LineFields }
+  | { readonly _tag: "Chatter"; readonly reason: ChatterReason; readonly word: string }
+
+/** A piece of a message and how it was read. */
+export interface Segment {
+  readonly text: string
+  /** The message line it is on (from 0), and its sentence. */
+  readonly line: number
+  readonly sentence: number
+  /** The only piece with content on its line (a line of a list). */
+  readonly standalone: boolean
+  readonly reading: Reading
+}
+
+/** Every piece of a message and how it was read, in order. */
+export const segments = (message: string): Array<Segment> => {
+  const tokens = tokenize(fold(message))
+  const roles = numberRoles(tokens, message)
+  const { ranges, sentences } = cut(tokens, roles)
+  const context: Context = { message, tokens, roles }
+  const read: Array<Reading> = []
+  let previous: Reading | undefined
+  for (const range of ranges) {
+    const { ellipsis, reading: asRead } = sentences[range.sentence]?.inquiry === true
+      ? { reading: chatter("Question") }
+      : readRange(context, range)
+    const reading = ellipsis === undefined ? asRead : inherit(asRead, previous, ellipsis)
+    if (reading._tag === "Line") previous = reading
+    read.push(reading)
+  }
+  const contentOnLine = new Int32Array((ranges[ranges.length - 1]?.line ?? 0) + 1)
+  ranges.forEach((range, index) => {
+    const reading = read[index] as Reading
+    if (!(reading._tag === "Chatter" && reading.reason === "Courtesy")) contentOnLine[range.line] = (contentOnLine[range.line] ?? 0) + 1
+  })
+  return ranges.map((range, index) => ({
+    text: lineText(context, range.start, range.end),
+    line: range.line,
+    sentence: range.sentence,
+    standalone: contentOnLine[range.line] === 1,
+    reading: read[index] as Reading
+  }))
+}
+
+/**
+ * The order lines of a message, read without a price table. A message none of whose lines
+ * has a quantity is not an order and yields none; in an order, lines without a quantity are
  * kept with one assumed, so they can be shown. Never throws.
  */
 export const parse = (message: string): Array<OrderLine> => {
-  const folded = fold(message)
   const lines: Array<OrderLine> = []
   let isOrder = false
-  let segmentStart = 0
-  separators.lastIndex = 0
-  const readUpTo = (segmentEnd: number) => {
-    if (segmentEnd > segmentStart) {
-      const line = readSegment(message.slice(segmentStart, segmentEnd), folded.slice(segmentStart, segmentEnd))
-      if (line !== "NotALine") {
-        lines.push(line)
-        isOrder ||= line.quantityGiven
-      }
-    }
+  for (const { reading } of segments(message)) {
+    if (reading._tag !== "Line") continue
+    lines.push(new OrderLine(reading.line))
+    isOrder ||= reading.kind !== "Assumed"
   }
-  for (let match = separators.exec(folded); match !== null; match = separators.exec(folded)) {
-    readUpTo(match.index)
-    segmentStart = match.index + match[0].length
-  }
-  readUpTo(folded.length)
   return isOrder ? lines : []
 }

@@ -18,13 +18,25 @@ const gcd = (a: number, b: number): number => {
   return a
 }
 
+/** Quantities are immutable: the small ones every order uses are made once (`n/d` with both up to 1,000). */
+const smallLimit = 1001
+const small = new Map<number, Quantity>()
+
 /** `numerator / denominator` reduced; `undefined` unless both are positive safe integers. */
 export const make = (numerator: number, denominator: number): Quantity | undefined => {
   if (!(Number.isSafeInteger(numerator) && Number.isSafeInteger(denominator) && numerator > 0 && denominator > 0)) {
     return undefined
   }
   const divisor = gcd(numerator, denominator)
-  return new Quantity({ numerator: numerator / divisor, denominator: divisor === 1 ? denominator : denominator / divisor })
+  const top = numerator / divisor
+  const bottom = denominator / divisor
+  if (top >= smallLimit || bottom >= smallLimit) return new Quantity({ numerator: top, denominator: bottom })
+  const key = top * smallLimit + bottom
+  const known = small.get(key)
+  if (known !== undefined) return known
+  const made = new Quantity({ numerator: top, denominator: bottom })
+  small.set(key, made)
+  return made
 }
 
 export const one = new Quantity({ numerator: 1, denominator: 1 })
@@ -72,10 +84,30 @@ const unitWords: ReadonlyMap<string, Unit> = new Map<string, Unit>([
   ...(["g", "gr", "grs", "grama", "gramas"] as const).map((word) => [word, "g"] as const),
   ...(["l", "lt", "lts", "litro", "litros"] as const).map((word) => [word, "l"] as const),
   ...(["ml", "mls"] as const).map((word) => [word, "ml"] as const),
-  ...(["cx", "cxs", "caixa", "caixas"] as const).map((word) => [word, "cx"] as const),
+  ...(["cx", "cxs", "caixa", "caixas", "caixinha", "caixinhas"] as const).map((word) => [word, "cx"] as const),
   ...(["dz", "duzia", "duzias"] as const).map((word) => [word, "dz"] as const),
-  ...(["pct", "pcts", "pacote", "pacotes"] as const).map((word) => [word, "pct"] as const)
+  ...(["pct", "pcts", "pcte", "pacote", "pacotes", "pacotinho", "pacotinhos"] as const).map((word) => [word, "pct"] as const)
 ])
+
+/** Words for weights and volumes that, after a number, make a size (`2 litros`, `500g`). */
+const measureWords: ReadonlySet<string> = new Set([
+  "kg", "kgs", "kilo", "kilos", "quilo", "quilos", "g", "gr", "grs", "grama", "gramas", "l", "lt", "lts", "litro",
+  "litros", "ml", "mls"
+])
+
+/**
+ * The canonical size a number and a weight or volume word name, in grams or millilitres
+ * (`2`, `litros` → `2000ml`; `1,5`, `l` → `1500ml`; `1`, `kg` → `1000g`), if they name one.
+ */
+export const sizeTerm = (number: string, foldedWord: string): string | undefined => {
+  if (!measureWords.has(foldedWord)) return undefined
+  const unit = unitWords.get(foldedWord)
+  const quantity = fromDecimal(number)
+  if (unit === undefined || quantity === undefined) return undefined
+  const base: Unit = unit === "kg" ? "g" : unit === "l" ? "ml" : unit
+  const inBase = convert(quantity, unit, base)
+  return inBase === undefined ? undefined : `${format(inBase)}${base}`
+}
 
 /** The unit a folded word names (`quilos` → `kg`, `duzia` → `dz`), if any. */
 export const unitOf = (foldedWord: string): Unit | undefined => unitWords.get(foldedWord)

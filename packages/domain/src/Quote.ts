@@ -5,9 +5,10 @@
 import { Schema } from "effect"
 import * as Money from "./Money.ts"
 import * as OrderParser from "./OrderParser.ts"
+import * as OrderReading from "./OrderReading.ts"
 import { Centavos, PriceItem } from "./PriceTable.ts"
 import * as Quantity from "./Quantity.ts"
-import type { ProductMatcher } from "./ProductMatcher.ts"
+import type { MatchResult, ProductMatcher } from "./ProductMatcher.ts"
 
 /** A line priced: `quantity` is in the item's unit, `total` is `unitPrice × quantity` rounded half up to the centavo. */
 export class PricedLine extends Schema.Class<PricedLine>("@vigia/domain/PricedLine")({
@@ -21,7 +22,7 @@ export class PricedLine extends Schema.Class<PricedLine>("@vigia/domain/PricedLi
 /** A line that could not be priced, and why; `candidates` are the products it could be (or the one whose unit differs). */
 export class UnmatchedLine extends Schema.Class<UnmatchedLine>("@vigia/domain/UnmatchedLine")({
   line: OrderParser.OrderLine,
-  reason: Schema.Literals(["NotFound", "Ambiguous", "UnitMismatch", "TooLarge"]),
+  reason: Schema.Literals(["NotFound", "Ambiguous", "UnitMismatch", "TooLarge", "Unreadable"]),
   candidates: Schema.Array(PriceItem)
 }) {}
 
@@ -31,13 +32,18 @@ export class Quote extends Schema.Class<Quote>("@vigia/domain/Quote")({
   total: Centavos
 }) {}
 
-/** Prices order lines against a seller's table. */
-export const make = (matcher: ProductMatcher, lines: ReadonlyArray<OrderParser.OrderLine>): Quote => {
+/** A line matched against the table, or one whose quantity could not be read. */
+type ReadLine = { readonly line: OrderParser.OrderLine; readonly result: MatchResult | "Unreadable" }
+
+const price = (lines: ReadonlyArray<ReadLine>): Quote => {
   const priced: Array<PricedLine> = []
   const unmatched: Array<UnmatchedLine> = []
   let total = 0
-  for (const line of lines) {
-    const result = matcher.match(line)
+  for (const { line, result } of lines) {
+    if (result === "Unreadable") {
+      unmatched.push(new UnmatchedLine({ line, reason: "Unreadable", candidates: [] }))
+      continue
+    }
     switch (result._tag) {
       case "Matched": {
         const lineTotal = Money.times(result.item.price, result.quantity)
@@ -64,9 +70,21 @@ export const make = (matcher: ProductMatcher, lines: ReadonlyArray<OrderParser.O
   return new Quote({ priced, unmatched, total: Centavos.make(total) })
 }
 
-/** Parses a group message and prices it: a message that is not an order gives an empty quote. */
+/** Prices order lines against a seller's table; every line is either priced or kept among the unmatched. */
+export const make = (matcher: ProductMatcher, lines: ReadonlyArray<OrderParser.OrderLine>): Quote =>
+  price(lines.map((line) => ({ line, result: matcher.match(line) })))
+
+/**
+ * Reads a group message against the table and prices it: a message that is not an order
+ * gives an empty quote; in an order, every line is priced or listed for the seller to check.
+ */
 export const fromMessage = (matcher: ProductMatcher, message: string): Quote =>
-  make(matcher, OrderParser.parse(message))
+  price(
+    OrderReading.orderLines(OrderReading.read(matcher, message)).map((verdict) => ({
+      line: new OrderParser.OrderLine(verdict.line),
+      result: verdict._tag === "Unreadable" ? "Unreadable" as const : verdict.result
+    }))
+  )
 
 /** No line at all: the message was not an order. */
 export const isEmpty = (quote: Quote): boolean => quote.priced.length === 0 && quote.unmatched.length === 0
@@ -90,6 +108,8 @@ const unmatchedText = (unmatched: UnmatchedLine): string => {
       return `• ${typed}: ${names[0] ?? ""} é vendido por ${unmatched.candidates[0]?.unit ?? ""}`
     case "TooLarge":
       return `• ${typed}: quantidade grande demais para calcular`
+    case "Unreadable":
+      return `• ${typed}: não consegui ler a quantidade`
   }
 }
 

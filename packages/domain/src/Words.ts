@@ -1,3 +1,5 @@
+import { sizeTerm } from "./Quantity.ts"
+
 /**
  * Text folded for comparison: lowercase without accents (length-preserving, so offsets in
  * the folded text are offsets in the original), its words, and pt-BR plurals made singular.
@@ -39,7 +41,7 @@ export const fillerWords: ReadonlySet<string> = new Set([
   "grata", "ai", "tambem", "tb", "tbm", "mais", "so", "me", "mim", "eu", "quero", "queria", "gostaria", "vou",
   "querer", "manda", "mande", "ve", "separa", "separar", "bota", "coloca", "anota", "pode", "ser", "vc", "voce",
   "oi", "ola", "bom", "boa", "dia", "tarde", "noite", "pessoal", "gente", "ok", "blz", "beleza", "please", "pedido",
-  "meu", "minha", "segue"
+  "meu", "minha", "segue", "d"
 ])
 
 const pluralEndings: ReadonlyArray<readonly [plural: string, singular: string]> = [
@@ -75,20 +77,42 @@ export const singular = (word: string): string => {
 
 export const isDigit = (code: number): boolean => code >= 48 && code <= 57
 
-const termPattern = /\d+(?:[.,]\d+)?[a-z]*|[a-z]+/g
+const termPattern = /(\d+(?:[.,]\d+)?)(\s*)([a-z]*)|([a-z]+\d[a-z\d]*)|([a-z]+)/g
 
 /**
  * The words of a text that say what a product is, comparable across spellings: folded,
- * singular, without filler words; a number keeps its unit and a decimal comma
- * (`Coca-Cola 1.5L` → `coca`, `cola`, `1,5l`; `Pães de queijo` → `pao`, `queijo`).
+ * singular, without filler words; a number with a weight or volume becomes one canonical
+ * size (`2L`, `2 litros` and `2000ml` all give `2000ml`; `1kg` gives `1000g`)
+ * (`Coca-Cola 1.5L` → `coca`, `cola`, `1500ml`; `Pães de queijo` → `pao`, `queijo`).
  */
-export const terms = (text: string): Array<string> => {
-  const found = fold(text).match(termPattern)
-  if (found === null) return []
+export const terms = (text: string): Array<string> => termsAndSpan(text).terms
+
+const ofWords: ReadonlySet<string> = new Set(["de", "do", "da", "dos", "das", "d"])
+
+/**
+ * `terms`, and how many of them come before the first `de` (all when there is none): those
+ * name the thing (`queijo mussarela`), those after it say of what (`esfiha de carne`).
+ */
+export const termsAndSpan = (text: string): { readonly terms: Array<string>; readonly span: number } => {
   const result: Array<string> = []
-  for (const term of found) {
-    if (isDigit(term.charCodeAt(0))) result.push(term.replace(".", ","))
-    else if (!fillerWords.has(term)) result.push(singular(term))
+  let span = -1
+  const folded = fold(text)
+  termPattern.lastIndex = 0
+  for (let match = termPattern.exec(folded); match !== null; match = termPattern.exec(folded)) {
+    const [, number, , word, alphanumeric, plainWord] = match
+    if (number !== undefined) {
+      const size = word === "" ? undefined : sizeTerm(number, word ?? "")
+      if (size !== undefined) result.push(size)
+      else {
+        result.push(number.replace(".", ","))
+        if (word !== undefined && word !== "" && !fillerWords.has(word)) result.push(singular(word))
+      }
+    } else if (alphanumeric !== undefined) result.push(alphanumeric)
+    else if (plainWord !== undefined && !fillerWords.has(plainWord)) result.push(singular(plainWord))
+    else if (span < 0 && plainWord !== undefined && ofWords.has(plainWord) && result.length > 0) span = result.length
   }
-  return result
+  return { terms: result, span: span < 0 ? result.length : span }
 }
+
+/** Whether a term is a canonical size (`2000ml`, `500g`). */
+export const isSizeTerm = (term: string): boolean => isDigit(term.charCodeAt(0)) && (term.endsWith("ml") || term.endsWith("g"))

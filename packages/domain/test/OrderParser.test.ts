@@ -85,6 +85,80 @@ describe("OrderParser", () => {
     assert.deepStrictEqual(read(message), [])
   })
 
+  it.each([
+    ["1/2 kg de presunto", ["0,5 kg presunto"]],
+    ["½ kg de queijo", ["0,5 kg queijo"]],
+    ["1/4 de mortadela", ["0,25 - mortadela"]],
+    ["1 e 1/2 kg de linguiça", ["1,5 kg linguiça"]],
+    ["1 e meio kg de carne", ["1,5 kg carne"]],
+    ["1kg e meio de frango", ["1,5 kg frango"]],
+    ["um quilo e meio de carne", ["1,5 kg carne"]],
+    ["uma dúzia e meia de ovos", ["1,5 dz ovos"]],
+    ["2 litros de leite", ["2 l leite"]],
+    ["3 lt de leite", ["3 l leite"]],
+    ["2 kilos de batata", ["2 kg batata"]],
+    ["500 gramas de presunto", ["500 g presunto"]],
+    ["1 dusia de ovos", ["1 dz ovos"]],
+    ["2 caixinhas de leite", ["2 cx leite"]],
+    ["2 und pão de forma", ["2 un pão de forma"]],
+    ["quinze pães", ["15 - pães"]],
+    ["vinte pão de queijo", ["20 - pão de queijo"]],
+    ["2️⃣ coca lata", ["2 - coca lata"]]
+  ])("amount %j", (message, lines) => {
+    assert.deepStrictEqual(read(message), lines)
+  })
+
+  it.each([
+    ["1 coca e meia dúzia de ovos", ["1 - coca", "0,5 dz ovos"]],
+    ["1 coca e 1/2 kg de mussarela", ["1 - coca", "0,5 kg mussarela"]],
+    ["2 pastel de carne e 1 de queijo", ["2 - pastel de carne", "1 - pastel de queijo"]],
+    ["1 kg de cebola e 1 de batata", ["1 kg cebola", "1 kg batata"]],
+    ["2 águas com gás e 2 sem gás", ["2 - águas com gás", "2 - águas sem gás"]],
+    ["200 de presunto e 200 de mussarela", ["200 - presunto", "200 - mussarela"]],
+    ["10 pão francês pras 7h amanhã", ["10 - pão francês"]],
+    ["2 coca pro apto 45", ["2 - coca"]],
+    ["2 coca 1 guaraná 3 coxinha", ["2 - coca", "1 - guaraná", "3 - coxinha"]],
+    ["3 coxinha + 2 coca lata", ["3 - coxinha", "2 - coca lata"]],
+    ["2 coca / 1 guaraná", ["2 - coca", "1 - guaraná"]],
+    ["1) 2 coca lata\n2) 1 coxinha", ["2 - coca lata", "1 - coxinha"]],
+    ["me vê 2 coca?", ["2 - coca"]],
+    ["pode separar 1kg de tomate pra mim?", ["1 kg tomate"]],
+    ["tem como separar 2 pacotes de café?", ["2 pct café"]],
+    ["2kg de batata e 1kg de cebola, pode ser?", ["2 kg batata", "1 kg cebola"]]
+  ])("lines of %j", (message, lines) => {
+    assert.deepStrictEqual(read(message), lines)
+  })
+
+  it.each([
+    ["me chama no zap 11 98765-4321", "Phone"],
+    ["(21) 99876-5432", "Phone"],
+    ["pix enviado, 25,00", "Money"],
+    ["R$ 30 em dinheiro", "Money"],
+    ["troco pra 50", "Money"],
+    ["3 pães de queijo por 5 reais", "Money"],
+    ["chego em 10 minutos", "Time"],
+    ["15h", "Time"],
+    ["às 8 tô aí", "Time"],
+    ["Reunião dia 15", "DateOrScore"],
+    ["10/10 o atendimento", "DateOrScore"],
+    ["Rua das Flores 123", "Address"],
+    ["apto 45", "Address"],
+    ["o 302 fez barulho", "Address"],
+    ["CEP 04567-000", "Address"],
+    ["Pedido 1234 ainda não chegou", "Label"],
+    ["elevador 2 parado", "Label"],
+    ["2 dias sem água", "NotAProduct"],
+    ["tem coca gelada?", "Question"],
+    ["quanto tá o quilo do tomate", "Question"],
+    ["Tem 2 coxinhas ainda?", "Question"],
+    ["meia dúzia de ovo dá quanto?", "Question"],
+    ["bom dia vizinhos 🙏", "Courtesy"]
+  ])("%j is chatter: %s", (message, reason) => {
+    const reasons = OrderParser.segments(message).map(({ reading }) => reading._tag === "Chatter" ? reading.reason : "Line")
+    assert.include(reasons, reason)
+    assert.deepStrictEqual(read(message), [])
+  })
+
   it("keeps the text as typed, trimmed", () => {
     const [line] = OrderParser.parse("  2x Coca-Cola 2L  \n")
     assert.strictEqual(line?.text, "2x Coca-Cola 2L")

@@ -19,7 +19,7 @@ describe("Quote", () => {
   it("prices an order, keeps what it could not price, and writes it for the seller", () => {
     const quote = Quote.fromMessage(
       matcher,
-      "Bom dia! Quero 2 cocas 2L, 500g de carne moída, 5 ovos e 3 pães de queijo\n2 pães\n3 cervejas\n2kg de pdq\nobrigado"
+      "Bom dia! Quero 2 cocas 2L, 500g de carne moída, 5 ovos e 3 pães de queijo\n2 cocas\n3 cervejas\n2kg de pdq\nobrigado"
     )
     assert.deepStrictEqual(quote.priced.map((line) => [line.item.name, line.total]), [
       ["Coca-Cola 2L", 1900],
@@ -28,7 +28,7 @@ describe("Quote", () => {
       ["Pão de queijo", 360]
     ])
     assert.deepStrictEqual(quote.unmatched.map((line) => [line.line.text, line.reason]), [
-      ["2 pães", "Ambiguous"],
+      ["2 cocas", "Ambiguous"],
       ["3 cervejas", "NotFound"],
       ["2kg de pdq", "UnitMismatch"]
     ])
@@ -44,7 +44,7 @@ describe("Quote", () => {
         "Total: R$ 47,55",
         "",
         "⚠️ Confira com o cliente (fora do total):",
-        "• \"2 pães\": pode ser Pão de queijo ou Pão francês",
+        "• \"2 cocas\": pode ser Coca-Cola 2L ou Coca-Cola Lata 350ml",
         "• \"3 cervejas\": não está na tabela",
         "• \"2kg de pdq\": Pão de queijo é vendido por un"
       ].join("\n")
