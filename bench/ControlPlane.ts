@@ -63,7 +63,8 @@ export const start = (
     const child = yield* Effect.acquireRelease(
       Effect.sync(() => {
         const child = ChildProcess.spawn(process.execPath, [entry], {
-          env: { PATH: process.env.PATH ?? "", ...env, HTTP_HOST: "127.0.0.1", HTTP_PORT: String(port) },
+          // `/readyz` is on the operator's listener (the webhook's, HTTP_PORT, stays closed while polling).
+          env: { PATH: process.env.PATH ?? "", ...env, METRICS_HOST: "127.0.0.1", METRICS_PORT: String(port) },
           stdio: ["ignore", "pipe", "pipe"]
         })
         const keep = (chunk: Buffer) => void (output = (output + chunk.toString("utf8")).slice(-200_000))

@@ -2,7 +2,8 @@
  * The bot's configuration from the environment: its token and Bot API server, the administrators, the per-seller
  * rate limit, and the webhook (which the HTTP endpoint reads too).
  */
-import { Config, Duration, Schema, SchemaGetter } from "effect"
+import { Config, Duration, Option, Schema, SchemaGetter } from "effect"
+import { required } from "./SessionsConfig.ts"
 
 /** `BOT_TOKEN` (required) and `BOT_API_ROOT` (default `https://api.telegram.org`). */
 export const telegram = {
@@ -37,14 +38,34 @@ const WebhookUrl = Schema.String.pipe(
   Schema.check(Schema.isPattern(/^https:\/\/[^\s]+$/, { expected: "an https:// URL Telegram can reach" }))
 )
 
+/** What Telegram accepts as a webhook's `secret_token`: 1 to 256 letters, digits, `_` or `-`. */
+const WebhookSecret = Schema.Redacted(Schema.String.pipe(
+  Schema.check(Schema.isPattern(/^[A-Za-z0-9_-]{1,256}$/, { expected: "1 to 256 letters, digits, _ or -" }))
+))
+
+const webhookUrl = Config.option(Config.schema(WebhookUrl, "WEBHOOK_URL"))
+
+/** `WEBHOOK_SECRET`, required whenever `WEBHOOK_URL` is set: without it anyone could post updates as any user. */
+const webhookSecret = webhookUrl.pipe(
+  Config.flatMap((url) => {
+    const secret = Config.schema(WebhookSecret, "WEBHOOK_SECRET")
+    return Option.isNone(url)
+      ? Config.option(secret)
+      : required(secret, "WEBHOOK_SECRET", "required with WEBHOOK_URL: Telegram sends it with every update (1 to 256 letters, digits, _ or -)")
+        .pipe(Config.map(Option.some))
+  })
+)
+
 /**
  * `WEBHOOK_URL` (an `https://` URL; long polling when unset) and `WEBHOOK_SECRET` (the header Telegram sends
- * with each update, checked by the HTTP endpoint).
+ * with each update, checked by the webhook's listener; required with `WEBHOOK_URL`).
  */
-export const webhook = {
-  url: Config.option(Config.schema(WebhookUrl, "WEBHOOK_URL")),
-  secret: Config.option(Config.Redacted("WEBHOOK_SECRET"))
-}
+export const webhook = { url: webhookUrl, secret: webhookSecret }
+
+/** The webhook's URL and secret together, in webhook mode; none in long polling mode. */
+export const webhookEndpoint = Config.all(webhook).pipe(
+  Config.map(({ secret, url }) => Option.zipWith(url, secret, (url, secret) => ({ url, secret })))
+)
 
 /** The bot's whole area, for the control plane's configuration and its check. */
 export const bot = { telegram, guard, rateLimit, webhook }

@@ -14,7 +14,7 @@ export const areas = {
   observability: { logFormat: ObservabilityConfig.logFormat },
   data: { url: DataConfig.url, pool: DataConfig.pool, embeddedPostgres: DataConfig.embeddedPostgres },
   queue: { redisUrl: QueueConfig.redisUrl, bullMq: QueueConfig.bullMq },
-  http: HttpConfig.listener,
+  http: HttpConfig.http,
   sessions: SessionsConfig.checks,
   bot: BotConfig.bot
 } satisfies ConfigTree

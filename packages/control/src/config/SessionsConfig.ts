@@ -17,7 +17,7 @@ import type { SessionGatewayOptions } from "../sessions/SessionGateway.ts"
 import { masterFromBotToken, type SessionKeysOptions } from "../sessions/SessionKeys.ts"
 
 /** A variable a rule over others requires, reported under its own name in the rule's words. */
-const required = <A>(config: Config.Config<A>, name: string, rule: string): Config.Config<A> =>
+export const required = <A>(config: Config.Config<A>, name: string, rule: string): Config.Config<A> =>
   Config.option(config).pipe(Config.flatMap(Option.match({
     onSome: Config.succeed,
     onNone: () =>

@@ -1,6 +1,6 @@
 /**
- * The HTTP concern as one layer: `/healthz`, `/readyz` over PostgreSQL and the bot's link to Telegram,
- * `/metrics`, and Telegram's webhook in webhook mode.
+ * The HTTP concern as one layer: the operator's listener (`/healthz`, `/readyz` over PostgreSQL and the bot's link
+ * to Telegram, `/metrics`) and, in webhook mode only, Telegram's webhook on a listener of its own.
  */
 import { Config, Effect, Layer, Option, Schema } from "effect"
 import { BotUpdates } from "../bot/layer.ts"
@@ -8,8 +8,9 @@ import * as BotConfig from "../config/BotConfig.ts"
 import * as HttpConfig from "../config/HttpConfig.ts"
 import { Database } from "../data/Database.ts"
 import { ControlMetrics } from "./ControlMetrics.ts"
-import * as HttpEndpoint from "./HttpEndpoint.ts"
+import * as MetricsEndpoint from "./MetricsEndpoint.ts"
 import { Readiness } from "./Readiness.ts"
+import * as WebhookEndpoint from "./WebhookEndpoint.ts"
 
 class NotConnected extends Schema.TaggedError<NotConnected>()("NotConnected", {}) {
   override get message() {
@@ -26,10 +27,17 @@ const readiness = Layer.unwrap(Effect.gen(function*() {
   ])
 }))
 
-const endpoint = Layer.unwrap(Effect.gen(function*() {
+const operator = Layer.unwrap(Effect.map(Config.unwrap(HttpConfig.metrics), MetricsEndpoint.layer)).pipe(
+  Layer.provide(Layer.merge(readiness, ControlMetrics.layer))
+)
+
+const webhook = Layer.unwrap(Effect.gen(function*() {
   const listener = yield* Config.unwrap(HttpConfig.listener)
-  const webhook = yield* Config.unwrap(BotConfig.webhook)
-  return HttpEndpoint.layer({ ...listener, webhook: Option.map(webhook.url, () => ({ secret: webhook.secret })) })
+  const endpoint = yield* BotConfig.webhookEndpoint
+  return Option.match(endpoint, {
+    onNone: () => Layer.empty,
+    onSome: ({ secret }) => WebhookEndpoint.layer({ ...listener, secret })
+  })
 }))
 
-export const layer = endpoint.pipe(Layer.provide(Layer.merge(readiness, ControlMetrics.layer)))
+export const layer = Layer.merge(operator, webhook)

@@ -45,4 +45,30 @@ describe("ConfigCheck", () => {
       assert.strictEqual(error.lines.length, 1)
       assert.match(error.lines[0]!, /^invalid configuration: HTTP_PORT: .+/)
     }))
+
+  it.effect("webhook mode requires WEBHOOK_SECRET, in one line naming the rule; a secret Telegram would refuse is named too", () =>
+    Effect.gen(function*() {
+      const webhook = { ...secrets, WEBHOOK_URL: "https://vigia.example.com/telegram/webhook" }
+      const missing = yield* checkWith(webhook)
+      assert.strictEqual(missing.lines.length, 1, missing.lines.join("\n"))
+      assert.match(missing.lines[0]!, /^invalid configuration: WEBHOOK_SECRET: required with WEBHOOK_URL/)
+      const malformed = yield* checkWith({ ...webhook, WEBHOOK_SECRET: "not allowed: spaces" })
+      assert.deepStrictEqual(malformed.lines.map((line) => line.split(":")[1]?.trim()), ["WEBHOOK_SECRET"])
+      yield* ConfigCheck.check(ControlConfig.areas, ControlConfig.hints).pipe(
+        Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ ...webhook, WEBHOOK_SECRET: "s3cret_With-dashes" })))
+      )
+    }))
+
+  it.effect("the operator's listener cannot share the webhook's port", () =>
+    Effect.gen(function*() {
+      const error = yield* checkWith({
+        ...secrets,
+        WEBHOOK_URL: "https://vigia.example.com/telegram/webhook",
+        WEBHOOK_SECRET: "s3cret",
+        HTTP_PORT: "8080",
+        METRICS_PORT: "8080"
+      })
+      assert.strictEqual(error.lines.length, 1, error.lines.join("\n"))
+      assert.match(error.lines[0]!, /^invalid configuration: METRICS_PORT: .*HTTP_PORT/)
+    }))
 })

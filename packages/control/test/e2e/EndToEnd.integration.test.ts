@@ -208,9 +208,9 @@ layer(TestLayer, { excludeTestServices: true, timeout: "60 seconds" })("the cont
       )
 
       // What an operator sees: ready, and the metrics of all of the above.
-      const ready = yield* Effect.promise(() => fetch(`http://127.0.0.1:${second.port}/readyz`))
+      const ready = yield* Effect.promise(() => fetch(`http://127.0.0.1:${second.metricsPort}/readyz`))
       assert.strictEqual(ready.status, 200, yield* Effect.promise(() => ready.text()))
-      const metrics = yield* Effect.promise(() => fetch(`http://127.0.0.1:${second.port}/metrics`).then((response) => response.text()))
+      const metrics = yield* Effect.promise(() => fetch(`http://127.0.0.1:${second.metricsPort}/metrics`).then((response) => response.text()))
       // Ana's worker was killed (dead, waiting out its restart); Bruno logged out (logged-out, or stopped
       // when the manager's stop is recorded after the worker's last update).
       const sessionsIn = (state: string) => Number(new RegExp(`vigia_sessions\\{state="${state}"\\} (\\d+)`).exec(metrics)?.[1])

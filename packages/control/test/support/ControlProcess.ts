@@ -1,6 +1,7 @@
 /**
  * Runs the built control plane (`packages/control/dist/main.js`) as a child process for
- * end-to-end tests: started with an environment, ready when `/healthz` answers, stopped with SIGTERM.
+ * end-to-end tests: started with an environment, ready when `/healthz` answers on its metrics listener,
+ * stopped with SIGTERM.
  */
 import { Effect, Schedule, Scope } from "effect"
 import * as ChildProcess from "node:child_process"
@@ -14,7 +15,10 @@ export const controlEntry = Url.fileURLToPath(new URL("../../dist/main.js", impo
 
 export interface ControlProcess {
   readonly pid: number
+  /** The webhook's listener (`HTTP_PORT`; only open in webhook mode). */
   readonly port: number
+  /** The operator's listener (`METRICS_PORT`): `/healthz`, `/readyz`, `/metrics`. */
+  readonly metricsPort: number
   /** Everything the process printed so far (for a failing test's report). */
   readonly output: () => string
   readonly exited: Promise<number | null>
@@ -32,34 +36,68 @@ export const stop = (control: ControlProcess) =>
     Effect.andThen(Effect.promise(() => control.exited))
   )
 
-/** Starts the control plane and waits until its HTTP endpoint answers; stopped when the scope closes. */
-export const start = (environment: Readonly<Record<string, string>>): Effect.Effect<ControlProcess, Error, Scope.Scope> =>
+/** Spawns the control plane on two free loopback ports; stopped when the scope closes. */
+const spawn = (environment: Readonly<Record<string, string>>) =>
   Effect.gen(function*() {
     const port = yield* freePort
-    const control = yield* Effect.acquireRelease(
+    const metricsPort = yield* freePort.pipe(Effect.repeat({ until: (other) => other !== port }))
+    return yield* Effect.acquireRelease(
       Effect.sync(() => {
         const child = ChildProcess.spawn(process.execPath, [controlEntry], {
-          env: { PATH: process.env.PATH ?? "", ...environment, HTTP_HOST: "127.0.0.1", HTTP_PORT: String(port) },
+          env: {
+            PATH: process.env.PATH ?? "",
+            ...environment,
+            HTTP_HOST: "127.0.0.1",
+            HTTP_PORT: String(port),
+            METRICS_HOST: "127.0.0.1",
+            METRICS_PORT: String(metricsPort)
+          },
           stdio: ["ignore", "pipe", "pipe"]
         })
         let output = ""
         child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")))
         child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")))
         const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-        return { pid: child.pid ?? 0, port, output: () => output, exited } satisfies ControlProcess
+        return { pid: child.pid ?? 0, port, metricsPort, output: () => output, exited } satisfies ControlProcess
       }),
       stop
     )
+  })
+
+/** Starts the control plane and waits until its `/healthz` answers; stopped when the scope closes. */
+export const start = (environment: Readonly<Record<string, string>>): Effect.Effect<ControlProcess, Error, Scope.Scope> =>
+  Effect.gen(function*() {
+    const control = yield* spawn(environment)
     const exitedEarly = Effect.promise(() => control.exited).pipe(
       Effect.flatMap((code) => Effect.fail(new Error(`the control plane exited with ${code} before it was healthy`)))
     )
-    yield* healthy(port).pipe(
+    yield* healthy(control.metricsPort).pipe(
       Effect.retry(Schedule.spaced("200 millis").pipe(Schedule.upTo({ duration: "60 seconds" }))),
       Effect.raceFirst(exitedEarly),
       Effect.mapError((error) => new Error(`${error.message}; the control plane did not become healthy:\n${control.output()}`))
     )
     return control
   })
+
+/**
+ * Starts a control plane that is expected to refuse to start: its exit code and everything it printed; fails
+ * when it becomes healthy instead (or has not exited within a minute).
+ */
+export const refused = (environment: Readonly<Record<string, string>>) =>
+  Effect.gen(function*() {
+    const control = yield* spawn(environment)
+    // Either listener: a control plane that serves `/healthz` anywhere has started.
+    const becameHealthy = healthy(control.metricsPort).pipe(
+      Effect.catch(() => healthy(control.port)),
+      Effect.retry(Schedule.spaced("200 millis")),
+      Effect.flatMap(() => Effect.fail(new Error(`the control plane started instead of refusing:\n${control.output()}`)))
+    )
+    const code = yield* Effect.promise(() => control.exited).pipe(
+      Effect.raceFirst(becameHealthy),
+      Effect.timeoutOrElse({ duration: "60 seconds", orElse: () => Effect.fail(new Error("the control plane neither exited nor started")) })
+    )
+    return { code, output: control.output() }
+  }).pipe(Effect.scoped)
 
 /**
  * A folder for a control plane that runs alone (embedded PostgreSQL, inline workers), removed with the scope;
