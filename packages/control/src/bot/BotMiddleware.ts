@@ -1,26 +1,30 @@
 /**
  * The way every update goes through the bot, written once and in order: private chats with people only, the
- * per-seller rate limit, the seller loaded (created on first contact), the subscription guard, the step a plain
- * message answers, the features, and last the answer to what no feature took.
+ * per-seller rate limit, the seller loaded (created on first contact), the step a plain message answers, the
+ * subscription guard (every update: commands, buttons and messages), the features, and last the answer to what no
+ * feature took.
  */
 import { Context, Effect, Layer } from "effect"
 import { Composer } from "grammy"
 import type { Update } from "grammy/types"
-import { Conversations } from "../data/Conversations.ts"
+import { Conversations, Idle, type Step } from "../data/Conversations.ts"
 import { Users } from "../data/Users.ts"
 import { type BotContext, commandOf } from "./BotContext.ts"
 import * as FailureTexts from "./FailureTexts.ts"
 import { Account } from "./features/Account.ts"
 import { Admin } from "./features/Admin.ts"
-import { buttonPrefix as groupsButtonPrefix, Groups } from "./features/Groups.ts"
+import { Groups } from "./features/Groups.ts"
 import { Login } from "./features/Login.ts"
 import { LoginSteps } from "./features/LoginSteps.ts"
 import { PriceTable } from "./features/PriceTable.ts"
 import { Handlers } from "./Handlers.ts"
 import { RateLimiter } from "./RateLimiter.ts"
-import { SubscriptionGuard } from "./SubscriptionGuard.ts"
+import { requestOf, SubscriptionGuard } from "./SubscriptionGuard.ts"
 import { TelegramBot } from "./TelegramBot.ts"
 import * as Texts from "./Texts.ts"
+
+/** The steps whose answer is a secret the seller typed: the login code, the 2FA password, the e-mail code. */
+const secretSteps: ReadonlySet<Step["_tag"]> = new Set(["AwaitingCode", "AwaitingPassword", "AwaitingEmailCode"])
 
 export class BotMiddleware extends Context.Service<BotMiddleware, {
   /** Takes one update through the whole chain; what fails is logged, never raised. */
@@ -66,21 +70,7 @@ export class BotMiddleware extends Context.Service<BotMiddleware, {
         })
       )
 
-      /** Commands, and the buttons of the groups menu (which stand for `/grupos`), pass the guard first. */
-      const checkGuard = handlers.middleware((ctx: BotContext, next) => {
-        const command = commandOf(ctx) ?? (ctx.callbackQuery?.data?.startsWith(groupsButtonPrefix) ? "grupos" : undefined)
-        if (command === undefined) return next
-        return guard.check(ctx.seller.id, ctx.seller.telegramUserId, command).pipe(
-          Effect.andThen(next),
-          Effect.catchTag("GuardRefusal", (refusal) => {
-            const text = FailureTexts.guardRefused(refusal.reason)
-            return ctx.callbackQuery === undefined
-              ? handlers.reply(ctx, text).pipe(Effect.asVoid)
-              : telegram.answerButton(ctx.callbackQuery.id, text)
-          })
-        )
-      })
-
+      /** Plain messages get the step they answer first: the guard judges them by it. */
       const loadStep = handlers.middleware((ctx: BotContext, next) =>
         ctx.message === undefined || commandOf(ctx) !== undefined
           ? next
@@ -90,6 +80,30 @@ export class BotMiddleware extends Context.Service<BotMiddleware, {
           )
       )
 
+      /**
+       * A refused answer to a step leaves the step (it cannot be finished on this plan; an unfinished login's worker is
+       * the plan check's to stop), and one that carries a secret (a code, a password) does not stay in the chat either.
+       */
+      const refuse = (ctx: BotContext, text: string) =>
+        Effect.gen(function*() {
+          const chatId = ctx.seller.telegramUserId
+          const step = ctx.step
+          if (ctx.message !== undefined && step !== undefined && step._tag !== "Idle") {
+            if (secretSteps.has(step._tag)) yield* telegram.remove(chatId, ctx.message.message_id).pipe(Effect.ignore)
+            yield* conversations.set(chatId, new Idle())
+          }
+          yield* telegram.send(chatId, text)
+          if (ctx.callbackQuery !== undefined) yield* telegram.answerButton(ctx.callbackQuery.id, text)
+        })
+
+      /** Every update: a command, a button or a message goes no further unless the seller's plan allows it. */
+      const checkGuard = handlers.middleware((ctx: BotContext, next) =>
+        guard.check(ctx.seller.id, ctx.seller.telegramUserId, requestOf(ctx)).pipe(
+          Effect.andThen(next),
+          Effect.catchTag("GuardRefusal", (refusal) => refuse(ctx, FailureTexts.guardRefused(refusal.reason)))
+        )
+      )
+
       /** What no feature took: an unknown command or a message out of place, a button of an old message. */
       const fallback = new Composer<BotContext>()
       fallback.on("message", handlers.handle((ctx) => handlers.reply(ctx, Texts.unknownCommand)))
@@ -97,7 +111,7 @@ export class BotMiddleware extends Context.Service<BotMiddleware, {
 
       // Vigia talks to sellers in private chats only; group traffic reaches it through the sellers' workers.
       const sellers = bot.chatType("private").drop((ctx) => ctx.from === undefined || ctx.from.is_bot)
-      sellers.use(rateLimit, loadSeller, checkGuard, loadStep)
+      sellers.use(rateLimit, loadSeller, loadStep, checkGuard)
       sellers.use(...features.map((feature) => feature.composer))
       sellers.use(fallback)
       bot.catch((error) => Effect.runFork(Effect.logError("grammY reported an error", error.error)))

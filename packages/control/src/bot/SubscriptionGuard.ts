@@ -1,16 +1,66 @@
 /**
- * The check before every bot command (seed 16): free users may only read about Vigia and
- * their plan; connecting an account and everything after it needs a plan that allows it.
+ * The check every update to the bot passes (seed 16): what the update asks (a command, or the command a message or
+ * button carries on), and whether the seller's plan allows it. Free users may only read about Vigia and their plan;
+ * connecting an account and everything after it needs a plan that allows it.
  */
 import { Plan } from "@vigia/domain/Plan"
 import { canStartSession } from "@vigia/domain/Subscription"
 import { Clock, Config, Context, Effect, Layer, Schema } from "effect"
+import type { Step } from "../data/Conversations.ts"
 import type { DatabaseError } from "../data/Database.ts"
 import { type SubscriptionError, Subscriptions } from "../data/Subscriptions.ts"
 import type { UserId } from "../data/UserId.ts"
+import { type BotContext, commandOf } from "./BotContext.ts"
+import * as CodeKeypad from "./CodeKeypad.ts"
+import { buttonPrefix as groupsButtonPrefix } from "./features/Groups.ts"
+import { resendButton } from "./features/LoginSteps.ts"
 
-/** Commands any user may run, whatever their plan. */
+/** What an update asks of the bot, as the guard judges it. */
+export type Request =
+  /** A command, or a message or button that carries on one (a login code carries on `/login`). */
+  | { readonly _tag: "Command"; readonly command: string }
+  /** A message that answers no step: it only gets a hint. */
+  | { readonly _tag: "Chatter" }
+  /** A button no feature claims (an old message's): judged like a paid command, so a new feature is guarded first. */
+  | { readonly _tag: "Button" }
+
+/**
+ * The exceptions, in one place: what any seller may do whatever their plan (the free plan, or a paid one that
+ * lapsed). Reading about Vigia and their plan, leaving the step they are in (which stops an unfinished login), and
+ * chatter. Buying a plan joins this list when it exists: its command, its buttons and Telegram's payment updates.
+ */
 export const publicCommands: ReadonlySet<string> = new Set(["start", "ajuda", "help", "plano", "cancelar"])
+
+/** The command each step's answer carries on; `Idle` answers none. */
+const stepCommands: Record<Step["_tag"], string | undefined> = {
+  Idle: undefined,
+  AwaitingPhone: "login",
+  AwaitingLoginStep: "login",
+  AwaitingCode: "login",
+  AwaitingPassword: "login",
+  AwaitingEmailCode: "login",
+  AwaitingPriceTable: "tabela"
+}
+
+/** The command each feature's buttons carry on, by their callback data's prefix. */
+const buttonCommands: ReadonlyArray<readonly [prefix: string, command: string]> = [
+  [groupsButtonPrefix, "grupos"],
+  [CodeKeypad.prefix, "login"],
+  [resendButton, "login"]
+]
+
+/** What `ctx` asks: its command, its button's feature, or the step its message answers (`ctx.step`, loaded first). */
+export const requestOf = (ctx: BotContext): Request => {
+  const command = commandOf(ctx)
+  if (command !== undefined) return { _tag: "Command", command }
+  const query = ctx.callbackQuery
+  if (query !== undefined) {
+    const owner = buttonCommands.find(([prefix]) => query.data?.startsWith(prefix) === true)
+    return owner === undefined ? { _tag: "Button" } : { _tag: "Command", command: owner[1] }
+  }
+  const carried = stepCommands[ctx.step?._tag ?? "Idle"]
+  return carried === undefined ? { _tag: "Chatter" } : { _tag: "Command", command: carried }
+}
 
 export interface SubscriptionGuardOptions {
   /** Telegram user ids allowed to run the admin commands. */
@@ -46,11 +96,11 @@ export class GuardRefusal extends Schema.TaggedError<GuardRefusal>()("GuardRefus
 }
 
 export class SubscriptionGuard extends Context.Service<SubscriptionGuard, {
-  /** Passes when the user may run `command` (without its slash), else fails with why not. */
+  /** Passes when the user may do what `request` asks, else fails with why not. */
   readonly check: (
     userId: UserId,
     telegramUserId: number,
-    command: string
+    request: Request
   ) => Effect.Effect<void, GuardRefusal | SubscriptionError | DatabaseError>
 }>()("@vigia/control/bot/SubscriptionGuard") {
   static readonly layer = (options: SubscriptionGuardOptions) => Layer.effect(SubscriptionGuard, make(options))
@@ -62,7 +112,9 @@ export class SubscriptionGuard extends Context.Service<SubscriptionGuard, {
 const make = Effect.fnUntraced(function*(options: SubscriptionGuardOptions) {
   const subscriptions = yield* Subscriptions
 
-  const check = Effect.fn("SubscriptionGuard.check")(function*(userId: UserId, telegramUserId: number, command: string) {
+  const check = Effect.fn("SubscriptionGuard.check")(function*(userId: UserId, telegramUserId: number, request: Request) {
+    if (request._tag === "Chatter") return
+    const command = request._tag === "Command" ? request.command : "button"
     if (command.startsWith("admin")) {
       if (!options.adminIds.has(telegramUserId)) return yield* new GuardRefusal({ reason: new AdminOnly({ command }) })
       return

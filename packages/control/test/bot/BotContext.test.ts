@@ -1,23 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Api, Context } from "grammy"
-import type { UserFromGetMe } from "grammy/types"
 import { argumentsOf, commandOf } from "../../src/bot/BotContext.ts"
-
-const me: UserFromGetMe = {
-  id: 7_000_000_001,
-  is_bot: true,
-  first_name: "Vigia",
-  username: "vigia_test_bot",
-  can_join_groups: false,
-  can_read_all_group_messages: false,
-  supports_inline_queries: false,
-  can_connect_to_business: false,
-  has_main_web_app: false,
-  has_topics_enabled: false,
-  allows_users_to_create_topics: false,
-  can_manage_bots: false,
-  supports_join_request_queries: false
-}
+import { me } from "../support/BotContexts.ts"
 
 /** A private message as Telegram delivers it: a command gets its `bot_command` entity. */
 const message = (text: string) => {

@@ -1,11 +1,26 @@
 import { assert, describe, it } from "@effect/vitest"
 import type { Plan } from "@vigia/domain/Plan"
 import { effectiveLimits, effectivePlan } from "@vigia/domain/Subscription"
+import { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Effect, Layer, Schema } from "effect"
+import * as CodeKeypad from "../../src/bot/CodeKeypad.ts"
+import { buttonPrefix as groupsButtonPrefix } from "../../src/bot/features/Groups.ts"
+import { resendButton } from "../../src/bot/features/LoginSteps.ts"
 import * as FailureTexts from "../../src/bot/FailureTexts.ts"
-import { SubscriptionGuard } from "../../src/bot/SubscriptionGuard.ts"
+import { type Request, requestOf, SubscriptionGuard } from "../../src/bot/SubscriptionGuard.ts"
+import {
+  AwaitingCode,
+  AwaitingEmailCode,
+  AwaitingLoginStep,
+  AwaitingPassword,
+  AwaitingPhone,
+  AwaitingPriceTable,
+  Idle,
+  type Step
+} from "../../src/data/Conversations.ts"
 import { Subscription, Subscriptions } from "../../src/data/Subscriptions.ts"
 import { UserId } from "../../src/data/UserId.ts"
+import { contextOf } from "../support/BotContexts.ts"
 
 const userId = Schema.decodeUnknownSync(UserId)("7d3f2c1e-52a4-4c1b-9a7e-3f0f6f1c2a10")
 const admin = 9_000_000_001
@@ -36,11 +51,13 @@ const guardOver = (plan: Plan, expiresAt: Date | null) => {
   return SubscriptionGuard.layer({ adminIds: new Set([admin]) }).pipe(Layer.provide(Layer.succeed(Subscriptions, subscriptions)))
 }
 
-/** Why the guard refuses `command` (a command it lets through fails the test). */
-const refusalOf = (telegramUserId: number, command: string) =>
+const command = (name: string): Request => ({ _tag: "Command", command: name })
+
+/** Why the guard refuses `request` (a request it lets through fails the test). */
+const refusalOf = (telegramUserId: number, request: Request) =>
   Effect.flatMap(SubscriptionGuard, (guard) =>
-    guard.check(userId, telegramUserId, command).pipe(
-      Effect.andThen(Effect.die(new Error(`/${command} passed the guard`))),
+    guard.check(userId, telegramUserId, request).pipe(
+      Effect.andThen(Effect.die(new Error(`${JSON.stringify(request)} passed the guard`))),
       Effect.catchTag("GuardRefusal", Effect.succeed),
       Effect.orDie
     ))
@@ -49,16 +66,17 @@ describe("SubscriptionGuard", () => {
   it.effect("lets anyone read about Vigia and their plan, and administrators only run the admin commands", () =>
     Effect.gen(function*() {
       const guard = yield* SubscriptionGuard
-      for (const command of ["start", "ajuda", "help", "plano", "cancelar"]) yield* guard.check(userId, seller, command)
-      yield* guard.check(userId, admin, "admin_plano")
-      const refusal = yield* refusalOf(seller, "admin_sessoes")
+      for (const name of ["start", "ajuda", "help", "plano", "cancelar"]) yield* guard.check(userId, seller, command(name))
+      yield* guard.check(userId, seller, { _tag: "Chatter" })
+      yield* guard.check(userId, admin, command("admin_plano"))
+      const refusal = yield* refusalOf(seller, command("admin_sessoes"))
       assert.strictEqual(refusal.reason._tag, "AdminOnly")
       assert.strictEqual(FailureTexts.guardRefused(refusal.reason), FailureTexts.adminOnly)
     }).pipe(Effect.provide(guardOver("free", null))))
 
   it.effect("refuses connecting an account on the free plan, with what upgrading gives", () =>
     Effect.gen(function*() {
-      const refusal = yield* refusalOf(seller, "login")
+      const refusal = yield* refusalOf(seller, command("login"))
       assert.deepInclude(refusal.reason, { _tag: "PlanForbids", command: "login", plan: "free", lapsedPlan: null })
       const text = FailureTexts.guardRefused(refusal.reason)
       assert.include(text, "Seu plano Gratuito não permite conectar uma conta do Telegram.")
@@ -68,7 +86,7 @@ describe("SubscriptionGuard", () => {
 
   it.effect("names the paid plan that lapsed", () =>
     Effect.gen(function*() {
-      const refusal = yield* refusalOf(seller, "grupos")
+      const refusal = yield* refusalOf(seller, command("grupos"))
       assert.deepInclude(refusal.reason, { _tag: "PlanForbids", plan: "free", lapsedPlan: "basic" })
       assert.include(FailureTexts.guardRefused(refusal.reason), "Sua assinatura Básico não está ativa ou venceu")
     }).pipe(Effect.provide(guardOver("basic", new Date(-1)))))
@@ -76,6 +94,63 @@ describe("SubscriptionGuard", () => {
   it.effect("lets a seller on a current paid plan through", () =>
     Effect.gen(function*() {
       const guard = yield* SubscriptionGuard
-      for (const command of ["login", "grupos", "tabela", "status"]) yield* guard.check(userId, seller, command)
+      for (const name of ["login", "grupos", "tabela", "status"]) yield* guard.check(userId, seller, command(name))
+      yield* guard.check(userId, seller, { _tag: "Button" })
     }).pipe(Effect.provide(guardOver("basic", null))))
+
+  it.effect("refuses a lapsed seller the buttons no feature claims", () =>
+    Effect.gen(function*() {
+      const refusal = yield* refusalOf(seller, { _tag: "Button" })
+      assert.deepInclude(refusal.reason, { _tag: "PlanForbids", plan: "free", lapsedPlan: "basic" })
+    }).pipe(Effect.provide(guardOver("basic", new Date(-1)))))
+})
+
+const ana = { id: 5, is_bot: false, first_name: "Ana" }
+
+const typed = (text: string, step: Step) =>
+  contextOf({
+    message: {
+      message_id: 1,
+      date: 0,
+      chat: { id: 5, type: "private", first_name: "Ana" },
+      from: ana,
+      text,
+      ...(text.startsWith("/") ? { entities: [{ type: "bot_command", offset: 0, length: text.split(" ")[0]!.length }] } : {})
+    }
+  }, text.startsWith("/") ? undefined : step)
+
+const pressed = (data: string) =>
+  contextOf({ callback_query: { id: "q1", from: ana, chat_instance: "c", data } })
+
+const phone = Schema.decodeUnknownSync(PhoneNumber)("5521988887777")
+
+describe("what an update asks of the guard", () => {
+  it("a command is itself, whatever step the seller is in", () => {
+    assert.deepStrictEqual(requestOf(typed("/tabela", new AwaitingCode({ phone, length: 5, attempts: 0, keypadMessageId: null }))), {
+      _tag: "Command",
+      command: "tabela"
+    })
+  })
+
+  it.each([
+    ["AwaitingPhone", new AwaitingPhone(), "login"],
+    ["AwaitingLoginStep", new AwaitingLoginStep({ phone }), "login"],
+    ["AwaitingCode", new AwaitingCode({ phone, length: 5, attempts: 0, keypadMessageId: null }), "login"],
+    ["AwaitingPassword", new AwaitingPassword({ phone, hint: "", attempts: 0 }), "login"],
+    ["AwaitingEmailCode", new AwaitingEmailCode({ phone, attempts: 0 }), "login"],
+    ["AwaitingPriceTable", new AwaitingPriceTable(), "tabela"]
+  ] as const)("a message at %s carries on /%s", (_tag, step, carried) => {
+    assert.deepStrictEqual(requestOf(typed("1 2 3 4 5", step)), { _tag: "Command", command: carried })
+  })
+
+  it("a message that answers no step is chatter", () => {
+    assert.deepStrictEqual(requestOf(typed("oi", new Idle())), { _tag: "Chatter" })
+  })
+
+  it("a button carries on its feature's command; one no feature claims is a button", () => {
+    assert.deepStrictEqual(requestOf(pressed(`${CodeKeypad.prefix}1`)), { _tag: "Command", command: "login" })
+    assert.deepStrictEqual(requestOf(pressed(resendButton)), { _tag: "Command", command: "login" })
+    assert.deepStrictEqual(requestOf(pressed(`${groupsButtonPrefix}t:-100`)), { _tag: "Command", command: "grupos" })
+    assert.deepStrictEqual(requestOf(pressed("old:42")), { _tag: "Button" })
+  })
 })
