@@ -11,11 +11,12 @@ import * as Data from "./data/layer.ts"
 import * as Events from "./events/layer.ts"
 import * as Http from "./http/layer.ts"
 import * as Logging from "./observability/Logging.ts"
+import * as Plans from "./plans/layer.ts"
 import * as Queues from "./queues/layer.ts"
 import * as Sessions from "./sessions/layer.ts"
 
-/** Each concern over the ones it builds on: HTTP and events over the bot, over sessions, queues and data. */
-const Control = Layer.mergeAll(Http.layer, Events.layer).pipe(
+/** Each concern over the ones it builds on: HTTP, events and plans over the bot, over sessions, queues and data. */
+const Control = Layer.mergeAll(Http.layer, Events.layer, Plans.layer).pipe(
   Layer.provideMerge(Bot.layer),
   Layer.provideMerge(Sessions.layer),
   Layer.provideMerge(Queues.layer),

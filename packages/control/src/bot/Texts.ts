@@ -5,6 +5,7 @@
 import { limitsOf, type Plan, Unlimited } from "@vigia/domain/Plan"
 import type { PlanLimits } from "@vigia/domain/Plan"
 import type { ObservedState } from "../data/Sessions.ts"
+import type { PlanEnforced } from "../plans/PlanNotifier.ts"
 
 export const planName: Record<Plan, string> = { free: "Gratuito", basic: "Básico", premium: "Premium" }
 
@@ -179,3 +180,29 @@ export const adminSessions = (
     : sessions.map((session) => `${session.phone} — ${session.runtime}, ${session.desired}/${session.observed}`).join("\n")
 export const adminUserUnknown = (telegramId: number) => `Nenhum usuário com id ${telegramId}. Ele precisa mandar /start antes.`
 export const planUpgraded = (plan: Plan) => `🎉 Seu plano agora é ${planName[plan]}. Use /plano para ver os detalhes.`
+
+// What the periodic plan check tells a seller (`plans/`).
+
+const dateAndTime = (date: Date) =>
+  date.toLocaleString("pt-BR", { timeZone: "America/Sao_Paulo", dateStyle: "short", timeStyle: "short" })
+
+export const planExpiring = (plan: Plan, expiresAt: Date) =>
+  `⏳ Seu plano ${planName[plan]} vence em ${dateAndTime(expiresAt)}. ` +
+  "Renove antes disso para manter sua conta do Telegram conectada e seus grupos ativos. Fale com o suporte para renovar."
+
+/** The plan in force no longer allowed the seller's session or all their groups: what was stopped. */
+export const planEnforced = (notice: PlanEnforced) =>
+  [
+    notice.lapsedPlan === null
+      ? `⚠️ Seu plano agora é ${planName[notice.plan]}.`
+      : `⚠️ Seu plano ${planName[notice.lapsedPlan]} venceu; agora você está no plano ${planName[notice.plan]}.`,
+    ...(notice.sessionEnded ? ["Ele não permite conectar uma conta do Telegram: desconectei a sua e encerrei a sessão."] : []),
+    ...(notice.deactivatedGroups.length === 0 ? [] : [
+      `Ele permite ${groupsLimit(notice.groupLimit)}; desativei ${
+        notice.deactivatedGroups.map((title) => `“${title}”`).join(", ")
+      } e mantive os escolhidos mais recentemente.`
+    ]),
+    notice.sessionEnded
+      ? "Depois de renovar o plano, use /login para conectar sua conta de novo."
+      : "Use /plano para ver o que o seu plano inclui."
+  ].join("\n")

@@ -7,6 +7,7 @@ import { Layer } from "effect"
 import * as BotConfig from "../config/BotConfig.ts"
 import { BotMiddleware } from "./BotMiddleware.ts"
 import * as BotNotifier from "./BotNotifier.ts"
+import * as BotPlanNotifier from "./BotPlanNotifier.ts"
 import { BotUpdates } from "./BotUpdates.ts"
 import { Account } from "./features/Account.ts"
 import { Admin } from "./features/Admin.ts"
@@ -36,8 +37,11 @@ const Internals = Layer.mergeAll(
   Layer.provideMerge(TelegramBot.layerConfig(BotConfig.telegram))
 )
 
-/** `BotUpdates` (the webhook's way in) and `SellerNotifier` (the events' way to the sellers). */
-export const layer = Layer.mergeAll(BotUpdates.layerConfig(BotConfig.webhook), BotNotifier.layer).pipe(
+/**
+ * `BotUpdates` (the webhook's way in), `SellerNotifier` (the events' way to the sellers) and `PlanNotifier` (the
+ * plan check's).
+ */
+export const layer = Layer.mergeAll(BotUpdates.layerConfig(BotConfig.webhook), BotNotifier.layer, BotPlanNotifier.layer).pipe(
   Layer.provide(BotMiddleware.layer),
   Layer.provide(Internals)
 )

@@ -6,6 +6,7 @@ import * as BotConfig from "./BotConfig.ts"
 import * as DataConfig from "./DataConfig.ts"
 import * as HttpConfig from "./HttpConfig.ts"
 import * as ObservabilityConfig from "./ObservabilityConfig.ts"
+import * as PlansConfig from "./PlansConfig.ts"
 import * as QueueConfig from "./QueueConfig.ts"
 import * as SessionsConfig from "./SessionsConfig.ts"
 import type { ConfigTree } from "./ConfigCheck.ts"
@@ -16,7 +17,8 @@ export const areas = {
   queue: { redisUrl: QueueConfig.redisUrl, bullMq: QueueConfig.bullMq },
   http: HttpConfig.http,
   sessions: SessionsConfig.checks,
-  bot: BotConfig.bot
+  bot: BotConfig.bot,
+  plans: PlansConfig.enforcement
 } satisfies ConfigTree
 
 /** What an operator should read when a variable is missing or malformed. */
@@ -29,5 +31,6 @@ export const hints: Readonly<Record<string, string>> = {
   DATABASE_STARTUP_TIMEOUT: "must be a duration such as \"60 seconds\"",
   QUEUE_IDLE_TIMEOUT: "must be a duration such as \"30 seconds\"",
   QUEUE_SWEEP_INTERVAL: "must be a duration such as \"60 seconds\"",
-  QUEUE_SKIP_VERSION_CHECK: "must be true or false"
+  QUEUE_SKIP_VERSION_CHECK: "must be true or false",
+  PLAN_CHECK_INTERVAL: "must be a duration such as \"1 minute\""
 }

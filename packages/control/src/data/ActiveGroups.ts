@@ -1,9 +1,10 @@
 /**
  * The groups a seller has Vigia watch: activation checks the plan's limit inside the same
- * transaction as the insert, under a lock on the user, so concurrent requests cannot exceed it.
+ * transaction as the insert, under a lock on the user, so concurrent requests cannot exceed it;
+ * a plan that allows fewer groups trims them the same way.
  */
-import { Plan } from "@vigia/domain/Plan"
-import { canActivateGroup, canUseAdvancedFeatures, type PlanRefusal } from "@vigia/domain/Subscription"
+import { Plan, Unlimited } from "@vigia/domain/Plan"
+import { canActivateGroup, canUseAdvancedFeatures, effectiveLimits, type PlanRefusal } from "@vigia/domain/Subscription"
 import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { AuditLog } from "./AuditLog.ts"
@@ -81,6 +82,11 @@ export class ActiveGroups extends Context.Service<ActiveGroups, {
     groupId: number,
     enabled: boolean
   ) => Effect.Effect<ActiveGroup, ActiveGroupsError | DatabaseError>
+  /**
+   * Deactivates the groups beyond the limit of the plan in force, keeping the ones activated most recently, each
+   * audited; the groups deactivated, oldest first (none when the plan allows them all).
+   */
+  readonly trimToPlan: (userId: UserId) => Effect.Effect<ReadonlyArray<ActiveGroup>, ActiveGroupsError | DatabaseError>
 }>()("@vigia/control/data/ActiveGroups") {
   static readonly layer = Layer.effect(
     ActiveGroups,
@@ -166,7 +172,26 @@ export class ActiveGroups extends Context.Service<ActiveGroups, {
         orDatabaseError
       )
 
-      return ActiveGroups.of({ list, find, activate, deactivate, setAutoReply })
+      const trimToPlan = Effect.fn("ActiveGroups.trimToPlan")(function*(userId: UserId) {
+        return yield* sql.withTransaction(Effect.gen(function*() {
+          const max = effectiveLimits(yield* lockedTerms(userId), yield* DateTime.nowAsDate).maxActiveGroups
+          if (max === Unlimited) return []
+          const removed = yield* decodeGroups(yield* sql`
+            DELETE FROM active_groups WHERE user_id = ${userId} AND group_id NOT IN (
+              SELECT group_id FROM active_groups WHERE user_id = ${userId}
+              ORDER BY activated_at DESC, group_id DESC LIMIT ${max})
+            RETURNING *`)
+          yield* Effect.forEach(removed, (group) =>
+            audit.append({
+              userId,
+              action: "group-deactivated",
+              details: { groupId: group.groupId, reason: "plan-limit", limit: max }
+            }), { discard: true })
+          return [...removed].sort((a, b) => a.activatedAt.getTime() - b.activatedAt.getTime() || a.groupId - b.groupId)
+        }))
+      }, orDatabaseError)
+
+      return ActiveGroups.of({ list, find, activate, deactivate, setAutoReply, trimToPlan })
     })
   ).pipe(Layer.provide(AuditLog.layer))
 }

@@ -1,6 +1,6 @@
 /**
- * The audit log: every login, logout, plan change, group (de)activation, price table change
- * and admin action, appended in the same transaction as the change it records.
+ * The audit log: every login, logout, plan change, group (de)activation, price table change,
+ * admin action and plan enforcement, appended in the same transaction as the change it records.
  */
 import { Context, DateTime, Effect, Layer, Schema } from "effect"
 import { SqlClient } from "effect/sql"
@@ -16,7 +16,8 @@ export const AuditAction = Schema.Literals([
   "group-deactivated",
   "auto-reply-changed",
   "price-table-replaced",
-  "admin-action"
+  "admin-action",
+  "plan-enforced"
 ])
 export type AuditAction = typeof AuditAction.Type
 

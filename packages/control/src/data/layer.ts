@@ -10,6 +10,7 @@ import { Conversations } from "./Conversations.ts"
 import { Database } from "./Database.ts"
 import { EmbeddedPostgres } from "./EmbeddedPostgres.ts"
 import * as Migrations from "./Migrations.ts"
+import { PlanReviews } from "./PlanReviews.ts"
 import { PriceTables } from "./PriceTables.ts"
 import { ProcessedMessages } from "./ProcessedMessages.ts"
 import { Sessions } from "./Sessions.ts"
@@ -25,7 +26,8 @@ export const repositories = Layer.mergeAll(
   Sessions.layer,
   ProcessedMessages.layer,
   AuditLog.layer,
-  Conversations.layer
+  Conversations.layer,
+  PlanReviews.layer
 )
 
 /** The configured PostgreSQL: `DATABASE_URL`'s, or the embedded one. */

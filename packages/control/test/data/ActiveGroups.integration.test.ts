@@ -111,4 +111,22 @@ layer(services.pipe(Layer.provideMerge(TestDatabase.layer)))("ActiveGroups", (it
       const error = yield* Effect.flip(groups.activate(nobody, { groupId: 1, title: null }))
       assert.strictEqual(reasonOf(error)._tag, "UserNotFound")
     }))
+
+  it.effect("a plan that allows fewer groups keeps the ones activated most recently, each removal audited", () =>
+    Effect.gen(function*() {
+      const groups = yield* ActiveGroups
+      const seller = yield* newSeller("premium")
+      for (let n = 1; n <= 4; n++) {
+        yield* groups.activate(seller.id, { groupId: supergroup(100 + n), title: `Grupo ${n}` })
+        yield* TestClock.adjust("1 second")
+      }
+      assert.deepStrictEqual(yield* groups.trimToPlan(seller.id), [], "an unlimited plan trims nothing")
+      yield* (yield* Subscriptions).grant(seller.id, { plan: "free", expiresAt: null, overrides: {}, paymentReference: null, source: "admin" })
+      const removed = yield* groups.trimToPlan(seller.id)
+      assert.deepStrictEqual(removed.map((group) => group.title), ["Grupo 1", "Grupo 2", "Grupo 3"])
+      assert.deepStrictEqual((yield* groups.list(seller.id)).map((group) => group.title), ["Grupo 4"])
+      assert.deepStrictEqual(yield* groups.trimToPlan(seller.id), [], "within the limit: nothing more")
+      const audit = (yield* (yield* AuditLog).recent(seller.id, 10)).filter((entry) => entry.action === "group-deactivated")
+      assert.deepStrictEqual(audit.map((entry) => entry.details.reason), ["plan-limit", "plan-limit", "plan-limit"])
+    }))
 })

@@ -10,6 +10,7 @@ const expectedTables = [
   "audit_log",
   "conversations",
   "effect_sql_migrations",
+  "plan_notices",
   "price_items",
   "processed_messages",
   "sessions",
@@ -23,6 +24,7 @@ const expectedIndexes = [
   "audit_log_user_at",
   "conversations_phone_number_idx",
   "conversations_pkey",
+  "plan_notices_pkey",
   "price_items_pkey",
   "processed_messages_pkey",
   "processed_messages_processed_at",
@@ -37,7 +39,7 @@ const expectedIndexes = [
   "users_telegram_user_id_key"
 ]
 
-const allMigrations: ReadonlyArray<readonly [number, string]> = [[1, "initial"], [2, "conversations"]]
+const allMigrations: ReadonlyArray<readonly [number, string]> = [[1, "initial"], [2, "conversations"], [6, "plan_notices"]]
 
 const schemaShape = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
