@@ -1,6 +1,6 @@
 /**
  * The bot's configuration from the environment: its token and Bot API server, the administrators, the per-seller
- * rate limit, and the webhook (which the HTTP endpoint reads too).
+ * rate limit, and the webhook (which the webhook's listener reads too).
  */
 import { Config, Duration, Option, Schema, SchemaGetter } from "effect"
 import { required } from "./SessionsConfig.ts"
