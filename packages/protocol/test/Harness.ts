@@ -6,7 +6,7 @@ import { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Duration, Effect, Layer, Option, Queue as Mailbox, Redacted, Schedule, Schema } from "effect"
 import { Redis } from "ioredis"
 import * as Crypto from "node:crypto"
-import { type BullMqOptions, Queue } from "../src/Queue.ts"
+import { type BullMqOptions, Queue, type RetryPolicy } from "../src/Queue.ts"
 
 export const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 
@@ -36,13 +36,15 @@ export const bullMqLayer = (prefix: string, options: Omit<BullMqOptions, "redisU
     Layer.provideMerge(cleanedUp(prefix))
   )
 
+/** Each layer under test, with the tests' fast retries and any of the policy's settings overridden. */
 export const layers = {
-  memory: () => Queue.layerMemory(fastRetries),
-  bullmq: () =>
+  memory: (policy: Partial<RetryPolicy> = {}) => Queue.layerMemory({ ...fastRetries, ...policy }),
+  bullmq: (policy: Partial<RetryPolicy> = {}) =>
     bullMqLayer(randomPrefix("suite"), {
       ...fastRetries,
       idleTimeout: Duration.millis(400),
-      sweepInterval: Duration.seconds(2)
+      sweepInterval: Duration.seconds(2),
+      ...policy
     })
 } as const
 
