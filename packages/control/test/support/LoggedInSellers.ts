@@ -103,14 +103,26 @@ export const workerPid = (run: TestRun, phone: PhoneNumber): number =>
 
 const isAlive = (pid: number) => Fs.existsSync(`/proc/${pid}`) && !Fs.readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ")
 
-/** Waits until the seller's worker runs and publishes `orderGroup`'s messages (its watched chats were pushed). */
-export const awaitWatching = (run: TestRun, seller: LoggedInSeller) =>
-  Effect.sync(() => {
+/** Whether the worker's fake TDLib answers on its side channel, logged in. */
+const loggedIn = (run: TestRun, seller: LoggedInSeller) =>
+  Effect.tryPromise(async () => {
+    const port = Fs.readFileSync(Path.join(accountFolder(run, seller.phone), "fake-tdl.port"), "utf8").trim()
+    const response = await fetch(`http://127.0.0.1:${port}/state`)
+    return ((await response.json()) as { readonly authorizationState: string }).authorizationState === "authorizationStateReady"
+  }).pipe(Effect.orElseSucceed(() => false))
+
+/**
+ * Waits until the seller's worker runs (another than `replaced`, when given), logged in, and publishes
+ * `orderGroup`'s messages (its watched chats were pushed).
+ */
+export const awaitWatching = (run: TestRun, seller: LoggedInSeller, replaced?: number) =>
+  Effect.gen(function*() {
     const file = Path.join(accountFolder(run, seller.phone), "watched-chats.json")
-    return Fs.existsSync(file) && Fs.readFileSync(file, "utf8").includes(String(orderGroup.id)) && isAlive(workerPid(run, seller.phone))
+    const watching = yield* Effect.sync(() => Fs.existsSync(file) && Fs.readFileSync(file, "utf8").includes(String(orderGroup.id)))
+    const pid = yield* Effect.sync(() => workerPid(run, seller.phone)).pipe(Effect.catchDefect(() => Effect.succeed(0)))
+    return watching && pid !== 0 && pid !== replaced && isAlive(pid) && (yield* loggedIn(run, seller))
   }).pipe(
-    Effect.catchDefect(() => Effect.succeed(false)),
-    Effect.repeat({ until: (watching) => watching, schedule: Schedule.spaced("200 millis") }),
+    Effect.repeat({ until: (ready) => ready, schedule: Schedule.spaced("200 millis") }),
     Effect.timeoutOrElse({ duration: "60 seconds", orElse: () => Effect.die(new Error("the seller's worker never watched the group")) })
   )
 
