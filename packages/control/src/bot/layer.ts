@@ -37,7 +37,10 @@ const Internals = Layer.mergeAll(
 )
 
 /** `BotUpdates` (the webhook's way in) and `SellerNotifier` (the events' way to the sellers). */
-export const layer = Layer.mergeAll(BotUpdates.layerConfig(BotConfig.webhook), BotNotifier.layer).pipe(
+export const layer = Layer.mergeAll(
+  BotUpdates.layerConfig({ ...BotConfig.webhook, pollTimeout: BotConfig.polling.timeout }),
+  BotNotifier.layer
+).pipe(
   Layer.provide(BotMiddleware.layer),
   Layer.provide(Internals)
 )

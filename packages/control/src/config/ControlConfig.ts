@@ -32,5 +32,6 @@ export const hints: Readonly<Record<string, string>> = {
   QUEUE_SKIP_VERSION_CHECK: "must be true or false",
   QUEUE_BACKOFF_MAX: "must be a duration such as \"30 seconds\"",
   QUEUE_FAILED_MAX_COUNT: "must be a whole number, at least 1",
-  QUEUE_FAILED_MAX_AGE: "must be a duration such as \"7 days\""
+  QUEUE_FAILED_MAX_AGE: "must be a duration such as \"7 days\"",
+  BOT_POLL_TIMEOUT: "must be a duration such as \"25 seconds\""
 }
