@@ -8,7 +8,7 @@ import * as Messages from "../src/Messages.ts"
 import { consumerBackoffs, Queue, type RetryPolicy } from "../src/Queue.ts"
 import * as QueueNames from "../src/QueueNames.ts"
 import { SecretBox } from "../src/SecretBox.ts"
-import { eventually, nothingWithin, randomPhone, takeN } from "./Harness.ts"
+import { anUpdate, eventually, nothingWithin, randomPhone, takeN } from "./Harness.ts"
 
 /** A dependency the handler needs cannot answer now. */
 class Unreachable extends Schema.TaggedError<Unreachable>()("Unreachable", { message: Schema.String }) {}
@@ -17,14 +17,6 @@ class Refused extends Schema.TaggedError<Refused>()("Refused", { message: Schema
 
 const isUnreachable = (cause: Cause.Cause<Unreachable | Refused>) =>
   cause.reasons.some((reason) => Cause.isFailReason(reason) && reason.error._tag === "Unreachable")
-
-const anUpdate = (phone: ReturnType<typeof randomPhone>, n: number) =>
-  new Messages.UpdateMessage({
-    version: Messages.protocolVersion,
-    phoneNumber: phone,
-    timestamp: n,
-    update: new Messages.WorkerStarted()
-  })
 
 const backoffs = Effect.suspend(() =>
   Metric.value(Metric.withAttributes(consumerBackoffs, { queue: "updates", reason: "Unreachable" }))
@@ -70,24 +62,6 @@ export const queueRecovery = (name: string, makeLayer: (policy?: Partial<RetryPo
         assert.isAtLeast(lastTry - (first?.[1] ?? 0), 300)
         assert.isTrue(yield* nothingWithin(calls, "200 millis"))
       }).pipe(provide({ maxBackoff: Duration.millis(80) })))
-
-    it.live("a failure that is not transient is retried by the policy, then parked", () =>
-      Effect.gen(function*() {
-        const queue = yield* Queue
-        const phone = randomPhone()
-        const updates = QueueNames.updatesQueue(phone)
-        const calls = yield* Mailbox.unbounded<number>()
-        yield* queue.consume(updates, Messages.UpdateMessage, (message) =>
-          Mailbox.offer(calls, message.timestamp).pipe(
-            Effect.andThen(Effect.fail(new Refused({ message: "not for this account" })))
-          ), { transient: isUnreachable })
-        yield* queue.send(updates, Messages.UpdateMessage, anUpdate(phone, 1))
-        assert.deepStrictEqual(yield* takeN(calls, 3), [1, 1, 1])
-        const [parked] = yield* eventually(queue.failed(updates).pipe(Effect.map((failed) => failed.length === 1))).pipe(
-          Effect.andThen(queue.failed(updates))
-        )
-        assert.strictEqual(parked?.reason, "Refused: not for this account")
-      }).pipe(provide()))
 
     it.live("parked jobs are kept at most `failedJobsKept` per queue, and no longer than `failedJobsMaxAge`", () =>
       Effect.gen(function*() {

@@ -4,35 +4,21 @@ import { Queue } from "@vigia/protocol/Queue"
 import * as QueueNames from "@vigia/protocol/QueueNames"
 import { Effect, Layer, Redacted, Schema } from "effect"
 import { SqlClient } from "effect/sql"
-import * as Data from "../../src/data/layer.ts"
 import * as ControlProcess from "../support/ControlProcess.ts"
 import { FakeBotApi } from "../support/FakeBotApi.ts"
-import {
-  awaitReports,
-  awaitWatching,
-  cleanup,
-  controlEnvironment,
-  orderGroup,
-  reportedTotals,
-  sample,
-  seedSeller,
-  testRun,
-  totalOf
-} from "../support/LoggedInSellers.ts"
+import * as Sellers from "../support/LoggedInSellers.ts"
 import { exchange, includes } from "../support/SellerScript.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
 
-const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
-const run = testRun("redrive")
+const run = Sellers.testRun("redrive")
 const seller = { id: 9_200_000_031, first_name: "Ana" }
 const admin = { id: 9_200_000_039, first_name: "Operadora" }
 
 class Refused extends Schema.TaggedError<Refused>()("Refused", { message: Schema.String }) {}
 
-const TestLayer = Layer.mergeAll(
-  FakeBotApi.layer,
-  Data.repositories.pipe(Layer.provideMerge(TestDatabase.layer)),
-  Queue.layerBullMq({ redisUrl: Redacted.make(redisUrl), prefix: run.prefix, attempts: 1 })
+const TestLayer = Layer.merge(
+  Sellers.testLayer,
+  Queue.layerBullMq({ redisUrl: Redacted.make(Sellers.redisUrl), prefix: run.prefix, attempts: 1 })
 )
 
 const metrics = (control: ControlProcess.ControlProcess) =>
@@ -43,12 +29,12 @@ layer(TestLayer, { excludeTestServices: true, timeout: "60 seconds" })("re-drivi
     Effect.gen(function*() {
       const api = yield* FakeBotApi
       const queue = yield* Queue
-      const ana = yield* seedSeller(run, seller)
+      const ana = yield* Sellers.seedSeller(run, seller)
       const updates = QueueNames.updatesQueue(ana.phone)
 
       // An order parked earlier (its handling refused for good at the time), before this control plane ran.
       const order = yield* Messages.updateMessage(ana.phone, new Messages.NewMessage({
-        chatId: orderGroup.id,
+        chatId: Sellers.orderGroup.id,
         messageId: 999 * 2 ** 20,
         senderId: 700000002,
         senderName: "Carlos Cliente",
@@ -61,19 +47,19 @@ layer(TestLayer, { excludeTestServices: true, timeout: "60 seconds" })("re-drivi
         yield* Effect.repeat(queue.failed(updates), { until: (failed) => failed.length === 1 })
       }))
 
-      const control = yield* ControlProcess.start(controlEnvironment(run, api, {
+      const control = yield* ControlProcess.start(Sellers.controlEnvironment(run, api, {
         databaseUrl: Redacted.value((yield* TestDatabase).url),
-        redisUrl
+        redisUrl: Sellers.redisUrl
       }, { ADMIN_TELEGRAM_IDS: String(admin.id) }))
-      yield* awaitWatching(run, ana)
-      assert.strictEqual(sample(yield* metrics(control), "vigia_queue_jobs", { queue: "updates", state: "failed" }), 1)
-      assert.deepStrictEqual(yield* reportedTotals(ana), [], "a parked update stays parked")
+      yield* Sellers.awaitWatching(run, ana)
+      assert.strictEqual(Sellers.sample(yield* metrics(control), "vigia_queue_jobs", { queue: "updates", state: "failed" }), 1)
+      assert.deepStrictEqual(yield* Sellers.reportedTotals(ana), [], "a parked update stays parked")
 
       yield* exchange(seller, "/admin_reprocessar", includes("só para administradores"))
       yield* exchange(admin, "/admin_reprocessar", includes("1 atualização parada voltou para a fila (1 conta)"))
-      yield* awaitReports(ana, 1)
-      assert.deepStrictEqual(yield* reportedTotals(ana), [totalOf(3)])
-      assert.strictEqual(sample(yield* metrics(control), "vigia_queue_jobs", { queue: "updates", state: "failed" }), 0)
+      yield* Sellers.awaitReports(ana, 1)
+      assert.deepStrictEqual(yield* Sellers.reportedTotals(ana), [Sellers.totalOf(3)])
+      assert.strictEqual(Sellers.sample(yield* metrics(control), "vigia_queue_jobs", { queue: "updates", state: "failed" }), 0)
       yield* exchange(admin, "/admin_reprocessar", includes("Nenhuma atualização parada"))
 
       const sql = yield* SqlClient.SqlClient
@@ -83,5 +69,5 @@ layer(TestLayer, { excludeTestServices: true, timeout: "60 seconds" })("re-drivi
         ["admin_reprocessar", 1],
         ["admin_reprocessar", 0]
       ])
-    }).pipe(Effect.ensuring(cleanup(run, [seller]))), { timeout: 120_000 })
+    }).pipe(Effect.ensuring(Sellers.cleanup(run, [seller]))), { timeout: 120_000 })
 })

@@ -8,7 +8,7 @@ import * as Money from "@vigia/domain/Money"
 import { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Centavos } from "@vigia/domain/PriceTable"
 import * as PriceTableParser from "@vigia/domain/PriceTableParser"
-import { Duration, Effect, Schedule, Schema } from "effect"
+import { Duration, Effect, Layer, Schedule, Schema } from "effect"
 import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -18,9 +18,16 @@ import { PriceTables } from "../../src/data/PriceTables.ts"
 import { Sessions } from "../../src/data/Sessions.ts"
 import { Subscriptions } from "../../src/data/Subscriptions.ts"
 import { Users } from "../../src/data/Users.ts"
+import * as Data from "../../src/data/layer.ts"
 import { type BotMessage, FakeBotApi, type FakeUser } from "./FakeBotApi.ts"
 import * as SellerScript from "./SellerScript.ts"
+import { TestDatabase } from "./TestDatabase.ts"
 import { deleteRedisKeys } from "./WorkerHarness.ts"
+
+export { redisUrl } from "./WorkerHarness.ts"
+
+/** What a test of logged-in sellers needs: the fake Bot API, and a fresh database with the repositories over it. */
+export const testLayer = Layer.mergeAll(FakeBotApi.layer, Data.repositories.pipe(Layer.provideMerge(TestDatabase.layer)))
 
 /** The fake TDLib's default account: who it is, and one of its supergroups. */
 const fakeAccountId = 700000001

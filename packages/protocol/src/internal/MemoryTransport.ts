@@ -35,6 +35,61 @@ interface Channel {
   resumeAt: number
 }
 
+/** Drops the parked jobs beyond the count kept or older than the age kept, as BullMQ's `removeOnFail`. */
+const prune = (policy: RetryPolicy, target: Channel, now: number) => {
+  const oldest = now - Duration.toMillis(policy.failedJobsMaxAge)
+  const kept = target.failed.slice(0, policy.failedJobsKept).filter((parked) => parked.at > oldest)
+  for (const dropped of target.failed) {
+    if (!kept.includes(dropped) && dropped.job.id !== undefined) target.ids.delete(dropped.job.id)
+  }
+  target.failed = kept
+}
+
+const park = (policy: RetryPolicy, target: Channel, job: Job, reason: string) =>
+  Effect.map(Clock.currentTimeMillis, (now) => {
+    target.failed.unshift({ job, jobId: job.id ?? "", reason, attemptsMade: job.attemptsMade + 1, at: now })
+    prune(policy, target, now)
+  })
+
+/** A transient failure: the job keeps its place, and the channel waits. */
+const holdBack = (target: Channel, job: Job, waits: JobWaits) =>
+  Effect.map(Clock.currentTimeMillis, (now) => {
+    target.front.unshift(job)
+    target.resumeAt = Math.max(target.resumeAt, now + Duration.toMillis(waits.delay))
+  })
+
+/** Handles one job to its fate: done, held back, parked, or offered again after its retry's backoff. */
+const handleJob = (policy: RetryPolicy, layerScope: Scope.Scope) =>
+(queue: QueueName, target: Channel, process: Processor, job: Job) =>
+  Effect.sync(() => target.active++).pipe(
+    Effect.andThen(process(queue, job.data)),
+    Effect.ensuring(Effect.sync(() => target.active--)),
+    Effect.matchEffect({
+      onSuccess: () => Effect.sync(() => job.id !== undefined && target.ids.delete(job.id)),
+      onFailure: (failure) => {
+        if (failure._tag === "JobWaits") return holdBack(target, job, failure)
+        const attemptsMade = job.attemptsMade + 1
+        if (!failure.retry || attemptsMade >= policy.attempts) return park(policy, target, job, failure.reason)
+        return Effect.sync(() => target.delayed++).pipe(
+          Effect.andThen(Effect.sleep(backoffDelay(policy, attemptsMade))),
+          Effect.andThen(Effect.sync(() => target.delayed--)),
+          Effect.andThen(Queue.offer(target.waiting, { ...job, attemptsMade })),
+          Effect.forkIn(layerScope),
+          Effect.asVoid
+        )
+      }
+    })
+  )
+
+/** The next job of `target` for one of its consumers: once the channel's wait is over, a job held back first. */
+const nextJob = (target: Channel) =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    if (target.resumeAt > now) yield* Effect.sleep(Duration.millis(target.resumeAt - now))
+    const held = target.front.shift()
+    return held ?? (yield* Queue.take(target.waiting))
+  })
+
 export const make = (policy: RetryPolicy): Effect.Effect<Transport, never, Scope.Scope> =>
   Effect.gen(function*() {
     const layerScope = yield* Effect.scope
@@ -71,50 +126,7 @@ export const make = (policy: RetryPolicy): Effect.Effect<Transport, never, Scope
         yield* Queue.offer(target.waiting, { id: jobId, data, attemptsMade: 0 })
       })
 
-    /** Drops the parked jobs beyond the count kept or older than the age kept, as BullMQ's `removeOnFail`. */
-    const prune = (target: Channel, now: number) => {
-      const oldest = now - Duration.toMillis(policy.failedJobsMaxAge)
-      const kept = target.failed.slice(0, policy.failedJobsKept).filter((parked) => parked.at > oldest)
-      for (const dropped of target.failed) {
-        if (!kept.includes(dropped) && dropped.job.id !== undefined) target.ids.delete(dropped.job.id)
-      }
-      target.failed = kept
-    }
-
-    const park = (target: Channel, job: Job, reason: string) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        const attemptsMade = job.attemptsMade + 1
-        target.failed.unshift({ job, jobId: job.id ?? "", reason, attemptsMade, at: now })
-        prune(target, now)
-      })
-
-    /** A transient failure: the job keeps its place, and the channel waits. */
-    const holdBack = (target: Channel, job: Job, waits: JobWaits) =>
-      Effect.map(Clock.currentTimeMillis, (now) => {
-        target.front.unshift(job)
-        target.resumeAt = Math.max(target.resumeAt, now + Duration.toMillis(waits.delay))
-      })
-
-    const handle = (queue: QueueName, target: Channel, process: Processor, job: Job) =>
-      Effect.sync(() => target.active++).pipe(
-        Effect.andThen(process(queue, job.data)),
-        Effect.ensuring(Effect.sync(() => target.active--)),
-        Effect.matchEffect({
-          onSuccess: () => Effect.sync(() => job.id !== undefined && target.ids.delete(job.id)),
-          onFailure: (failure) => {
-            if (failure._tag === "JobWaits") return holdBack(target, job, failure)
-            const attemptsMade = job.attemptsMade + 1
-            if (!failure.retry || attemptsMade >= policy.attempts) return park(target, job, failure.reason)
-            return Effect.sync(() => target.delayed++).pipe(
-              Effect.andThen(Effect.sleep(backoffDelay(policy, attemptsMade))),
-              Effect.andThen(Effect.sync(() => target.delayed--)),
-              Effect.andThen(Queue.offer(target.waiting, { ...job, attemptsMade })),
-              Effect.forkIn(layerScope),
-              Effect.asVoid
-            )
-          }
-        })
-      )
+    const handle = handleJob(policy, layerScope)
 
     const consumer = (process: Processor, concurrency: number) =>
       Effect.gen(function*() {
@@ -129,14 +141,8 @@ export const make = (policy: RetryPolicy): Effect.Effect<Transport, never, Scope
               if (running.has(queue)) return
               const target = yield* channel(queue)
               // A job taken is handled to the end: removing a queue waits for its jobs in progress, not for a wait.
-              const next = Effect.gen(function*() {
-                const now = yield* Clock.currentTimeMillis
-                if (target.resumeAt > now) yield* Effect.sleep(Duration.millis(target.resumeAt - now))
-                const held = target.front.shift()
-                return held ?? (yield* Queue.take(target.waiting))
-              })
               const loop = Effect.uninterruptibleMask((restore) =>
-                restore(next).pipe(Effect.flatMap((job) => handle(queue, target, process, job)))
+                restore(nextJob(target)).pipe(Effect.flatMap((job) => handle(queue, target, process, job)))
               ).pipe(Effect.forever)
               running.set(queue, yield* Effect.forEach(Array.from({ length: concurrency }), () => Effect.forkIn(loop, scope)))
             })
@@ -174,7 +180,7 @@ export const make = (policy: RetryPolicy): Effect.Effect<Transport, never, Scope
     // Parked jobs go once they are too old even when nothing else fails in their queue.
     yield* Effect.forkIn(
       Clock.currentTimeMillis.pipe(
-        Effect.map((now) => channels.forEach((target) => prune(target, now))),
+        Effect.map((now) => channels.forEach((target) => prune(policy, target, now))),
         Effect.repeat(Schedule.spaced(retentionInterval(policy)))
       ),
       layerScope
