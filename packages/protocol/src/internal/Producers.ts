@@ -66,14 +66,14 @@ export const make = (
         )
       )
 
-    // Oldest first, each back at the tail of the waiting jobs; a job gone meanwhile (removed, re-driven) is skipped.
+    // Oldest first, one after the other, each to the tail of the waiting jobs; one gone meanwhile is skipped.
     const redrive = (queue: QueueName) =>
       request(queue, options.redisTimeout, async () => {
         const parked = (await producerFor(queue).getFailed(0, options.failedJobsKept - 1)).reverse()
-        const moved = await Promise.all(parked.map((job) =>
-          job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true }).then(() => 1, () => 0)
-        ))
-        const count = moved.reduce<number>((sum, one) => sum + one, 0)
+        let count = 0
+        for (const job of parked) {
+          count += await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true }).then(() => 1, () => 0)
+        }
         if (count > 0) await redis.publish(wakeChannel(options.prefix, queue), "")
         return count
       })
