@@ -2,29 +2,22 @@
  * The `Queue` service: send a message to a queue, consume one queue or a changing set of queues, over BullMQ
  * (Redis) or in memory, with one behavioural contract and one decoding and malformed-message path for both.
  */
-import {
-  Cause,
-  Clock,
-  Config,
-  Context,
-  Duration,
-  Effect,
-  Layer,
-  Metric,
-  Option,
-  Redacted,
-  Schema,
-  SchemaIssue,
-  Scope
-} from "effect"
-import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
+import { type Cause, Clock, Config, Context, Duration, Effect, Layer, Option, Redacted, Schema, Scope } from "effect"
+import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as Messages from "./Messages.ts"
-import { kindOf, phoneOf, type JobId, type QueueName } from "./QueueNames.ts"
+import { kindOf, type JobId, type QueueName } from "./QueueNames.ts"
 import * as BullMqTransport from "./internal/BullMqTransport.ts"
+import {
+  consumerBackoffs,
+  describeIssue,
+  hasTransientError,
+  isTransientError,
+  malformedMessages,
+  processor
+} from "./internal/Handling.ts"
 import * as MemoryTransport from "./internal/MemoryTransport.ts"
 import {
   defaultRetryPolicy,
-  JobFailed,
   QueueError,
   type FailedJob,
   type QueueDepth,
@@ -54,54 +47,21 @@ export class Beat extends Schema.Class<Beat>("@vigia/protocol/Beat")({
 
 const BeatJson = Schema.fromJsonString(Beat)
 
-export interface ConsumeOptions {
+export interface ConsumeOptions<E = never> {
   /** Jobs of one queue handled at once; 1 (the default) handles a queue's messages one at a time, in order. */
   readonly concurrency?: number
+  /**
+   * Which of the handler's failures are transient: something it needs cannot answer now (a database or Redis
+   * unreachable, a 5xx, a timeout). The queue's consumer then waits (from the policy's `backoff`, doubling up to
+   * its `maxBackoff`; counted in `vigia_consumer_backoffs_total` and logged) and hands the same message again,
+   * before the queue's later ones, for as long as it takes: it is never parked and no attempt is counted. Every
+   * other failure is retried by the policy, then parked. It sees the whole cause, defects included;
+   * `hasTransientError` suits handlers whose errors say `transient`. None is transient by default.
+   */
+  readonly transient?: (cause: Cause.Cause<E>) => boolean
 }
 
-/** Messages that did not decode and were parked as failed, by queue kind. */
-export const malformedMessages = Metric.counter("vigia_protocol_malformed_messages_total", {
-  description: "Queue messages that did not decode and were parked as failed",
-  incremental: true
-})
-
-/**
- * A decode failure as `path: expectation` lines, never showing the input: a malformed message may carry a
- * secret in clear, and the reason is stored with the failed job.
- */
-export const describeIssue = (issue: SchemaIssue.Issue): string =>
-  formatWithoutInput(issue).issues
-    .map(({ message, path }) => `${path === undefined || path.length === 0 ? "(root)" : path.map(String).join(".")}: ${message}`)
-    .join("; ")
-
-const formatWithoutInput = SchemaIssue.makeFormatterStandardSchemaV1({
-  leafHook: (issue) => {
-    switch (issue._tag) {
-      case "InvalidType":
-        return SchemaIssue.defaultLeafHook(new SchemaIssue.InvalidType(issue.ast))
-      case "InvalidValue":
-        return SchemaIssue.defaultLeafHook(new SchemaIssue.InvalidValue(issue.annotations))
-      case "UnexpectedKey":
-        return SchemaIssue.defaultLeafHook(new SchemaIssue.UnexpectedKey(issue.ast))
-      case "OneOf":
-        return SchemaIssue.defaultLeafHook(new SchemaIssue.OneOf(issue.ast, issue.successes))
-      default:
-        return SchemaIssue.defaultLeafHook(issue)
-    }
-  },
-  checkHook: (issue) =>
-    SchemaIssue.defaultCheckHook(issue) ?? `Expected ${issue.filter.annotations?.expected ?? "a valid value"}`
-})
-
-/** Why a handler failed, for the failed job's reason: the error's tag and message, not its data. */
-const describeFailure = (error: unknown): string => {
-  if (typeof error === "object" && error !== null) {
-    const tag = "_tag" in error && typeof error._tag === "string" ? error._tag : "Error"
-    const message = "message" in error && typeof error.message === "string" ? error.message : ""
-    return message === "" ? tag : `${tag}: ${message}`
-  }
-  return String(error)
-}
+export { consumerBackoffs, describeIssue, hasTransientError, isTransientError, malformedMessages }
 
 export class Queue extends Context.Service<Queue, {
   /** Encodes `message` with `schema` and adds it to `queue`. Fails fast when the transport is unreachable. */
@@ -113,23 +73,32 @@ export class Queue extends Context.Service<Queue, {
   ) => Effect.Effect<void, QueueError, S["EncodingServices"]>
   /**
    * Consumes `queue` until the scope closes: each job is decoded with `schema` and handed to `handler`.
-   * Success removes the job; a failure retries with backoff, then parks the job as failed with its reason;
-   * a job that does not decode is parked at once (reason: the schema path) and counted.
+   * Success removes the job; a transient failure (see `ConsumeOptions.transient`) waits and tries again; any
+   * other failure retries with backoff, then parks the job as failed with its reason; a job that does not decode
+   * is parked at once (reason: the schema path) and counted.
    */
   readonly consume: <S extends Schema.Top, E, R>(
     queue: QueueName,
     schema: S,
     handler: (message: S["Type"], queue: QueueName) => Effect.Effect<void, E, R>,
-    options?: ConsumeOptions
+    options?: ConsumeOptions<E>
   ) => Effect.Effect<void, QueueError, Scope.Scope | R | S["DecodingServices"]>
   /** Like `consume`, over a set of queues that changes at run time (accounts come and go). Starts empty. */
   readonly consumeSet: <S extends Schema.Top, E, R>(
     schema: S,
     handler: (message: S["Type"], queue: QueueName) => Effect.Effect<void, E, R>,
-    options?: ConsumeOptions
+    options?: ConsumeOptions<E>
   ) => Effect.Effect<QueueSet, never, Scope.Scope | R | S["DecodingServices"]>
-  /** The jobs of `queue` parked as failed, newest first. */
+  /**
+   * The jobs of `queue` parked as failed, newest first: at most the policy's `failedJobsKept`, none parked longer
+   * than its `failedJobsMaxAge`.
+   */
   readonly failed: (queue: QueueName) => Effect.Effect<ReadonlyArray<FailedJob>, QueueError>
+  /**
+   * Hands the jobs parked in `queue` back to it (an operator's re-drive), oldest first, with their attempts
+   * counted afresh; answers how many. A job that fails again is parked again.
+   */
+  readonly redrive: (queue: QueueName) => Effect.Effect<number, QueueError>
   /** How many jobs `queue` holds, by state (for metrics and operators). */
   readonly depth: (queue: QueueName) => Effect.Effect<QueueDepth, QueueError>
   /**
@@ -146,28 +115,27 @@ export class Queue extends Context.Service<Queue, {
 }>()("@vigia/protocol/Queue") {
   /**
    * Queues in Redis through BullMQ; `redisUrl` is required, the rest has defaults: prefix `bull`, idle timeout
-   * 30 seconds, sweep every 60 seconds, 5 attempts with backoff from 1 second, 1,000 failed jobs kept.
+   * 30 seconds, sweep every 60 seconds, 5 attempts with backoff from 1 second, transient waits up to 30 seconds,
+   * at most 100 failed jobs kept per queue, for at most 7 days.
    */
-  static readonly layerBullMq = (options: BullMqOptions): Layer.Layer<Queue> =>
-    Layer.effect(
-      Queue,
-      Effect.map(
-        BullMqTransport.make({ ...defaultRetryPolicy, ...BullMqTransport.defaultTuning, ...options }),
-        fromTransport
-      )
-    )
+  static readonly layerBullMq = (options: BullMqOptions): Layer.Layer<Queue> => {
+    const settings = { ...defaultRetryPolicy, ...BullMqTransport.defaultTuning, ...options }
+    return Layer.effect(Queue, Effect.map(BullMqTransport.make(settings), (transport) => fromTransport(transport, settings)))
+  }
 
   /** `layerBullMq` with its options read from `config` (a program's configuration module names the variables). */
   static readonly layerBullMqConfig = (config: Config.Wrap<BullMqOptions>): Layer.Layer<Queue, Config.ConfigError> =>
     Layer.unwrap(Effect.map(Config.unwrap(config), Queue.layerBullMq))
 
   /** In-process queues, for tests and the single-process mode with no Redis; the retry policy as BullMQ's. */
-  static readonly layerMemory = (policy: Partial<RetryPolicy> = {}): Layer.Layer<Queue> =>
-    Layer.effect(Queue, Effect.map(MemoryTransport.make({ ...defaultRetryPolicy, ...policy }), fromTransport))
+  static readonly layerMemory = (policy: Partial<RetryPolicy> = {}): Layer.Layer<Queue> => {
+    const settings = { ...defaultRetryPolicy, ...policy }
+    return Layer.effect(Queue, Effect.map(MemoryTransport.make(settings), (transport) => fromTransport(transport, settings)))
+  }
 }
 
 /** The service over a transport: encoding, decoding and the malformed-message path, shared by both layers. */
-const fromTransport = (transport: Transport): Queue["Service"] => {
+const fromTransport = (transport: Transport, policy: RetryPolicy): Queue["Service"] => {
   const send = <S extends Schema.Top>(queue: QueueName, schema: S, message: S["Type"], options?: SendOptions) =>
     Schema.encodeUnknownEffect(schema)(message).pipe(
       Effect.mapError((error) => new QueueError({ reason: "InvalidMessage", queue, message: describeIssue(error.issue) })),
@@ -185,39 +153,17 @@ const fromTransport = (transport: Transport): Queue["Service"] => {
   const consumeSet = <S extends Schema.Top, E, R>(
     schema: S,
     handler: (message: S["Type"], queue: QueueName) => Effect.Effect<void, E, R>,
-    options?: ConsumeOptions
+    options?: ConsumeOptions<E>
   ) =>
-    Effect.gen(function*() {
-      const context = yield* Effect.context<R | S["DecodingServices"]>()
-      const decode = Schema.decodeUnknownEffect(schema)
-      const process = (queue: QueueName, data: unknown) =>
-        decode(data).pipe(
-          Effect.catchTag("SchemaError", (error) => {
-            const reason = `malformed message: ${describeIssue(error.issue)}`
-            return Metric.update(Metric.withAttributes(malformedMessages, { queue: kindOf(queue) }), 1).pipe(
-              Effect.andThen(Effect.logWarning("parked a malformed message").pipe(
-                Effect.annotateLogs({ queue: kindOf(queue), account: mask(phoneOf(queue)), reason })
-              )),
-              Effect.andThen(Effect.fail(new JobFailed({ reason, retry: false })))
-            )
-          }),
-          Effect.flatMap((message) =>
-            handler(message, queue).pipe(
-              Effect.catchCause((cause) =>
-                Effect.fail(new JobFailed({ reason: describeFailure(Cause.squash(cause)), retry: true }))
-              )
-            )
-          ),
-          Effect.provideContext(context)
-        )
-      return yield* transport.consumer(process, options?.concurrency ?? 1)
-    })
+    processor(schema, handler, options?.transient ?? (() => false), policy).pipe(
+      Effect.flatMap((process) => transport.consumer(process, options?.concurrency ?? 1))
+    )
 
   const consume = <S extends Schema.Top, E, R>(
     queue: QueueName,
     schema: S,
     handler: (message: S["Type"], queue: QueueName) => Effect.Effect<void, E, R>,
-    options?: ConsumeOptions
+    options?: ConsumeOptions<E>
   ) => Effect.flatMap(consumeSet(schema, handler, options), (set) => set.add(queue))
 
   const beat = (phone: PhoneNumber, state: typeof Messages.AuthorizationStateName.Type, ttl: Duration.Duration) =>
@@ -247,6 +193,7 @@ const fromTransport = (transport: Transport): Queue["Service"] => {
     consume,
     consumeSet,
     failed: transport.failed,
+    redrive: transport.redrive,
     depth: transport.depth,
     beat,
     lastBeats

@@ -6,13 +6,23 @@ import { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Duration, Effect, Layer, Option, Queue as Mailbox, Redacted, Schedule, Schema } from "effect"
 import { Redis } from "ioredis"
 import * as Crypto from "node:crypto"
-import { type BullMqOptions, Queue } from "../src/Queue.ts"
+import * as Messages from "../src/Messages.ts"
+import { type BullMqOptions, Queue, type RetryPolicy } from "../src/Queue.ts"
 
 export const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 
 /** A random phone number, so each test has queues of its own. */
 export const randomPhone = (): PhoneNumber =>
   Schema.decodeUnknownSync(PhoneNumber)(`9${Crypto.randomInt(1e9, 1e10 - 1)}${Crypto.randomInt(10, 99)}`)
+
+/** A `WorkerStarted` update of `phone`, told apart by its timestamp `n`. */
+export const anUpdate = (phone: PhoneNumber, n: number) =>
+  new Messages.UpdateMessage({
+    version: Messages.protocolVersion,
+    phoneNumber: phone,
+    timestamp: n,
+    update: new Messages.WorkerStarted()
+  })
 
 /** A key prefix of its own per test file run, so failed jobs and streams of concurrent runs stay apart. */
 export const randomPrefix = (name: string) => `vigia-test-${name}-${Crypto.randomBytes(4).toString("hex")}`
@@ -36,13 +46,15 @@ export const bullMqLayer = (prefix: string, options: Omit<BullMqOptions, "redisU
     Layer.provideMerge(cleanedUp(prefix))
   )
 
+/** Each layer under test, with the tests' fast retries and any of the policy's settings overridden. */
 export const layers = {
-  memory: () => Queue.layerMemory(fastRetries),
-  bullmq: () =>
+  memory: (policy: Partial<RetryPolicy> = {}) => Queue.layerMemory({ ...fastRetries, ...policy }),
+  bullmq: (policy: Partial<RetryPolicy> = {}) =>
     bullMqLayer(randomPrefix("suite"), {
       ...fastRetries,
       idleTimeout: Duration.millis(400),
-      sweepInterval: Duration.seconds(2)
+      sweepInterval: Duration.seconds(2),
+      ...policy
     })
 } as const
 

@@ -8,17 +8,9 @@ import * as Messages from "../src/Messages.ts"
 import { malformedMessages, Queue } from "../src/Queue.ts"
 import * as QueueNames from "../src/QueueNames.ts"
 import { SecretBox } from "../src/SecretBox.ts"
-import { eventually, nothingWithin, randomPhone, takeN } from "./Harness.ts"
+import { anUpdate, eventually, nothingWithin, randomPhone, takeN } from "./Harness.ts"
 
 class Boom extends Schema.TaggedError<Boom>()("Boom", { message: Schema.String }) {}
-
-const anUpdate = (phone: ReturnType<typeof randomPhone>, n: number) =>
-  new Messages.UpdateMessage({
-    version: Messages.protocolVersion,
-    phoneNumber: phone,
-    timestamp: n,
-    update: new Messages.WorkerStarted()
-  })
 
 const malformedCount = Metric.value(Metric.withAttributes(malformedMessages, { queue: "updates" })).pipe(
   Effect.map((state) => state.count)

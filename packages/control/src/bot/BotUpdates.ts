@@ -1,9 +1,9 @@
 /**
- * Feeds Telegram's updates to the bot: long polling by default, or a webhook when a public
- * URL is configured. Updates of one seller run in order; different sellers run concurrently.
+ * Feeds Telegram's updates to the bot: long polling by default, or a webhook when a public URL is configured.
+ * Updates of one seller run in order; different sellers run concurrently. Start-up waits for `getMe` only.
  */
-import { Config, Context, Deferred, Duration, Effect, Fiber, FiberSet, Layer, Option, Redacted, Schedule } from "effect"
-import type { Update } from "grammy/types"
+import { Clock, Config, Context, Deferred, Duration, Effect, Fiber, FiberSet, Layer, Option, Redacted, Schedule } from "effect"
+import type { Update, UserFromGetMe } from "grammy/types"
 import { BotMiddleware } from "./BotMiddleware.ts"
 import { TelegramBot } from "./TelegramBot.ts"
 import * as Texts from "./Texts.ts"
@@ -15,8 +15,16 @@ export interface WebhookOptions {
   readonly secret: Option.Option<Redacted.Redacted<string>>
 }
 
+export interface BotUpdatesOptions extends WebhookOptions {
+  /** Long polling's `timeout`: how long Telegram holds a `getUpdates` with nothing to hand. */
+  readonly pollTimeout: Duration.Duration
+}
+
 /** How long shutdown waits for the updates in progress to finish. */
 const drainTimeout = Duration.seconds(10)
+
+/** The least time between two polls that came back empty: a server ignoring `timeout` is not asked in a busy loop. */
+const emptyPollGap = Duration.seconds(1)
 
 /** Exponential backoff from `base`, never waiting longer than `max` between tries. */
 const cappedBackoff = (base: Duration.Input, max: Duration.Input) =>
@@ -30,23 +38,31 @@ const senderOf = (update: Update): number =>
 export class BotUpdates extends Context.Service<BotUpdates, {
   /** Hands one update to the bot (the webhook calls this); returns once it is queued. */
   readonly dispatch: (update: Update) => Effect.Effect<void>
-  /** Whether the bot reached Telegram at start-up (readiness). */
+  /**
+   * Readiness: the bot knows who it is (`getMe`) and receives updates: its webhook is set, or a `getUpdates`
+   * was answered within two poll timeouts and ten seconds.
+   */
   readonly ready: Effect.Effect<boolean>
 }>()("@vigia/control/bot/BotUpdates") {
-  static readonly layer = (webhook: WebhookOptions) => Layer.effect(BotUpdates, make(webhook))
+  static readonly layer = (options: BotUpdatesOptions) => Layer.effect(BotUpdates, make(options))
 
-  static readonly layerConfig = (config: Config.Wrap<WebhookOptions>) =>
+  static readonly layerConfig = (config: Config.Wrap<BotUpdatesOptions>) =>
     Layer.effect(BotUpdates, Effect.flatMap(Config.unwrap(config), make))
 }
 
-const make = Effect.fnUntraced(function*(webhookOptions: WebhookOptions) {
+const make = Effect.fnUntraced(function*(options: BotUpdatesOptions) {
   const telegram = yield* TelegramBot
   const middleware = yield* BotMiddleware
   const bot = telegram.bot
   const running = yield* FiberSet.make<void, never>()
   /** The last update queued per seller: the next one of that seller waits for it. */
   const tails = new Map<number, Deferred.Deferred<void>>()
-  let connected = false
+  const pollSeconds = Math.max(1, Math.round(Duration.toSeconds(options.pollTimeout)))
+  const staleAfter = 2 * pollSeconds * 1000 + 10_000
+  let identified = false
+  let webhookSet = false
+  /** When a `getUpdates` was last answered (0: never). */
+  let lastPoll = 0
 
   const dispatch = (update: Update) =>
     Effect.gen(function*() {
@@ -68,49 +84,83 @@ const make = Effect.fnUntraced(function*(webhookOptions: WebhookOptions) {
       )
     })
 
-  const start = Effect.gen(function*() {
-    yield* telegram.call("getMe", () => bot.init())
-    yield* telegram.call("setMyCommands", (api) => api.setMyCommands([...Texts.commandList]))
-    connected = true
-  }).pipe(
-    Effect.tapError((error) => Effect.logWarning("Telegram is not reachable yet; retrying", error)),
-    Effect.retry(cappedBackoff("1 second", "30 seconds"))
+  // Start-up waits for this alone, with our schedule and a line per try (grammY's `bot.init` retries silently).
+  const identify = telegram.call("getMe", (api, signal) => api.getMe(signal)).pipe(
+    Effect.tapError((error) =>
+      Effect.logWarning("waiting for Telegram: getMe failed; the bot starts once it answers, retrying", error.message)
+    ),
+    Effect.retry(cappedBackoff("1 second", "30 seconds")),
+    Effect.tap((me) =>
+      Effect.sync(() => {
+        bot.botInfo = me
+        identified = true
+      })
+    )
+  )
+
+  // Optional: a server may refuse it (an emulator does) and the bot works without its menu.
+  const setCommands = telegram.call("setMyCommands", (api, signal) => api.setMyCommands([...Texts.commandList], {}, signal)).pipe(
+    Effect.tapError((error) => Effect.logWarning("the commands menu could not be set; retrying in the background", error.message)),
+    Effect.retry(cappedBackoff("1 second", "10 minutes")),
+    Effect.andThen(Effect.logInfo("the commands menu is set"))
   )
 
   /** The next update to ask Telegram for; everything before it was handed to the bot. */
   let offset = 0
 
-  const poll = Effect.gen(function*() {
-    yield* telegram.call("deleteWebhook", (api) => api.deleteWebhook())
-    while (true) {
-      const updates = yield* telegram.call("getUpdates", (api, signal) =>
-        api.getUpdates({ offset, timeout: 25, allowed_updates: ["message", "callback_query"] }, signal)).pipe(
-          Effect.tapError((error) => Effect.logWarning("getUpdates failed; retrying", error)),
-          Effect.retry(cappedBackoff("500 millis", "15 seconds"))
-        )
-      for (const update of updates) {
-        yield* dispatch(update)
-        offset = update.update_id + 1
+  const getUpdates = (timeout: number) =>
+    telegram.call("getUpdates", (api, signal) =>
+      api.getUpdates({ offset, timeout, allowed_updates: ["message", "callback_query"] }, signal)).pipe(
+        Effect.tapError((error) => Effect.logWarning("getUpdates failed; retrying", error.message)),
+        Effect.retry(cappedBackoff("500 millis", "15 seconds"))
+      )
+
+  const poll = (me: UserFromGetMe) =>
+    Effect.gen(function*() {
+      yield* telegram.call("deleteWebhook", (api, signal) => api.deleteWebhook({}, signal))
+      // The first poll answers at once: readiness does not wait a poll timeout.
+      let timeout = 0
+      while (true) {
+        const asked = yield* Clock.currentTimeMillis
+        const updates = yield* getUpdates(timeout)
+        if (lastPoll === 0) yield* Effect.logInfo("bot is ready: polling Telegram for updates", { bot: `@${me.username}` })
+        lastPoll = yield* Clock.currentTimeMillis
+        timeout = pollSeconds
+        for (const update of updates) {
+          yield* dispatch(update)
+          offset = update.update_id + 1
+        }
+        const tooSoon = Duration.toMillis(emptyPollGap) - (lastPoll - asked)
+        if (updates.length === 0 && tooSoon > 0) yield* Effect.sleep(Duration.millis(tooSoon))
       }
-    }
-  })
+    })
+
+  /** Polls for as long as the scope lasts: a loop that stops for any reason is logged and started again. */
+  const polling = (me: UserFromGetMe) =>
+    poll(me).pipe(
+      Effect.catchCause((cause) => Effect.logError("the polling loop stopped; starting it again", cause)),
+      Effect.repeat(cappedBackoff("1 second", "30 seconds"))
+    )
 
   const webhook = (url: string) =>
-    telegram.call("setWebhook", (api) =>
+    telegram.call("setWebhook", (api, signal) =>
       api.setWebhook(url, {
         allowed_updates: ["message", "callback_query"],
-        ...Option.match(webhookOptions.secret, {
+        ...Option.match(options.secret, {
           onNone: () => ({}),
           onSome: (secret) => ({ secret_token: Redacted.value(secret) })
         })
-      }))
+      }, signal)).pipe(
+        Effect.tapError((error) => Effect.logWarning("setWebhook failed; retrying", error.message)),
+        Effect.retry(cappedBackoff("1 second", "30 seconds")),
+        Effect.andThen(Effect.sync(() => void (webhookSet = true))),
+        Effect.andThen(Effect.logInfo("bot is ready: Telegram posts updates to its webhook"))
+      )
 
   const poller = yield* Effect.forkScoped(Effect.gen(function*() {
-    yield* start
-    yield* Option.match(webhookOptions.url, {
-      onNone: () => Effect.andThen(Effect.logInfo("bot is polling Telegram for updates"), poll),
-      onSome: (url) => Effect.andThen(webhook(url), Effect.logInfo("bot receives updates through its webhook"))
-    })
+    const me = yield* identify
+    yield* Effect.forkScoped(setCommands)
+    yield* Option.match(options.url, { onNone: () => polling(me), onSome: webhook })
   }))
 
   // Graceful shutdown: polling stops first (its fiber is interrupted), the updates in progress
@@ -123,9 +173,12 @@ const make = Effect.fnUntraced(function*(webhookOptions: WebhookOptions) {
   yield* Effect.addFinalizer(() =>
     Fiber.interrupt(poller).pipe(
       Effect.andThen(FiberSet.awaitEmpty(running).pipe(Effect.timeoutOption(drainTimeout))),
-      Effect.andThen(Option.isNone(webhookOptions.url) && offset > 0 ? confirm : Effect.void)
+      Effect.andThen(Option.isNone(options.url) && offset > 0 ? confirm : Effect.void)
     )
   )
 
-  return BotUpdates.of({ dispatch, ready: Effect.sync(() => connected) })
+  const ready = Effect.map(Clock.currentTimeMillis, (now) =>
+    identified && (Option.isSome(options.url) ? webhookSet : lastPoll > 0 && now - lastPoll < staleAfter))
+
+  return BotUpdates.of({ dispatch, ready })
 })

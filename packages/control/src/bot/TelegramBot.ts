@@ -8,7 +8,7 @@ import { type Api, Bot, GrammyError } from "grammy"
 import type { InlineKeyboardMarkup, Message, ReplyKeyboardMarkup, ReplyKeyboardRemove } from "grammy/types"
 import type { BotContext } from "./BotContext.ts"
 
-/** Telegram answered the call with an error (after the retries): its code and description. */
+/** Telegram answered the call with an error (after the retries): its code (0 when the answer gave none) and description. */
 export class BotApiRefused extends Schema.TaggedError<BotApiRefused>()("BotApiRefused", {
   code: Schema.Int,
   description: Schema.String
@@ -33,6 +33,11 @@ export class TelegramBotError extends Schema.TaggedError<TelegramBotError>()("Te
 }) {
   override get message() {
     return `${this.method}: ${this.reason.message}`
+  }
+
+  /** Telegram unreachable, failing (5xx) or asking to wait (429): waiting fixes it. */
+  get transient(): boolean {
+    return this.reason._tag === "BotApiUnreachable" || this.reason.code === 429 || this.reason.code >= 500
   }
 }
 
@@ -59,11 +64,16 @@ const maxRetries = 3
 /** A network failure is retried this many times, after 0.5, 1 and 2 seconds. */
 const networkRetries = { times: 3, schedule: Schedule.exponential("500 millis") }
 
+// Any error answer maps to a refusal, even one without Telegram's fields (an emulator's `{ message }`): a
+// constructor that threw here would be a defect escaping every retry.
 const toError = (method: string) => (cause: unknown) =>
   new TelegramBotError({
     method,
     reason: cause instanceof GrammyError
-      ? new BotApiRefused({ code: cause.error_code, description: cause.description })
+      ? new BotApiRefused({
+        code: Number.isSafeInteger(cause.error_code) ? cause.error_code : 0,
+        description: typeof cause.description === "string" ? cause.description : "an error answer without a description"
+      })
       : new BotApiUnreachable({ detail: cause instanceof Error ? cause.message : String(cause) })
   })
 

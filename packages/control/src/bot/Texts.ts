@@ -179,6 +179,23 @@ export const adminSessions = (
     ? "Nenhuma sessão."
     : sessions.map((session) => `${session.phone} — ${session.runtime}, ${session.desired}/${session.observed}`).join("\n")
 export const adminUserUnknown = (telegramId: number) => `Nenhum usuário com id ${telegramId}. Ele precisa mandar /start antes.`
+/**
+ * `/admin_reprocessar`: how many parked updates went back to their queues, from how many accounts, and how many
+ * accounts' queues could not be read.
+ */
+export const adminRedriven = (updates: number, accounts: number, unreachable: number) =>
+  [
+    updates === 0
+      ? "Nenhuma atualização parada para reprocessar."
+      : `${updates} ${updates === 1 ? "atualização parada voltou" : "atualizações paradas voltaram"} para a fila ` +
+        `(${accounts} ${accounts === 1 ? "conta" : "contas"}).`,
+    ...(unreachable === 0
+      ? []
+      : [
+        `⚠️ ${unreachable === 1 ? "A fila de 1 conta não pôde ser lida" : `As filas de ${unreachable} contas não puderam ser lidas`} ` +
+        "agora (Redis indisponível). Tente de novo em instantes."
+      ])
+  ].join("\n")
 export const planUpgraded = (plan: Plan) => `🎉 Seu plano agora é ${planName[plan]}. Use /plano para ver os detalhes.`
 
 // What the periodic plan check tells a seller (`plans/`).

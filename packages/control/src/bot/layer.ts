@@ -41,7 +41,11 @@ const Internals = Layer.mergeAll(
  * `BotUpdates` (the webhook's way in), `SellerNotifier` (the events' way to the sellers) and `PlanNotifier` (the
  * plan check's).
  */
-export const layer = Layer.mergeAll(BotUpdates.layerConfig(BotConfig.webhook), BotNotifier.layer, BotPlanNotifier.layer).pipe(
+export const layer = Layer.mergeAll(
+  BotUpdates.layerConfig({ ...BotConfig.webhook, pollTimeout: BotConfig.polling.timeout }),
+  BotNotifier.layer,
+  BotPlanNotifier.layer
+).pipe(
   Layer.provide(BotMiddleware.layer),
   Layer.provide(Internals)
 )

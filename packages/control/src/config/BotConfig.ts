@@ -67,5 +67,13 @@ export const webhookEndpoint = Config.all(webhook).pipe(
   Config.map(({ secret, url }) => Option.zipWith(url, secret, (url, secret) => ({ url, secret })))
 )
 
+/**
+ * `BOT_POLL_TIMEOUT` (default 25 seconds): how long Telegram holds a long poll with nothing to hand; readiness
+ * fails when no `getUpdates` was answered within twice that and ten seconds.
+ */
+export const polling = {
+  timeout: Config.Duration("BOT_POLL_TIMEOUT").pipe(Config.withDefault(Duration.seconds(25)))
+}
+
 /** The bot's whole area, for the control plane's configuration and its check. */
-export const bot = { telegram, guard, rateLimit, webhook }
+export const bot = { telegram, guard, rateLimit, webhook, polling }

@@ -14,7 +14,7 @@ import type { ConfigTree } from "./ConfigCheck.ts"
 export const areas = {
   observability: { logFormat: ObservabilityConfig.logFormat },
   data: { url: DataConfig.url, pool: DataConfig.pool, embeddedPostgres: DataConfig.embeddedPostgres },
-  queue: { redisUrl: QueueConfig.redisUrl, bullMq: QueueConfig.bullMq },
+  queue: { redisUrl: QueueConfig.redisUrl, bullMq: QueueConfig.bullMq, failures: QueueConfig.failures },
   http: HttpConfig.http,
   sessions: SessionsConfig.checks,
   bot: BotConfig.bot,
@@ -32,5 +32,9 @@ export const hints: Readonly<Record<string, string>> = {
   QUEUE_IDLE_TIMEOUT: "must be a duration such as \"30 seconds\"",
   QUEUE_SWEEP_INTERVAL: "must be a duration such as \"60 seconds\"",
   QUEUE_SKIP_VERSION_CHECK: "must be true or false",
-  PLAN_CHECK_INTERVAL: "must be a duration such as \"1 minute\""
+  PLAN_CHECK_INTERVAL: "must be a duration such as \"1 minute\"",
+  QUEUE_BACKOFF_MAX: "must be a duration such as \"30 seconds\"",
+  QUEUE_FAILED_MAX_COUNT: "must be a whole number, at least 1",
+  QUEUE_FAILED_MAX_AGE: "must be a duration such as \"7 days\"",
+  BOT_POLL_TIMEOUT: "must be a duration such as \"25 seconds\""
 }

@@ -1,8 +1,8 @@
 /**
  * The per-account queues' Redis: `REDIS_URL` (unset: the in-memory queue of the single-process mode), BullMQ's
- * key prefix, and how idle accounts' consumers close and are swept.
+ * key prefix, how idle accounts' consumers close and are swept, and what happens to failed jobs.
  */
-import { Config, Duration } from "effect"
+import { Config, Duration, Schema } from "effect"
 
 /** Unset: no Redis, the single-process mode's in-memory queue. */
 export const redisUrl = Config.option(Config.Redacted("REDIS_URL"))
@@ -13,4 +13,17 @@ export const bullMq = {
   sweepInterval: Config.Duration("QUEUE_SWEEP_INTERVAL").pipe(Config.withDefault(Duration.seconds(60))),
   /** For a Redis ACL user without `+info`. */
   skipVersionCheck: Config.Boolean("QUEUE_SKIP_VERSION_CHECK").pipe(Config.withDefault(false))
+}
+
+/**
+ * For both queues: the longest a consumer waits after a transient failure (`QUEUE_BACKOFF_MAX`, 30 seconds), and
+ * how many parked jobs each queue keeps (`QUEUE_FAILED_MAX_COUNT`, at least 1, default 100) for how long
+ * (`QUEUE_FAILED_MAX_AGE`, 7 days): they hold customers' names and order texts.
+ */
+export const failures = {
+  maxBackoff: Config.Duration("QUEUE_BACKOFF_MAX").pipe(Config.withDefault(Duration.seconds(30))),
+  failedJobsKept: Config.schema(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)), "QUEUE_FAILED_MAX_COUNT").pipe(
+    Config.withDefault(100)
+  ),
+  failedJobsMaxAge: Config.Duration("QUEUE_FAILED_MAX_AGE").pipe(Config.withDefault(Duration.days(7)))
 }

@@ -23,7 +23,12 @@ import { EmbeddedPostgres } from "./EmbeddedPostgres.ts"
 export class DatabaseError extends Schema.TaggedError<DatabaseError>()("DatabaseError", {
   message: Schema.String,
   cause: Schema.Defect()
-}) {}
+}) {
+  /** A connection lost or refused, or PostgreSQL saying "not now" (starting, shutting down, full): waiting fixes it. */
+  get transient(): boolean {
+    return isSqlError(this.cause) && isTransient(this.cause)
+  }
+}
 
 const describe = (error: SqlError | Schema.SchemaError): string =>
   error._tag === "SchemaError"

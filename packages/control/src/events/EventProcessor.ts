@@ -4,7 +4,7 @@
  */
 import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as Messages from "@vigia/protocol/Messages"
-import { Queue, type QueueError } from "@vigia/protocol/Queue"
+import { hasTransientError, Queue, type QueueError } from "@vigia/protocol/Queue"
 import * as QueueNames from "@vigia/protocol/QueueNames"
 import { Context, Effect, Layer, Metric, Option, Schema, Stream } from "effect"
 import { ActiveGroups } from "../data/ActiveGroups.ts"
@@ -175,7 +175,8 @@ export class EventProcessor extends Context.Service<EventProcessor, {
       }, (effect, message, from) =>
         effect.pipe(Effect.annotateLogs({ account: mask(QueueNames.phoneOf(from)), update: message.update._tag })))
 
-      const updates = yield* queue.consumeSet(Messages.UpdateMessage, handle, { concurrency: 1 })
+      // A database, Redis or Bot API that cannot answer now is waited out, never parked; the rest is retried, then parked.
+      const updates = yield* queue.consumeSet(Messages.UpdateMessage, handle, { concurrency: 1, transient: hasTransientError })
 
       const register = Effect.fn("EventProcessor.register")(function*(phone: PhoneNumber) {
         yield* updates.add(QueueNames.updatesQueue(phone))

@@ -40,7 +40,31 @@ describe("TelegramBot", () => {
         const error = yield* Effect.flip(telegram.send(seller, "oi"))
         assert.strictEqual(error.reason._tag, "BotApiRefused")
         assert.strictEqual(error.reason._tag === "BotApiRefused" ? error.reason.code : 0, 429)
+        assert.isTrue(error.transient, "a 429 is waited out by whoever gets it")
         assert.lengthOf(yield* sendMessages, 1)
+      }))
+  })
+
+  layer(WithFakeApi, { excludeTestServices: true })("answers that are not Telegram's", (it) => {
+    it.effect("an error answer without error_code or description (an emulator's) is a typed refusal, not a defect", () =>
+      Effect.gen(function*() {
+        const api = yield* FakeBotApi
+        const telegram = yield* TelegramBot
+        yield* api.answerRaw("setMyCommands", { status: 500, body: { message: "API method 'setMyCommands' is not supported." } })
+        const error = yield* Effect.flip(telegram.call("setMyCommands", (bot) => bot.setMyCommands([{ command: "start", description: "início" }])))
+        assert.strictEqual(error.reason._tag, "BotApiRefused")
+        assert.strictEqual(error.reason._tag === "BotApiRefused" ? error.reason.code : -1, 0)
+        assert.isFalse(error.transient)
+        assert.include(error.message, "setMyCommands")
+      }))
+
+    it.effect("a refusal such as 403 is not transient", () =>
+      Effect.gen(function*() {
+        const api = yield* FakeBotApi
+        const telegram = yield* TelegramBot
+        yield* api.failNext("sendMessage", { error_code: 403, description: "Forbidden: bot was blocked by the user" })
+        const error = yield* Effect.flip(telegram.send(seller, "oi"))
+        assert.isFalse(error.transient)
       }))
   })
 
@@ -75,6 +99,7 @@ describe("TelegramBot", () => {
       )
       const error = yield* Effect.flip(telegram.send(seller, "oi"))
       assert.strictEqual(error.reason._tag, "BotApiUnreachable")
+      assert.isTrue(error.transient)
       assert.strictEqual(connections, 4)
     }).pipe(Effect.scoped), { timeout: 20_000 })
 })

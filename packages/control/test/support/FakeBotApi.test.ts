@@ -56,4 +56,37 @@ layer(FakeBotApi.layer, { excludeTestServices: true })("FakeBotApi with a real g
       const sent = yield* Effect.promise(() => bot.api.sendMessage(seller.id, "oi de novo"))
       assert.strictEqual(sent.text, "oi de novo")
     }))
+
+  it.effect("opt-in modes: an answer in another shape, a method failing for a while, polling without waiting", () =>
+    Effect.gen(function*() {
+      const api = yield* FakeBotApi
+      const call = (method: string, body: Record<string, unknown> = {}) =>
+        Effect.promise(async () => {
+          const started = Date.now()
+          const response = await fetch(`${api.apiRoot}/bot${api.token}/${method}`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(body)
+          })
+          return { status: response.status, body: (await response.json()) as unknown, took: Date.now() - started }
+        })
+
+      const unsupported = { message: "API method 'setMyCommands' is not supported." }
+      yield* api.answerRaw("setMyCommands", { status: 500, body: unsupported, times: 1 })
+      assert.deepInclude(yield* call("setMyCommands", { commands: [] }), { status: 500, body: unsupported })
+      assert.deepInclude(yield* call("setMyCommands", { commands: [] }), { status: 200, body: { ok: true, result: true } })
+
+      yield* api.failFor("getMe", "300 millis", { error_code: 502, description: "Bad Gateway" })
+      assert.strictEqual((yield* call("getMe")).status, 502)
+      assert.strictEqual((yield* call("getMe")).status, 502)
+      yield* Effect.sleep("350 millis")
+      assert.strictEqual((yield* call("getMe")).status, 200)
+
+      const polled = yield* call("getUpdates", { timeout: 2 })
+      assert.isAtLeast(polled.took, 1_900, "the fake long-polls by default")
+      yield* api.ignorePollTimeout
+      const atOnce = yield* call("getUpdates", { timeout: 2 })
+      assert.deepStrictEqual(atOnce.body, { ok: true, result: [] })
+      assert.isBelow(atOnce.took, 1_000)
+    }), { timeout: 20_000 })
 })

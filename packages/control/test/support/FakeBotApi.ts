@@ -41,6 +41,24 @@ interface State {
   commands: unknown
   failures: Map<string, Array<{ readonly error_code: number; readonly description: string; readonly retry_after?: number }>>
   pollers: Array<() => void>
+  /** Opt-in modes: answers in another shape than Telegram's, failures for a while, polling without waiting. */
+  rawAnswers: Map<string, RawAnswer & { remaining: number }>
+  failingUntil: Map<string, { readonly until: number; readonly failure: Failure }>
+  pollTimeoutIgnored: boolean
+}
+
+/** An error answer in Telegram's shape. */
+export interface Failure {
+  readonly error_code: number
+  readonly description: string
+  readonly retry_after?: number
+}
+
+/** An answer in any shape at all (an emulator's `{ "message": … }`), `times` times (every time when omitted). */
+export interface RawAnswer {
+  readonly status: number
+  readonly body: unknown
+  readonly times?: number
 }
 
 const botUser = { id: 7_000_000_001, is_bot: true, first_name: "Vigia", username: "vigia_test_bot", can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false }
@@ -105,6 +123,12 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
   readonly failNext: (method: string, failure: { readonly error_code: number; readonly description: string; readonly retry_after?: number }) => Effect.Effect<void>
   /** Whether a user message was deleted by the bot. */
   readonly wasDeleted: (chatId: number, messageId: number) => Effect.Effect<boolean>
+  /** Opt-in: `method` answers `answer.status` with `answer.body` as given, not in Telegram's shape. */
+  readonly answerRaw: (method: string, answer: RawAnswer) => Effect.Effect<void>
+  /** Opt-in: every call of `method` within `duration` from now fails as Telegram would, with `failure`. */
+  readonly failFor: (method: string, duration: Duration.Input, failure: Failure) => Effect.Effect<void>
+  /** Opt-in: `getUpdates` answers at once, ignoring its `timeout` (a server that does not long-poll). */
+  readonly ignorePollTimeout: Effect.Effect<void>
 }>()("@vigia/control/test/support/FakeBotApi") {
   static readonly layer = Layer.effect(FakeBotApi, Effect.gen(function*() {
     const token = "7000000001:FAKE-test-token"
@@ -118,7 +142,10 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
       calls: [],
       commands: [],
       failures: new Map(),
-      pollers: []
+      pollers: [],
+      rawAnswers: new Map(),
+      failingUntil: new Map(),
+      pollTimeoutIgnored: false
     }
     const userMessages = new Map<string, { deleted: boolean }>()
     const changed = yield* Ref.make(0)
@@ -155,7 +182,7 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
         const offset = Number(params.offset ?? 0)
         state.updates = state.updates.filter((update) => update.update_id >= offset)
         const limit = Number(params.limit ?? 100)
-        if (state.updates.length > 0) return state.updates.slice(0, limit)
+        if (state.updates.length > 0 || state.pollTimeoutIgnored) return state.updates.slice(0, limit)
         const timeout = Math.min(Number(params.timeout ?? 0), 2)
         return new Promise((resolve) => {
           const wake = () => (clearTimeout(timer), resolve(state.updates.slice(0, limit)))
@@ -242,7 +269,15 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
       const method = call[2]!
       const params = await decodeParams(request, url)
       state.calls.push({ method, params, at: Date.now() })
-      const failure = state.failures.get(method)?.shift()
+      const raw = state.rawAnswers.get(method)
+      if (raw !== undefined && raw.remaining > 0) {
+        raw.remaining -= 1
+        return respond(response, raw.status, raw.body)
+      }
+      const failingFor = state.failingUntil.get(method)
+      const failure = failingFor !== undefined && Date.now() < failingFor.until
+        ? failingFor.failure
+        : state.failures.get(method)?.shift()
       if (failure) {
         return respond(response, failure.error_code, {
           ok: false,
@@ -343,7 +378,17 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
         Effect.sync(() => {
           state.failures.set(method, [...(state.failures.get(method) ?? []), failure])
         }),
-      wasDeleted: (chatId, messageId) => Effect.sync(() => userMessages.get(`${chatId}:${messageId}`)?.deleted ?? false)
+      wasDeleted: (chatId, messageId) => Effect.sync(() => userMessages.get(`${chatId}:${messageId}`)?.deleted ?? false),
+      answerRaw: (method, answer) =>
+        Effect.sync(() => void state.rawAnswers.set(method, { ...answer, remaining: answer.times ?? Number.POSITIVE_INFINITY })),
+      failFor: (method, duration, failure) =>
+        Effect.sync(() =>
+          void state.failingUntil.set(method, { until: Date.now() + Duration.toMillis(Duration.fromInputUnsafe(duration)), failure })
+        ),
+      ignorePollTimeout: Effect.sync(() => {
+        state.pollTimeoutIgnored = true
+        for (const wake of state.pollers.splice(0)) wake()
+      })
     })
   }))
 }

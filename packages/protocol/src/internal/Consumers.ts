@@ -7,15 +7,15 @@ import { Clock, Duration, Effect, Exit, Redacted, Schedule, Scope, Semaphore } f
 import type { Redis } from "ioredis"
 import type { QueueName } from "../QueueNames.ts"
 import { closeWithin } from "./Redis.ts"
+import { dropExpired, failedRetention } from "./Retention.ts"
 import { withWork } from "./Sweep.ts"
-import type { JobFailed, Processor, QueueSet } from "./Transport.ts"
+import { type JobFailed, type JobWaits, type Processor, type QueueSet, retentionInterval, type RetryPolicy } from "./Transport.ts"
 import * as WakeSignal from "./WakeSignal.ts"
 
-export interface ConsumerOptions {
+export interface ConsumerOptions extends RetryPolicy {
   readonly redisUrl: Redacted.Redacted<string>
   readonly prefix: string
   readonly skipVersionCheck: boolean
-  readonly failedJobsKept: number
   readonly idleTimeout: Duration.Duration
   readonly sweepInterval: Duration.Duration
   readonly redisTimeout: Duration.Duration
@@ -32,10 +32,14 @@ interface Entry {
   lastActivity: number
 }
 
-/** BullMQ reads a job's fate from the rejection: unrecoverable is parked at once, any other retried. */
-const fateOf = (exit: Exit.Exit<void, JobFailed>): Promise<void> => {
+/**
+ * BullMQ reads a job's fate from the rejection: unrecoverable is parked at once, rate-limited goes back to the
+ * head of the waiting jobs with no attempt counted (`hold` has paused the queue first), any other is retried.
+ */
+const fateOf = (exit: Exit.Exit<void, JobFailed | JobWaits>, hold: (waits: JobWaits) => Promise<void>): Promise<void> => {
   if (Exit.isSuccess(exit)) return Promise.resolve()
   const failure = exit.cause.reasons.find((reason) => reason._tag === "Fail")?.error
+  if (failure?._tag === "JobWaits") return hold(failure).then(() => Promise.reject(BullMq.Worker.RateLimitError()))
   const reason = failure?.reason ?? "interrupted"
   return Promise.reject(failure?.retry === false ? new BullMq.UnrecoverableError(reason) : new Error(reason))
 }
@@ -63,7 +67,16 @@ export const make = (
     const scope = yield* Effect.scope
     const run = Effect.runPromiseExitWith(yield* Effect.context<never>())
     const queuesWithWork = withWork(connection, options)
+    const keys = new BullMq.QueueKeys(options.prefix)
     const entries = new Map<QueueName, Entry>()
+
+    /**
+     * Pauses the queue for the wait: BullMQ's manual rate limit (a key beside the queue's) makes the Worker take
+     * nothing until it expires. With Redis itself away, the job stays active and BullMQ recovers it as stalled.
+     */
+    const hold = (queue: QueueName) => (waits: JobWaits) =>
+      connection.set(keys.getKeys(queue).limiter!, Number.MAX_SAFE_INTEGER, "PX", Math.max(1, Duration.toMillis(waits.delay)))
+        .then(() => undefined, () => undefined)
 
     const processJob = (entry: Entry) => (job: BullMq.Job): Promise<void> => {
       entry.inFlight += 1
@@ -71,7 +84,7 @@ export const make = (
       return run(process(entry.queue, job.data)).then((exit) => {
         entry.inFlight -= 1
         entry.lastActivity = Date.now()
-        return fateOf(exit)
+        return fateOf(exit, hold(entry.queue))
       })
     }
 
@@ -85,7 +98,7 @@ export const make = (
           concurrency,
           skipVersionCheck: options.skipVersionCheck,
           removeOnComplete: { count: 0 },
-          removeOnFail: { count: options.failedJobsKept }
+          removeOnFail: failedRetention(options)
         })
         worker.on("error", () => {})
         entry.worker = worker
@@ -134,6 +147,13 @@ export const make = (
     yield* closeIdle.pipe(Effect.repeat(Schedule.spaced(idleCheckEvery)), Effect.forkIn(scope))
     yield* Effect.suspend(() => wakeIfWork(closed())).pipe(
       Effect.repeat(Schedule.spaced(options.sweepInterval)),
+      Effect.forkIn(scope)
+    )
+    // Old parked jobs go even from queues where nothing fails any more (BullMQ drops them only on a failure).
+    const expired = dropExpired(connection, options)
+    yield* Effect.suspend(() => expired(Array.from(entries.keys()))).pipe(
+      Effect.catch(() => Effect.void),
+      Effect.repeat(Schedule.spaced(retentionInterval(options))),
       Effect.forkIn(scope)
     )
     const closeAll = Effect.suspend(() =>

@@ -1,12 +1,13 @@
 /**
  * The sending side of the BullMQ transport: one BullMQ `Queue` per queue name on the shared producer connection.
- * It adds jobs (and publishes the queue's wake signal), and reads a queue's failed jobs and depth.
+ * It adds jobs (and publishes the queue's wake signal), reads a queue's failed jobs and depth, and re-drives them.
  */
 import * as BullMq from "bullmq"
 import { Duration, Effect, Scope } from "effect"
 import type { Redis } from "ioredis"
 import { type JobId, kindOf, type QueueName } from "../QueueNames.ts"
 import { closeWithin, request } from "./Redis.ts"
+import { failedRetention } from "./Retention.ts"
 import type { FailedJob, QueueDepth, RetryPolicy, Transport } from "./Transport.ts"
 import { wakeChannel } from "./WakeSignal.ts"
 
@@ -20,13 +21,13 @@ export interface ProducerOptions extends RetryPolicy {
 export const make = (
   redis: Redis,
   options: ProducerOptions
-): Effect.Effect<Pick<Transport, "add" | "failed" | "depth">, never, Scope.Scope> =>
+): Effect.Effect<Pick<Transport, "add" | "failed" | "redrive" | "depth">, never, Scope.Scope> =>
   Effect.gen(function*() {
     const jobOptions: BullMq.JobsOptions = {
       attempts: options.attempts,
       backoff: { type: "exponential", delay: Duration.toMillis(options.backoff) },
       removeOnComplete: true,
-      removeOnFail: { count: options.failedJobsKept }
+      removeOnFail: failedRetention(options)
     }
 
     const producers = new Map<QueueName, BullMq.Queue>()
@@ -65,6 +66,18 @@ export const make = (
         )
       )
 
+    // Oldest first, one after the other, each to the tail of the waiting jobs; one gone meanwhile is skipped.
+    const redrive = (queue: QueueName) =>
+      request(queue, options.redisTimeout, async () => {
+        const parked = (await producerFor(queue).getFailed(0, options.failedJobsKept - 1)).reverse()
+        let count = 0
+        for (const job of parked) {
+          count += await job.retry("failed", { resetAttemptsMade: true, resetAttemptsStarted: true }).then(() => 1, () => 0)
+        }
+        if (count > 0) await redis.publish(wakeChannel(options.prefix, queue), "")
+        return count
+      })
+
     const depth = (queue: QueueName) =>
       request(
         queue,
@@ -79,5 +92,5 @@ export const make = (
         }))
       )
 
-    return { add, failed, depth }
+    return { add, failed, redrive, depth }
   })

@@ -1,9 +1,12 @@
 /**
  * The administrators' commands: `/admin_plano <id> <plano> [dias]` grants a plan (and tells its seller),
- * `/admin_sessoes` lists every session. The subscription guard lets administrators only through.
+ * `/admin_sessoes` lists every session, `/admin_reprocessar` hands every account's parked updates back to its
+ * queue. The subscription guard lets administrators only through.
  */
 import { Plan } from "@vigia/domain/Plan"
 import { mask } from "@vigia/domain/PhoneNumber"
+import { Queue } from "@vigia/protocol/Queue"
+import * as QueueNames from "@vigia/protocol/QueueNames"
 import { Clock, Context, Duration, Effect, Layer, Schema } from "effect"
 import { Composer } from "grammy"
 import { AuditLog } from "../../data/AuditLog.ts"
@@ -41,6 +44,7 @@ export class Admin extends Context.Service<Admin, {
       const subscriptions = yield* Subscriptions
       const sessions = yield* Sessions
       const audit = yield* AuditLog
+      const queue = yield* Queue
 
       const grantPlan = Effect.fn("Admin.grantPlan")(function*(ctx: BotContext, args: string) {
         const grant = readPlanGrant(args)
@@ -81,9 +85,31 @@ export class Admin extends Context.Service<Admin, {
         )
       })
 
+      // Updates only: a response's caller is gone by now, and an old command (a message to post) is better lost.
+      const redrive = Effect.fn("Admin.redrive")(function*(ctx: BotContext) {
+        const all = yield* sessions.list({})
+        const outcomes = yield* Effect.forEach(
+          all,
+          (session) => Effect.result(queue.redrive(QueueNames.updatesQueue(session.phoneNumber))),
+          { concurrency: 8 }
+        )
+        const counts = outcomes.flatMap((outcome) => (outcome._tag === "Success" ? [outcome.success] : []))
+        const redriven = counts.reduce((sum, count) => sum + count, 0)
+        const accounts = counts.filter((count) => count > 0).length
+        const unreachable = outcomes.length - counts.length
+        yield* audit.append({
+          userId: null,
+          action: "admin-action",
+          details: { command: "admin_reprocessar", admin: ctx.seller.telegramUserId, redriven, accounts, unreachable }
+        })
+        yield* Effect.logInfo("parked updates handed back to their queues by an administrator", { redriven, accounts, unreachable })
+        yield* handlers.reply(ctx, Texts.adminRedriven(redriven, accounts, unreachable))
+      })
+
       const composer = new Composer<BotContext>()
       composer.command("admin_plano", handlers.handle((ctx) => grantPlan(ctx, argumentsOf(ctx))))
       composer.command("admin_sessoes", handlers.handle(listSessions))
+      composer.command("admin_reprocessar", handlers.handle(redrive))
 
       return Admin.of({ composer })
     })

@@ -1,6 +1,7 @@
 /**
  * Liveness: a worker is heard from through its updates and its heartbeats; a dead or silent one is restarted
- * with backoff, and too many restarts in too little time is a crash loop, left stopped and reported.
+ * with backoff, and too many restarts in too little time is a crash loop, left stopped and reported. Silence
+ * counts only while heartbeats can be read: a Redis outage makes no worker look dead.
  */
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import type { UpdateMessage } from "@vigia/protocol/Messages"
@@ -23,6 +24,15 @@ export const observe = (context: ManagerContext) => (message: UpdateMessage) =>
       clockSkewMillis
     ))
 
+/**
+ * Whether heartbeats could be read at the last check, and since when they can again: the silence clock of a
+ * worker last heard from before then starts there, so every worker gets one silence threshold to beat again.
+ */
+interface BeatsReadable {
+  readable: boolean
+  since: number
+}
+
 /** The heartbeats of every account tracked or starting, in one read: each is a sign of life. */
 const readBeats = Effect.fnUntraced(function*(context: ManagerContext) {
   const { table } = context
@@ -31,6 +41,27 @@ const readBeats = Effect.fnUntraced(function*(context: ManagerContext) {
   const beats = yield* context.queue.lastBeats(phones)
   // No slack for a beat: the replaced worker's last beat, just before the start, must not complete it.
   yield* Effect.forEach(beats, ([phone, beat]) => table.heardFrom(phone, beat.at, beat.at, 0), { discard: true })
+})
+
+/** Reads the beats; whether they could be read, with a log line when that changes. */
+const readBeatsOrNot = Effect.fnUntraced(function*(context: ManagerContext, beats: BeatsReadable) {
+  const read = yield* readBeats(context).pipe(Effect.result)
+  const now = yield* Clock.currentTimeMillis
+  if (read._tag === "Failure") {
+    if (beats.readable) {
+      yield* Effect.logWarning("workers' heartbeats cannot be read: no worker is judged silent until they can", read.failure.message)
+    }
+    beats.readable = false
+    return false
+  }
+  if (!beats.readable) {
+    yield* Effect.logInfo("workers' heartbeats can be read again: each worker gets the silence threshold to beat", {
+      thresholdSeconds: Duration.toSeconds(context.options.silenceThreshold)
+    })
+    beats.readable = true
+    beats.since = now
+  }
+  return true
 })
 
 const backoffFor = (context: ManagerContext, attempt: number) =>
@@ -88,17 +119,17 @@ const restart = (context: ManagerContext, phone: PhoneNumber) =>
   }))
 
 /** One round: every running worker that is gone, exited or silent gets a restart; heartbeats are persisted. */
-const check = Effect.fnUntraced(function*(context: ManagerContext) {
+const check = Effect.fnUntraced(function*(context: ManagerContext, beats: BeatsReadable) {
   const { options } = context
   // Unread beats would look like silence: when they cannot be read, this round judges nothing.
-  yield* readBeats(context)
+  if (!(yield* readBeatsOrNot(context, beats))) return
   const now = yield* Clock.currentTimeMillis
   const workers = yield* context.runtime.list
   const byPhone = new Map(workers.map((worker) => [worker.phone, worker] as const))
   for (const [phone, entry] of context.table.workers) {
     if (entry.phase === "running") {
       const worker = byPhone.get(phone)
-      const silentFor = now - entry.lastSeen
+      const silentFor = now - Math.max(entry.lastSeen, beats.since)
       if (worker === undefined) yield* scheduleRestart(context, phone, entry, "the worker is gone")
       else if (worker.state === "exited" || worker.state === "failed") {
         yield* scheduleRestart(context, phone, entry, Option.getOrElse(worker.detail, () => worker.state))
@@ -117,8 +148,10 @@ const check = Effect.fnUntraced(function*(context: ManagerContext) {
 
 /** Checks the workers every `checkInterval` for as long as the manager's scope lasts. */
 export const watch = (context: ManagerContext) =>
-  check(context).pipe(
-    Effect.catchCause((cause) => Effect.logWarning("liveness check failed", cause)),
-    Effect.repeat(Schedule.spaced(context.options.checkInterval)),
-    Effect.forkScoped
-  )
+  Effect.suspend(() => {
+    const beats: BeatsReadable = { readable: true, since: 0 }
+    return check(context, beats).pipe(
+      Effect.catchCause((cause) => Effect.logWarning("liveness check failed", cause)),
+      Effect.repeat(Schedule.spaced(context.options.checkInterval))
+    )
+  }).pipe(Effect.forkScoped)

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as Messages from "@vigia/protocol/Messages"
-import { Queue as WorkerQueue } from "@vigia/protocol/Queue"
+import { QueueError, Queue as WorkerQueue } from "@vigia/protocol/Queue"
 import { Context, Duration, Effect, Fiber, Layer, Option, Queue, Redacted, Schedule, Schema } from "effect"
 import * as ContainerManager from "../../../src/sessions/manager/ContainerManager.ts"
 import { SessionStore } from "../../../src/sessions/manager/SessionStore.ts"
@@ -24,7 +24,15 @@ const dave = phone("5511900000004")
 
 const makeFakeRuntime = Effect.fnUntraced(function*(behaviourOf: (phone: PhoneNumber) => Behaviour) {
   const workers = new Map<PhoneNumber, Worker>()
-  const queue = Context.get(yield* Layer.build(WorkerQueue.layerMemory()), WorkerQueue)
+  const memory = Context.get(yield* Layer.build(WorkerQueue.layerMemory()), WorkerQueue)
+  // Redis as the manager (reading beats) and the workers (writing them) see it: each side can lose it.
+  const redis = { readable: true, writable: true }
+  const unavailable = new QueueError({ reason: "Unavailable", queue: "(heartbeat)", message: "Redis is unavailable" })
+  const queue = WorkerQueue.of({
+    ...memory,
+    beat: (...args) => (redis.writable ? memory.beat(...args) : Effect.fail(unavailable)),
+    lastBeats: (phones) => (redis.readable ? memory.lastBeats(phones) : Effect.fail(unavailable))
+  })
   const created = yield* Queue.unbounded<Worker>()
   const calls = { create: 0, stop: 0 }
   let nextId = 1
@@ -75,7 +83,7 @@ const makeFakeRuntime = Effect.fnUntraced(function*(behaviourOf: (phone: PhoneNu
         if (behaviour === "healthy") yield* say(worker.phone, new Messages.WorkerStarted())
         while (yield* alive) {
           yield* Effect.sleep("40 millis")
-          yield* queue.beat(worker.phone, "Ready", Duration.millis(120))
+          yield* Effect.ignore(queue.beat(worker.phone, "Ready", Duration.millis(120)))
         }
       }).pipe(Effect.forkScoped)
     }),
@@ -83,7 +91,7 @@ const makeFakeRuntime = Effect.fnUntraced(function*(behaviourOf: (phone: PhoneNu
     Effect.forkScoped
   )
   const attach = (manager: ContainerManager.ContainerManager["Service"]) => Effect.sync(() => (observer = manager.observe))
-  return { runtime, queue, workers, calls, crash, attach }
+  return { runtime, queue, workers, calls, crash, attach, redis }
 })
 
 let configVersion = "1"
@@ -299,6 +307,32 @@ describe("ContainerManager", () => {
         [alice, bob, carol].every((p) => all.some((s) => s.phone === p && s.state === "running")))
       assert.strictEqual(fake.workers.get(alice)?.id, aliceId, "the healthy worker is adopted, not restarted")
       assert.strictEqual(fake.calls.create, creates + 2)
+    }))
+
+  it.live("a Redis outage longer than the silence threshold restarts no worker; one silent while Redis answers still is", () =>
+    Effect.gen(function*() {
+      const { manager, fake } = yield* setup({})
+      yield* manager.start(alice)
+      yield* manager.start(bob)
+      const before = [fake.workers.get(alice)?.id, fake.workers.get(bob)?.id]
+      const creates = fake.calls.create
+
+      // Three silence thresholds without Redis; it comes back for the manager before the workers reconnect.
+      fake.redis.readable = false
+      fake.redis.writable = false
+      yield* Effect.sleep(Duration.times(baseOptions.silenceThreshold, 3))
+      fake.redis.readable = true
+      yield* Effect.sleep(Duration.divideUnsafe(baseOptions.silenceThreshold, 2))
+      fake.redis.writable = true
+      yield* Effect.sleep(Duration.times(baseOptions.silenceThreshold, 2))
+      assert.deepStrictEqual([fake.workers.get(alice)?.id, fake.workers.get(bob)?.id], before, "no worker was restarted")
+      assert.strictEqual(fake.calls.create, creates)
+      assert.deepStrictEqual((yield* manager.list).map((status) => status.state), ["running", "running"])
+
+      // A worker that stops beating while Redis answers is dead, as before the outage.
+      fake.workers.set(alice, { ...fake.workers.get(alice)!, id: "hung" })
+      yield* waitFor("the hung worker replaced", Effect.sync(() => fake.workers.get(alice)?.id), (id) => id !== "hung")
+      assert.strictEqual(fake.workers.get(bob)?.id, before[1])
     }))
 })
 

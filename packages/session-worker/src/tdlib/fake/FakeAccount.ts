@@ -3,8 +3,9 @@
  * message ids, the client open now), and what a test does to it: someone writes, the network changes.
  */
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
-import { Clock, Effect, type FileSystem, Option, Ref, Schema } from "effect"
+import { Clock, Effect, type FileSystem, Option, Ref, Schema, Semaphore } from "effect"
 import * as Latch from "effect/Latch"
+import * as Path from "node:path"
 import type * as TdApi from "../TdApi.ts"
 import { contentOf, userObject } from "./FakeObjects.ts"
 import type { FakeChat, FakeScript } from "./FakeScript.ts"
@@ -76,21 +77,57 @@ export interface FakeAccount extends FakeControls {
   readonly current: Ref.Ref<Option.Option<OpenClient>>
   /** Unix time now, in seconds. */
   readonly now: Effect.Effect<number>
+  /**
+   * A new server message id, as Telegram gives them: TDLib's id is the server's shifted left by 20 bits, and the
+   * server's count on across restarts (kept in the account's folder, as Telegram keeps it), so ids never repeat.
+   */
   readonly newMessageId: Effect.Effect<number>
   readonly findChat: (id: number | undefined) => Option.Option<FakeChat>
   readonly recordSent: (message: SentMessage) => Effect.Effect<void>
 }
 
-export const make = Effect.fnUntraced(function*(phone: PhoneNumber, script: FakeScript, fs: FileSystem.FileSystem) {
+/** What Telegram's servers remember of the account between the fake's runs: the last server message id given. */
+const ServerState = Schema.fromJsonString(Schema.Struct({ lastServerMessageId: Schema.Int }))
+
+/** TDLib's message id of a message on Telegram's servers is the server's id shifted left by 20 bits. */
+const serverIdFactor = 2 ** 20
+
+/** The message ids' counter, kept in `{folder}/fake-telegram.json`: one writer at a time, each id written before it is used. */
+const messageIds = Effect.fnUntraced(function*(fs: FileSystem.FileSystem, folder: string) {
+  const file = Path.join(folder, "fake-telegram.json")
+  const stored = yield* fs.readFileString(file).pipe(
+    Effect.flatMap(Schema.decodeUnknownEffect(ServerState)),
+    Effect.map((state) => state.lastServerMessageId),
+    Effect.orElseSucceed(() => 0)
+  )
+  const last = yield* Ref.make(stored)
+  const lock = yield* Semaphore.make(1)
+  return Semaphore.withPermit(
+    lock,
+    Effect.gen(function*() {
+      const next = (yield* Ref.get(last)) + 1
+      yield* fs.makeDirectory(folder, { recursive: true })
+      yield* fs.writeFileString(file, yield* Schema.encodeEffect(ServerState)({ lastServerMessageId: next }))
+      yield* Ref.set(last, next)
+      return next * serverIdFactor
+    }).pipe(Effect.orDie)
+  )
+})
+
+export const make = Effect.fnUntraced(function*(
+  phone: PhoneNumber,
+  script: FakeScript,
+  fs: FileSystem.FileSystem,
+  folder: string
+) {
   const customerId = script.chats.find((chat) => chat.kind === "private")?.id ?? 700000002
   const network = yield* Latch.make(true)
   const connection = yield* Ref.make<ConnectionStateName>("connectionStateReady")
   const sent = yield* Ref.make<ReadonlyArray<SentMessage>>([])
-  const nextMessageId = yield* Ref.make(1 << 20)
   const current = yield* Ref.make(Option.none<OpenClient>())
 
   const now = Clock.currentTimeMillis.pipe(Effect.map((millis) => Math.floor(millis / 1000)))
-  const newMessageId = Ref.getAndUpdate(nextMessageId, (id) => id + (1 << 20))
+  const newMessageId = yield* messageIds(fs, folder)
   const findChat = (id: number | undefined) => Option.fromUndefinedOr(script.chats.find((chat) => chat.id === id))
 
   const setConnectionState = Effect.fn("TdlFake.setConnectionState")(function*(state: ConnectionStateName) {

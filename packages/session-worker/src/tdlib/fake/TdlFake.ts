@@ -46,7 +46,7 @@ export class TdlFake extends Context.Service<TdlFake, FakeAccount.FakeControls &
 const make = Effect.fnUntraced(function*(options: FakeOptions) {
   const fs = yield* FileSystem.FileSystem
   const script = yield* readScript(options.script)
-  const account = yield* FakeAccount.make(options.phone, script, fs)
+  const account = yield* FakeAccount.make(options.phone, script, fs, options.folder)
   const sideChannelPort = yield* SideChannel.serve(options.sideChannelPort, account).pipe(
     Effect.mapError((error) => startFailed(`fake TDLib side channel: ${error.message}`))
   )
