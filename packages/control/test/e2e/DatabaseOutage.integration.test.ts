@@ -43,7 +43,7 @@ layer(Sellers.testLayer, { excludeTestServices: true, timeout: "60 seconds" })("
       assert.deepStrictEqual(yield* Sellers.reportedTotals(ana), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map(Sellers.totalOf))
       const logs = control.output()
       assert.include(logs, "a transient failure: the queue's consumer waits")
-      const metrics = yield* Effect.promise(() => fetch(`http://127.0.0.1:${control.port}/metrics`).then((response) => response.text()))
+      const metrics = yield* Effect.promise(() => fetch(`http://127.0.0.1:${control.metricsPort}/metrics`).then((response) => response.text()))
       assert.isAbove(Sellers.sample(metrics, "vigia_consumer_backoffs_total", { queue: "updates", reason: "DatabaseError" }) ?? 0, 0)
       assert.strictEqual(Sellers.sample(metrics, "vigia_queue_jobs", { queue: "updates", state: "failed" }), 0, "nothing parked")
     }).pipe(Effect.ensuring(Sellers.cleanup(run, [seller]))), { timeout: 180_000 })

@@ -22,7 +22,7 @@ const TestLayer = Layer.merge(
 )
 
 const metrics = (control: ControlProcess.ControlProcess) =>
-  Effect.promise(() => fetch(`http://127.0.0.1:${control.port}/metrics`).then((response) => response.text()))
+  Effect.promise(() => fetch(`http://127.0.0.1:${control.metricsPort}/metrics`).then((response) => response.text()))
 
 layer(TestLayer, { excludeTestServices: true, timeout: "60 seconds" })("re-driving parked updates", (it) => {
   it.effect("an administrator's /admin_reprocessar hands parked updates back: the order is reported, the count told", () =>

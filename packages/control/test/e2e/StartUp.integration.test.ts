@@ -22,7 +22,7 @@ const started = (api: FakeBotApi["Service"], apiRoot = api.apiRoot) =>
   })
 
 const readyz = (control: ControlProcess.ControlProcess) =>
-  Effect.promise(() => fetch(`http://127.0.0.1:${control.port}/readyz`).then((response) => response.status))
+  Effect.promise(() => fetch(`http://127.0.0.1:${control.metricsPort}/readyz`).then((response) => response.status))
 
 const logLines = (control: ControlProcess.ControlProcess, text: string) =>
   control.output().split("\n").filter((line) => line.includes(text))
