@@ -21,17 +21,20 @@ export const sessionUnavailable: Record<SessionUnavailable["reason"], string> = 
     "Sua sessão do Telegram está indisponível: não conseguimos falar com ela agora. Tente de novo em alguns instantes."
 }
 
+/** Why the seller's session did not start, and what to do, by the manager's reason. */
 const startFailures: Record<ContainerManagerError["reason"]["_tag"], string> = {
-  CapacityReached: "o Vigia está com todas as sessões ocupadas agora.",
-  TooManyStarts: "muitas sessões estão iniciando ao mesmo tempo.",
-  StartTimedOut: "ela demorou demais para iniciar.",
-  WorkerDied: "ela parou enquanto iniciava.",
-  RuntimeFailed: "o servidor de sessões não conseguiu iniciá-la."
+  CapacityReached:
+    "o Vigia chegou ao limite de sessões conectadas ao mesmo tempo. Tente /login de novo mais tarde; se precisar " +
+    "com urgência, fale com o suporte.",
+  StartQueueTimedOut: "a fila de sessões iniciando demorou demais para chegar à sua vez. Tente /login de novo em alguns minutos.",
+  StartTimedOut: "ela demorou demais para iniciar. Tente /login de novo em instantes.",
+  WorkerDied: "ela parou enquanto iniciava. Tente /login de novo em instantes.",
+  RuntimeFailed: "o servidor de sessões não conseguiu iniciá-la. Tente /login de novo em instantes."
 }
 
 /** The container manager could not start the seller's worker, by its reason. */
 export const startFailed = (reason: ContainerManagerError["reason"]["_tag"]) =>
-  `❌ Não consegui iniciar sua sessão: ${startFailures[reason]} Tente /login de novo em instantes.`
+  `❌ Não consegui iniciar sua sessão: ${startFailures[reason]}`
 
 /** What the seller typed is not a phone number, by the reason the domain gives. */
 export const invalidPhone: Record<InvalidPhoneNumber["reason"], string> = {

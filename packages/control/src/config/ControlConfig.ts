@@ -29,5 +29,6 @@ export const hints: Readonly<Record<string, string>> = {
   DATABASE_STARTUP_TIMEOUT: "must be a duration such as \"60 seconds\"",
   QUEUE_IDLE_TIMEOUT: "must be a duration such as \"30 seconds\"",
   QUEUE_SWEEP_INTERVAL: "must be a duration such as \"60 seconds\"",
-  QUEUE_SKIP_VERSION_CHECK: "must be true or false"
+  QUEUE_SKIP_VERSION_CHECK: "must be true or false",
+  START_QUEUE_TIMEOUT: "must be a duration such as \"5 minutes\""
 }

@@ -17,14 +17,16 @@ describe("what a seller reads when something fails", () => {
     for (const error of errors) assert.notInclude(text, error.message, "the parser's own message is not the seller's text")
   })
 
-  it("says why a session did not start, by the manager's reason", () => {
+  it("says why a session did not start, by the manager's reason, and what to do", () => {
     assert.strictEqual(
       FailureTexts.startFailed("CapacityReached"),
-      "❌ Não consegui iniciar sua sessão: o Vigia está com todas as sessões ocupadas agora. Tente /login de novo em instantes."
+      "❌ Não consegui iniciar sua sessão: o Vigia chegou ao limite de sessões conectadas ao mesmo tempo. Tente /login de " +
+        "novo mais tarde; se precisar com urgência, fale com o suporte."
     )
-    const texts = (["CapacityReached", "TooManyStarts", "StartTimedOut", "WorkerDied", "RuntimeFailed"] as const)
+    const texts = (["CapacityReached", "StartQueueTimedOut", "StartTimedOut", "WorkerDied", "RuntimeFailed"] as const)
       .map(FailureTexts.startFailed)
     assert.strictEqual(new Set(texts).size, texts.length, "each reason has its own words")
+    for (const text of texts) assert.include(text, "/login", "each says what to do")
   })
 
   it("names the plan's limit and what upgrading gives when one more group is refused", () => {
