@@ -57,18 +57,25 @@ export const planSummary = (plan: Plan, limits: PlanLimits, expiresAt: Date | nu
 }
 
 export const askPhone =
-  "Envie o número de telefone da conta do Telegram que você quer conectar, com DDI e DDD (ex.: +55 11 91234-5678), " +
-  "ou toque em “Compartilhar meu número”."
+  "Envie o número de telefone da conta do Telegram que você quer conectar, com DDD (ex.: 11 91234-5678; de fora do " +
+  "Brasil, com DDI: +351 912 345 678), ou toque em “Compartilhar meu número”."
 export const sharePhoneButton = "📱 Compartilhar meu número"
 export const alreadyConnected = "Sua conta do Telegram já está conectada. Use /status para ver os detalhes ou /logout para desconectar."
-export const phoneInUse = "Esse número já está conectado a outra conta do Vigia."
+export const phoneInUse =
+  "Esse número está em uso por outra conta do Vigia (conectado, ou com um login em andamento). Se o número é seu, " +
+  "tente de novo daqui a alguns minutos ou fale com o suporte."
 export const startingSession = "⏳ Iniciando sua sessão…"
 export const waitingTelegram = "⏳ Sessão iniciada. Aguardando o Telegram…"
 
-export const askCode = (length: number, via: string) =>
+export const askCode = (length: number, via: string, resend?: { readonly via: string; readonly seconds: number }) =>
   `📩 O Telegram enviou um código de ${length > 0 ? `${length} dígitos` : "login"} ${via}.\n\n` +
   "Digite o código com espaços entre os números (ex.: 1 2 3 4 5) ou use o teclado abaixo. " +
-  "Não envie o código junto, sem espaços: o Telegram cancela códigos enviados em mensagens."
+  "Não envie o código junto, sem espaços: o Telegram cancela códigos enviados em mensagens." +
+  (resend === undefined
+    ? ""
+    : `\n\nNão chegou? ${
+      resend.seconds > 0 ? `Daqui a ${resend.seconds} s você` : "Você"
+    } pode pedir um novo código ${resend.via} em “Reenviar código”.`)
 export const codeVia: Record<string, string> = {
   TelegramMessage: "no seu app do Telegram",
   Sms: "por SMS",
@@ -92,10 +99,9 @@ export const askPassword = (hint: string) =>
   "Eu apago a sua mensagem assim que a recebo."
 export const passwordWrong = (attemptsLeft: number) =>
   `❌ Senha incorreta. ${attemptsLeft === 1 ? "Resta 1 tentativa." : `Restam ${attemptsLeft} tentativas.`}`
-export const askEmailCode = (pattern: string) => `📧 Digite o código que o Telegram enviou para ${pattern}, com espaços entre os números.`
-export const unsupportedLoginStep =
-  "Essa conta precisa de um passo que só pode ser concluído no app do Telegram (cadastro, e-mail ou confirmação em outro aparelho). " +
-  "Conclua por lá e use /login de novo."
+export const askEmailCode = (pattern: string, length: number) =>
+  `📧 O Telegram enviou um código de ${length > 0 ? `${length} dígitos` : "login"} para o e-mail ${pattern}.\n\n` +
+  "Digite o código com espaços entre os números (ex.: 1 2 3 4 5 6) ou use o teclado abaixo."
 export const connected = (name: string, username: string | undefined) =>
   `✅ Conta conectada: ${name}${username === undefined ? "" : ` (@${username})`}.`
 export const loginCancelled = "Ok, cancelei. Nada foi alterado."
@@ -179,3 +185,16 @@ export const adminSessions = (
     : sessions.map((session) => `${session.phone} — ${session.runtime}, ${session.desired}/${session.observed}`).join("\n")
 export const adminUserUnknown = (telegramId: number) => `Nenhum usuário com id ${telegramId}. Ele precisa mandar /start antes.`
 export const planUpgraded = (plan: Plan) => `🎉 Seu plano agora é ${planName[plan]}. Use /plano para ver os detalhes.`
+
+// A start, step by step: its place in line, creating, starting, waiting for Telegram, ready.
+
+export const startQueued = (place: number) =>
+  `⏳ Muitas contas estão se conectando agora: você é o ${place}º da fila. Sua sessão começa assim que chegar a sua vez.`
+export const creatingSession = "⏳ Criando sua sessão…"
+/** A message while the login waits for Telegram's next step: nothing is lost, the bot asks when it comes. */
+export const stillWaitingTelegram = "⏳ Ainda aguardando o Telegram: eu aviso assim que ele pedir o próximo passo."
+export const sessionReady = "✅ Sessão pronta: o Telegram recebeu o pedido de login."
+
+/** A new code asked for before Telegram allows it: how long to wait. */
+export const resendWait = (seconds: number) => `Espere ${seconds} s para pedir um novo código.`
+export const resendUnavailable = "O Telegram não oferece outro jeito de enviar o código. Use /login para recomeçar."

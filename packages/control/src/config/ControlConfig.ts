@@ -30,5 +30,9 @@ export const hints: Readonly<Record<string, string>> = {
   QUEUE_IDLE_TIMEOUT: "must be a duration such as \"30 seconds\"",
   QUEUE_SWEEP_INTERVAL: "must be a duration such as \"60 seconds\"",
   QUEUE_SKIP_VERSION_CHECK: "must be true or false",
+  PHONE_DEFAULT_REGION: "must be a two-letter region code such as BR",
+  LOGIN_TIMEOUT: "must be a duration such as \"10 minutes\"",
+  LOGIN_RATE_LIMIT: "must be a whole number, at least 1",
+  LOGIN_RATE_WINDOW: "must be a duration such as \"1 hour\"",
   START_QUEUE_TIMEOUT: "must be a duration such as \"5 minutes\""
 }

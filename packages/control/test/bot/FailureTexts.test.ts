@@ -34,4 +34,26 @@ describe("what a seller reads when something fails", () => {
     assert.include(text, "O plano Básico permite até 5 grupos ativos")
     assert.include(text, "Com o plano Premium você tem grupos ilimitados.")
   })
+
+  it("says when a seller held back by the login rate limit may try again", () => {
+    const now = new Date("2026-12-01T12:00:00Z")
+    const inMinutes = (minutes: number) => new Date(now.getTime() + minutes * 60_000)
+    assert.include(FailureTexts.loginRateLimited(inMinutes(23), now), "Tente /login de novo em 23 minutos.")
+    assert.include(FailureTexts.loginRateLimited(inMinutes(60), now), "em 1 hora.")
+    assert.include(FailureTexts.loginRateLimited(new Date(now.getTime() + 1_500), now), "em 2 segundos.")
+  })
+
+  it("explains each login step only the Telegram app completes, and how to come back", () => {
+    const texts = Object.values(FailureTexts.stepInTheApp)
+    assert.strictEqual(new Set(texts).size, 3)
+    for (const text of texts) {
+      assert.include(text, "Telegram")
+      assert.include(text, "/login aqui de novo")
+    }
+  })
+
+  it("refuses each kind of impossible phone number in its own words", () => {
+    const texts = Object.values(FailureTexts.invalidPhone)
+    assert.strictEqual(new Set(texts).size, texts.length)
+  })
 })

@@ -80,7 +80,7 @@ export const loginHandlers = (account: FakeAccount, session: FakeSession): Handl
           phone_number: `+${phone}`,
           type: { _: "authenticationCodeTypeTelegramMessage", length: script.code.length },
           next_type: { _: "authenticationCodeTypeSms", length: script.code.length },
-          timeout: 60
+          timeout: script.codeTimeout
         }
       }
       : email.setup

@@ -34,6 +34,8 @@ const scriptFields = {
     username: Schema.String
   }),
   code: Schema.String.check(Schema.isPattern(/^[0-9]{5,6}$/)),
+  /** Seconds Telegram makes the account wait before the code may be sent again, by SMS. */
+  codeTimeout: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
   password: Schema.optionalKey(Schema.String),
   passwordHint: Schema.String,
   maxAttempts: Schema.Int.check(Schema.isGreaterThan(0)),
@@ -56,6 +58,7 @@ export type FakeScript = typeof FakeScript.Type
 export const FakeScriptOverrides = FakeScript.mapFields((fields) => ({
   me: Schema.optionalKey(fields.me),
   code: Schema.optionalKey(fields.code),
+  codeTimeout: Schema.optionalKey(fields.codeTimeout),
   password: fields.password,
   passwordHint: Schema.optionalKey(fields.passwordHint),
   maxAttempts: Schema.optionalKey(fields.maxAttempts),
@@ -75,6 +78,7 @@ const ScriptSource = FakeScriptOverrides.mapFields((fields) => ({
 export const defaultScript: FakeScript = {
   me: { id: 700000001, firstName: "Ana", lastName: "Vendedora", username: "ana_vende" },
   code: "12345",
+  codeTimeout: 60,
   passwordHint: "nome do cachorro",
   maxAttempts: 5,
   floodWaitSeconds: 60,

@@ -43,6 +43,14 @@ const login = Effect.gen(function*() {
   yield* authorizationUpdate("authorizationStateReady")
 })
 
+/** The account's own number given to TDLib; the client, to go on with. */
+const numberGiven = Effect.gen(function*() {
+  const tdl = yield* Tdl
+  const config = yield* TestConfig
+  yield* tdl.invoke({ _: "setAuthenticationPhoneNumber", phone_number: `+${config.phone}` })
+  return { tdl, phone: config.phone }
+})
+
 describe("TdlFake", () => {
   it.live("opens like TDLib: parameters, then waiting for the phone number, connection updates", () =>
     Effect.gen(function*() {
@@ -267,9 +275,7 @@ describe("TdlFake", () => {
 
   it.live("sends the code to the account's e-mail: TDLib's e-mail code state and errors, then the 2FA password", () =>
     Effect.gen(function*() {
-      const tdl = yield* Tdl
-      const config = yield* TestConfig
-      yield* tdl.invoke({ _: "setAuthenticationPhoneNumber", phone_number: `+${config.phone}` })
+      const { tdl } = yield* numberGiven
       const waiting = yield* authorizationUpdate("authorizationStateWaitEmailCode")
       assert.deepInclude(waiting.authorization_state, {
         code_info: { _: "emailAddressAuthenticationCodeInfo", email_address_pattern: "a***@gmail.com", length: 6 }
@@ -293,9 +299,7 @@ describe("TdlFake", () => {
 
   it.live("asks for a login e-mail to set up, where a phone number is still taken again", () =>
     Effect.gen(function*() {
-      const tdl = yield* Tdl
-      const config = yield* TestConfig
-      yield* tdl.invoke({ _: "setAuthenticationPhoneNumber", phone_number: `+${config.phone}` })
+      const { tdl, phone } = yield* numberGiven
       const waiting = yield* authorizationUpdate("authorizationStateWaitEmailAddress")
       assert.deepStrictEqual(waiting.authorization_state, {
         _: "authorizationStateWaitEmailAddress",
@@ -304,15 +308,13 @@ describe("TdlFake", () => {
       })
       const code = yield* tdlibFailure(tdl.invoke({ _: "checkAuthenticationCode", code: "12345" }))
       assert.deepInclude(code, { code: 400, message: "Call to checkAuthenticationCode unexpected" })
-      yield* tdl.invoke({ _: "setAuthenticationPhoneNumber", phone_number: `+${config.phone}` })
+      yield* tdl.invoke({ _: "setAuthenticationPhoneNumber", phone_number: `+${phone}` })
       yield* authorizationUpdate("authorizationStateWaitEmailAddress")
     }).pipe(Effect.provide(fakeLayer(JSON.stringify({ email: { setup: true, pattern: "", code: "1234" } })))))
 
   it.live("a number without an account: the right code leads to registration", () =>
     Effect.gen(function*() {
-      const tdl = yield* Tdl
-      const config = yield* TestConfig
-      yield* tdl.invoke({ _: "setAuthenticationPhoneNumber", phone_number: `+${config.phone}` })
+      const { tdl } = yield* numberGiven
       yield* tdl.invoke({ _: "checkAuthenticationCode", code: "12345" })
       const registration = yield* authorizationUpdate("authorizationStateWaitRegistration")
       assert.deepInclude(registration.authorization_state, { _: "authorizationStateWaitRegistration" })
@@ -327,20 +329,18 @@ describe("TdlFake", () => {
       const state = yield* tdl.authorizationState
       assert.strictEqual(state._, "authorizationStateWaitOtherDeviceConfirmation")
       assert.match(state._ === "authorizationStateWaitOtherDeviceConfirmation" ? state.link : "", /^tg:\/\/login\?token=[A-Za-z0-9_-]+$/)
-      const phone = yield* tdlibFailure(tdl.invoke({ _: "setAuthenticationPhoneNumber", phone_number: `+${config.phone}` }))
-      assert.deepInclude(phone, { code: 400, message: "Call to setAuthenticationPhoneNumber unexpected" })
+      const refused = yield* tdlibFailure(tdl.invoke({ _: "setAuthenticationPhoneNumber", phone_number: `+${config.phone}` }))
+      assert.deepInclude(refused, { code: 400, message: "Call to setAuthenticationPhoneNumber unexpected" })
     }).pipe(Effect.provide(fakeLayer(JSON.stringify({ pendingQrCodeLogin: true })))))
 
   it.live("resends the code once by the next way Telegram named, then says it can't", () =>
     Effect.gen(function*() {
-      const tdl = yield* Tdl
-      const config = yield* TestConfig
-      yield* tdl.invoke({ _: "setAuthenticationPhoneNumber", phone_number: `+${config.phone}` })
+      const { tdl, phone } = yield* numberGiven
       const first = yield* authorizationUpdate("authorizationStateWaitCode")
       assert.deepInclude(first.authorization_state, {
         code_info: {
           _: "authenticationCodeInfo",
-          phone_number: `+${config.phone}`,
+          phone_number: `+${phone}`,
           type: { _: "authenticationCodeTypeTelegramMessage", length: 5 },
           next_type: { _: "authenticationCodeTypeSms", length: 5 },
           timeout: 60
@@ -349,7 +349,7 @@ describe("TdlFake", () => {
       yield* tdl.invoke({ _: "resendAuthenticationCode" })
       const second = yield* authorizationUpdate("authorizationStateWaitCode")
       assert.deepInclude(second.authorization_state, {
-        code_info: { _: "authenticationCodeInfo", phone_number: `+${config.phone}`, type: { _: "authenticationCodeTypeSms", length: 5 }, timeout: 0 }
+        code_info: { _: "authenticationCodeInfo", phone_number: `+${phone}`, type: { _: "authenticationCodeTypeSms", length: 5 }, timeout: 0 }
       })
       const again = yield* tdlibFailure(tdl.invoke({ _: "resendAuthenticationCode" }))
       assert.deepInclude(again, { code: 400, message: "Authentication code can't be resend" })
