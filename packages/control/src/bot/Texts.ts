@@ -151,6 +151,12 @@ const sessionState: Record<ObservedState, string> = {
   dead: "fora do ar (religando)"
 }
 
+/** The states in which a session's last error still matters to its seller. */
+const troubled: ReadonlySet<ObservedState> = new Set(["stopped", "dead", "logged-out"])
+
+/** A session's last error is English, for operators' logs: the seller reads what it means for them. */
+const lastProblem = "Último problema: a sessão parou ou não conseguiu iniciar. Se continuar assim, use /login para conectar de novo."
+
 /** `/status`: the seller's account and session, if connected, and their active groups. */
 export const status = (
   session: { readonly phone: string; readonly state: ObservedState; readonly lastError: string | null } | undefined,
@@ -162,7 +168,7 @@ export const status = (
       : [
         `Conta: ${session.phone}`,
         `Sessão: ${sessionState[session.state]}`,
-        ...(session.lastError === null ? [] : [`Último erro: ${session.lastError}`])
+        ...(session.lastError === null || !troubled.has(session.state) ? [] : [lastProblem])
       ]),
     "",
     groups.length === 0

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as PriceTableParser from "@vigia/domain/PriceTableParser"
 import * as FailureTexts from "../../src/bot/FailureTexts.ts"
+import * as Texts from "../../src/bot/Texts.ts"
 
 describe("what a seller reads when something fails", () => {
   it("lists each line of a price table that was not read, with its text and its reason in the bot's words", () => {
@@ -55,5 +56,13 @@ describe("what a seller reads when something fails", () => {
   it("refuses each kind of impossible phone number in its own words", () => {
     const texts = Object.values(FailureTexts.invalidPhone)
     assert.strictEqual(new Set(texts).size, texts.length)
+  })
+
+  it("/status never shows a session's English error, only what it means for the seller", () => {
+    const session = { phone: "+55 *******5678", lastError: "the worker did not report that it started within 60 s" }
+    const stopped = Texts.status({ ...session, state: "stopped" }, [])
+    assert.notInclude(stopped, session.lastError)
+    assert.include(stopped, "use /login para conectar de novo")
+    assert.notInclude(Texts.status({ ...session, state: "authorized" }, []), "Último problema", "a past error of a session that runs again")
   })
 })

@@ -99,11 +99,15 @@ const connect = (seller: FakeUser, typed = typedPhone(seller)) =>
 const texts = (api: FakeBotApi["Service"], seller: FakeUser) =>
   Effect.map(api.messagesIn(seller.id), (messages) => messages.map((message) => message.text))
 
+/** What the control plane's `/metrics` says now. */
+const metrics = (control: ControlProcess.ControlProcess) =>
+  Effect.promise(() => fetch(`http://127.0.0.1:${control.port}/metrics`).then((response) => response.text()))
+
 const keypadPresses = (digits: string) => [...digits].map((digit) => `kp:${digit}`).concat("kp:submit")
 
 describe("logins under load and failure, end to end", () => {
   it.live("ten sellers log in at the same moment: those past the concurrent starts wait in line, told their place, and all connect", () =>
-    scenario({}, ({ api }) =>
+    scenario({}, ({ api, control }) =>
       Effect.gen(function*() {
         const sellers = Array.from({ length: 10 }, (_, index) => newSeller(`Vendedora ${index + 1}`))
         yield* Effect.forEach(sellers, onBasicPlan, { discard: true })
@@ -123,6 +127,7 @@ describe("logins under load and failure, end to end", () => {
         assert.isNotEmpty(places, "the sellers past the concurrent starts were told their place in line")
         assert.isAtMost(Math.max(...places), 6, "four start at once: at most six wait")
         for (const seller of sellers) assert.include((yield* texts(api, seller)).join("\n"), "Conta conectada")
+        assert.match(yield* metrics(control), /vigia_start_queue_total\{[^}]*outcome="admitted"[^}]*\} [1-9]/)
       })), { timeout: 240_000 })
 
   it.live("answers given the moment each prompt shows are taken: the code typed or on the keypad, the 2FA password, the e-mail code", () => {
@@ -284,7 +289,7 @@ describe("logins under load and failure, end to end", () => {
       })), { timeout: 120_000 })
 
   it.live("logins are rate-limited per seller, with when to try again", () =>
-    scenario({ LOGIN_RATE_LIMIT: "2", LOGIN_RATE_WINDOW: "10 minutes" }, () =>
+    scenario({ LOGIN_RATE_LIMIT: "2", LOGIN_RATE_WINDOW: "10 minutes" }, ({ control }) =>
       Effect.gen(function*() {
         const seller = newSeller("Insistente")
         yield* onBasicPlan(seller)
@@ -294,6 +299,7 @@ describe("logins under load and failure, end to end", () => {
         }
         const refused = yield* exchange(seller, "/login", includes("muitas vezes"))
         assert.include(refused.text, "Tente /login de novo em 10 minutos")
+        assert.match(yield* metrics(control), /vigia_login_refusals_total\{[^}]*reason="RateLimited"[^}]*\} 1/)
       })), { timeout: 120_000 })
 
   it.live("a logout releases the number and the worker: another seller then logs in with it", () =>

@@ -17,7 +17,7 @@ import * as FailureTexts from "../FailureTexts.ts"
 import { Handlers } from "../Handlers.ts"
 import { TelegramBot } from "../TelegramBot.ts"
 import * as Texts from "../Texts.ts"
-import { type Claim, LoginSessions } from "./LoginSessions.ts"
+import { type Claim, LoginSessions, refused } from "./LoginSessions.ts"
 import { loginFailed } from "./LoginSteps.ts"
 
 /** What the seller reads at each step of the start of their worker. */
@@ -77,6 +77,7 @@ export class Login extends Context.Service<Login, {
         }
         const limited = yield* logins.nextAttempt(ctx.seller.id)
         if (Option.isSome(limited)) {
+          yield* refused("RateLimited")
           return yield* handlers.reply(ctx, FailureTexts.loginRateLimited(limited.value, new Date(yield* Clock.currentTimeMillis)))
         }
         yield* logins.endUnfinished(ctx.seller.id)
@@ -113,6 +114,7 @@ export class Login extends Context.Service<Login, {
         const number = yield* PhoneNumber.parse(typed, logins.defaultRegion).pipe(
           Effect.catchTag("InvalidPhoneNumber", (invalid) =>
             Effect.logInfo("a seller typed a phone number that is not one", invalid.reason).pipe(
+              Effect.andThen(refused(`Phone${invalid.reason}`)),
               Effect.andThen(telegram.send(chatId, FailureTexts.invalidPhone[invalid.reason])),
               Effect.as(undefined)
             ))

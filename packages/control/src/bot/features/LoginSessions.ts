@@ -3,7 +3,7 @@
  * bound only once Telegram authorizes it, logins that run out of time stopped, and how many a seller may start.
  */
 import { mask, type PhoneNumber, type Region } from "@vigia/domain/PhoneNumber"
-import { Clock, Config, Context, Duration, Effect, Layer, Option, Schedule } from "effect"
+import { Clock, Config, Context, Duration, Effect, Layer, Metric, Option, Schedule } from "effect"
 import { AuditLog } from "../../data/AuditLog.ts"
 import { Conversations, Idle } from "../../data/Conversations.ts"
 import type { DatabaseError } from "../../data/Database.ts"
@@ -33,6 +33,21 @@ export type Claim =
   | { readonly _tag: "InUse" }
   /** The seller's own account is connected with another number: a logout first. */
   | { readonly _tag: "OtherNumberBound"; readonly bound: PhoneNumber }
+
+/** Logins refused before anything started, by reason (a phone number's, or the claim's). */
+export const loginRefusals = Metric.counter("vigia_login_refusals_total", {
+  description: "Logins refused before a worker started, by reason",
+  incremental: true
+})
+
+/** Logins stopped because they did not finish within the login timeout. */
+export const loginsExpired = Metric.counter("vigia_logins_expired_total", {
+  description: "Logins stopped because they did not finish in time",
+  incremental: true
+})
+
+/** Counts a login refused for `reason`. */
+export const refused = (reason: string) => Metric.update(Metric.withAttributes(loginRefusals, { reason }), 1)
 
 /** What the audit log says of each login begun: the rate limit counts these. */
 const loginBegun = { step: "started" } as const
@@ -94,6 +109,14 @@ export class LoginSessions extends Context.Service<LoginSessions, {
 
     const claim = Effect.fn("LoginSessions.claim")(
       function*(seller: User, phone: PhoneNumber) {
+        const outcome = yield* claimFor(seller, phone)
+        if (outcome._tag !== "Claimed") yield* refused(outcome._tag)
+        return outcome
+      }
+    )
+
+    const claimFor = Effect.fnUntraced(
+      function*(seller: User, phone: PhoneNumber) {
         const limited = yield* nextAttempt(seller.id)
         if (Option.isSome(limited)) return { _tag: "RateLimited", retryAt: limited.value } satisfies Claim
         if (seller.phoneNumber !== null && seller.phoneNumber !== phone) {
@@ -121,6 +144,7 @@ export class LoginSessions extends Context.Service<LoginSessions, {
       yield* Effect.forEach(expired, (session) =>
         Effect.gen(function*() {
           yield* abandon(session.phoneNumber)
+          yield* Metric.update(loginsExpired, 1)
           yield* Effect.logInfo("a login ran out of time; its worker was removed").pipe(
             Effect.annotateLogs({ account: mask(session.phoneNumber) })
           )

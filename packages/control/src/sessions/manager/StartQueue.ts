@@ -2,8 +2,16 @@
  * The starts that wait for one of the manager's concurrent-start permits, in the order they came: only the first
  * in line waits on the permits, each learns its place as it changes, and one that waits past its bound leaves.
  */
-import { Cause, Deferred, Duration, Effect, Fiber, Queue, Semaphore, Stream } from "effect"
+import { Cause, Deferred, Duration, Effect, Fiber, Metric, Queue, Semaphore, Stream } from "effect"
 import { ContainerManagerError, StartQueueTimedOut } from "./ContainerManagerError.ts"
+
+/** Starts that had to wait in line, by how the wait ended (`admitted`, `timed-out`). */
+export const queuedStarts = Metric.counter("vigia_start_queue_total", {
+  description: "Starts that waited for a concurrent-start permit, by how the wait ended",
+  incremental: true
+})
+
+const counted = (outcome: "admitted" | "timed-out") => Metric.update(Metric.withAttributes(queuedStarts, { outcome }), 1)
 
 interface Ticket {
   /** Completed when the ticket is first in line. */
@@ -56,15 +64,16 @@ export const make = (permits: Semaphore.Semaphore, inFlight: () => number) => {
       Effect.timeoutOrElse({
         duration: options.maxWait,
         orElse: () =>
-          Effect.fail(new ContainerManagerError({
+          counted("timed-out").pipe(Effect.andThen(Effect.fail(new ContainerManagerError({
             reason: new StartQueueTimedOut({
               seconds: Duration.toSeconds(options.maxWait),
               place: ticket.place,
               starting: inFlight()
             })
-          }))
+          }))))
       })
     )
+    yield* counted("admitted")
     yield* leave(ticket)
     yield* Fiber.join(reporter)
   })
