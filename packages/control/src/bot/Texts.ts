@@ -201,6 +201,9 @@ export const creatingSession = "⏳ Criando sua sessão…"
 export const stillWaitingTelegram = "⏳ Ainda aguardando o Telegram: eu aviso assim que ele pedir o próximo passo."
 export const sessionReady = "✅ Sessão pronta: o Telegram recebeu o pedido de login."
 
+/** A code sent with no digit in it (an empty keypad, or words): asked again, no attempt spent. */
+export const codeWithoutDigits = "Não encontrei números nessa mensagem. Digite o código com espaços entre os números (ex.: 1 2 3 4 5) ou use o teclado."
+
 /** A new code asked for before Telegram allows it: how long to wait. */
 export const resendWait = (seconds: number) => `Espere ${seconds} s para pedir um novo código.`
 export const resendUnavailable = "O Telegram não oferece outro jeito de enviar o código. Use /login para recomeçar."

@@ -6,8 +6,8 @@
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { type CommandError, ResendCode, SubmitCode, SubmitEmailCode, SubmitPassword } from "@vigia/protocol/Messages"
 import { Clock, Context, Effect, Layer, Redacted } from "effect"
-import type { InlineKeyboardMarkup } from "grammy/types"
 import { Composer } from "grammy"
+import type { InlineKeyboardMarkup } from "grammy/types"
 import {
   AwaitingCode,
   AwaitingEmailCode,
@@ -154,9 +154,7 @@ export class LoginSteps extends Context.Service<LoginSteps, {
       /** A login code or e-mail code, typed or pressed: submitted as the step asks. */
       const submitCode = Effect.fnUntraced(function*(sellerId: UserId, chatId: number, step: CodeStep, digits: string) {
         keypads.delete(chatId)
-        if (digits === "") {
-          return yield* telegram.send(chatId, step._tag === "AwaitingCode" ? Texts.askCode(step.length, "") : Texts.codeWrong(maxAttempts - step.attempts))
-        }
+        if (digits === "") return yield* telegram.send(chatId, Texts.codeWithoutDigits)
         const again = (attempts: number) =>
           conversations.set(chatId, step._tag === "AwaitingCode" ? new AwaitingCode({ ...step, attempts }) : new AwaitingEmailCode({ ...step, attempts }))
         const code = Redacted.make(digits)
