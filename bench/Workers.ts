@@ -69,6 +69,7 @@ const memorySessions = (): SessionStore["Service"] => {
 const managerOptions: ContainerManager.ContainerManagerOptions = {
   maxRunning: 1_000,
   maxConcurrentStarts: 8,
+  startQueueTimeout: Duration.minutes(5),
   startTimeout: Duration.seconds(60),
   checkInterval: Duration.seconds(1),
   silenceThreshold: Duration.seconds(30),

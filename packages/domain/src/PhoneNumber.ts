@@ -1,7 +1,8 @@
 /**
- * E.164 phone numbers kept as digits only: the one value every name derived from
- * an account (queues, containers, volumes, folders) is built from, and its log mask.
+ * E.164 phone numbers kept as digits only: the one value every name derived from an account (queues, containers,
+ * volumes, folders) is built from, read from what a person types by the country's numbering plan, and its log mask.
  */
+import { isSupportedCountry, parsePhoneNumberFromString, validatePhoneNumberLength } from "libphonenumber-js/max"
 import { Effect, Schema } from "effect"
 
 const digitsOnly = /^[1-9][0-9]{7,14}$/
@@ -13,29 +14,70 @@ export const PhoneNumber = Schema.String.pipe(
 )
 export type PhoneNumber = typeof PhoneNumber.Type
 
+/** A region of the numbering plans (ISO 3166-1 alpha-2, upper case): `BR`, `PT`, `US`. */
+export const Region = Schema.String.pipe(
+  Schema.refine(isSupportedCountry, { expected: "a two-letter region code of a numbering plan, such as BR" })
+)
+export type Region = typeof Region.Type
+
 export class InvalidPhoneNumber extends Schema.TaggedError<InvalidPhoneNumber>()("InvalidPhoneNumber", {
-  reason: Schema.Literals(["Empty", "InvalidCharacters", "TooShort", "TooLong", "InvalidCountryCode"]),
+  reason: Schema.Literals(["Empty", "InvalidCharacters", "TooShort", "TooLong", "InvalidCountryCode", "NotInUse"]),
   message: Schema.String
 }) {}
 
 const messages: Record<InvalidPhoneNumber["reason"], string> = {
   Empty: "no phone number given",
   InvalidCharacters: "a phone number has only digits, spaces, dots, dashes, parentheses and a leading +",
-  TooShort: "too few digits for a phone number with its country and area codes",
-  TooLong: "more than the 15 digits of an international phone number",
-  InvalidCountryCode: "a country code does not start with 0"
+  TooShort: "too few digits for a phone number of its country",
+  TooLong: "too many digits for a phone number of its country",
+  InvalidCountryCode: "no country has this calling code",
+  NotInUse: "the digits fit no number range of its country's numbering plan"
 }
 
 const invalid = (reason: InvalidPhoneNumber["reason"]) => new InvalidPhoneNumber({ reason, message: messages[reason] })
 
+/** The characters a person writes a number with; anything else is not a phone number. */
+const written = /^\+?[0-9\s.\-()]+$/
+
+/** `00` typed instead of `+` (the international call prefix of most countries). */
+const international = (trimmed: string) => trimmed.startsWith("00") ? `+${trimmed.slice(2)}` : trimmed
+
 /**
- * Normalises what a person types (`+55 (11) 91234-5678`, `0055 11 …`, `55.11.91234.5678`)
- * into a `PhoneNumber`, or says (in English, for logs) what is wrong with it.
+ * Reads what a person types (`+55 (11) 91234-5678`, `0055 11 …`, `11 91234-5678`) by the numbering plan of its
+ * country: a number without its country code belongs to `defaultRegion`. Only a number the plan can assign is
+ * accepted (`+55 11 1234` is not); what is wrong is said in English, for logs.
+ */
+export const parse = (input: string, defaultRegion: Region): Effect.Effect<PhoneNumber, InvalidPhoneNumber> => {
+  const trimmed = input.trim()
+  if (trimmed.replace(/[\s.\-()+]/g, "") === "") return Effect.fail(invalid("Empty"))
+  if (!written.test(trimmed)) return Effect.fail(invalid("InvalidCharacters"))
+  const text = international(trimmed)
+  switch (validatePhoneNumberLength(text, defaultRegion)) {
+    case undefined:
+      break
+    case "INVALID_COUNTRY":
+      return Effect.fail(invalid("InvalidCountryCode"))
+    case "NOT_A_NUMBER":
+      return Effect.fail(invalid("InvalidCharacters"))
+    case "TOO_LONG":
+      return Effect.fail(invalid("TooLong"))
+    case "TOO_SHORT":
+    case "INVALID_LENGTH":
+      return Effect.fail(invalid("TooShort"))
+  }
+  const parsed = parsePhoneNumberFromString(text, defaultRegion)
+  if (parsed === undefined || !parsed.isValid()) return Effect.fail(invalid("NotInUse"))
+  return Effect.succeed(parsed.number.slice(1) as PhoneNumber)
+}
+
+/**
+ * Normalises an E.164 number a program or an operator writes (`+55 11 91234-5678`, `5511912345678`), with its
+ * country code, into a `PhoneNumber`; unlike `parse` it does not judge the number by its country's plan.
  */
 export const normalize = (input: string): Effect.Effect<PhoneNumber, InvalidPhoneNumber> => {
   const trimmed = input.trim()
   if (trimmed === "") return Effect.fail(invalid("Empty"))
-  if (!/^\+?[0-9\s.\-()]+$/.test(trimmed)) return Effect.fail(invalid("InvalidCharacters"))
+  if (!written.test(trimmed)) return Effect.fail(invalid("InvalidCharacters"))
   let digits = trimmed.replace(/[^0-9]/g, "")
   if (digits === "") return Effect.fail(invalid("Empty"))
   // International call prefix typed instead of `+`.
@@ -46,18 +88,12 @@ export const normalize = (input: string): Effect.Effect<PhoneNumber, InvalidPhon
   return Effect.succeed(digits as PhoneNumber)
 }
 
-/** `+5511912345678`: the canonical printable form, which `normalize` reads back. */
+/** `+5511912345678`: the canonical printable form, which `normalize` and `parse` read back. */
 export const format = (phone: PhoneNumber): string => `+${phone}`
 
-const countryCodes = new Set([
-  "1", "7", "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48",
-  "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66", "81", "82", "84",
-  "86", "90", "91", "92", "93", "94", "95", "98"
-])
-
-/** The country calling code: the known one- or two-digit codes, else the first three digits. */
+/** The country calling code, by the numbering plans; the first three digits for a code no plan has. */
 export const countryCode = (phone: PhoneNumber): string =>
-  countryCodes.has(phone.slice(0, 1)) ? phone.slice(0, 1) : countryCodes.has(phone.slice(0, 2)) ? phone.slice(0, 2) : phone.slice(0, 3)
+  parsePhoneNumberFromString(format(phone))?.countryCallingCode ?? phone.slice(0, 3)
 
 /** For logs: country code and last four digits, `+55 *******5678`. */
 export const mask = (phone: PhoneNumber): string => {

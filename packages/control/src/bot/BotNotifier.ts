@@ -1,15 +1,17 @@
 /**
- * The bot's side of `SellerNotifier`: turns a seller's account events into messages, and
- * moves the seller's conversation to the login step the worker asks for.
+ * The bot's side of `SellerNotifier`: turns a seller's account events into messages, moves the seller's
+ * conversation to the login step the worker asks for (before asking), and ends logins the bot cannot finish.
  */
 import * as Quote from "@vigia/domain/Quote"
-import { Effect, Layer } from "effect"
+import { Clock, Effect, Layer } from "effect"
 import { AwaitingCode, AwaitingEmailCode, AwaitingPassword, Conversations, Idle, type Step } from "../data/Conversations.ts"
 import type { UserId } from "../data/UserId.ts"
 import { Users } from "../data/Users.ts"
 import { type LoginStep, SellerNotifier } from "../events/SellerNotifier.ts"
-import * as CodeKeypad from "./CodeKeypad.ts"
+import * as FailureTexts from "./FailureTexts.ts"
 import { Groups } from "./features/Groups.ts"
+import { LoginSessions } from "./features/LoginSessions.ts"
+import { keypadMarkup } from "./features/LoginSteps.ts"
 import { TelegramBot } from "./TelegramBot.ts"
 import * as Texts from "./Texts.ts"
 
@@ -21,12 +23,15 @@ export const layer = Layer.effect(
     const conversations = yield* Conversations
     const users = yield* Users
     const groups = yield* Groups
+    const logins = yield* LoginSessions
+    const scope = yield* Effect.scope
 
     /** The seller's private chat with the bot is their Telegram user id. */
     const chatOf = (userId: UserId) => Effect.map(users.get(userId), (user) => user.telegramUserId)
 
     const phoneOf = (step: Step) => ("phone" in step ? step.phone : undefined)
 
+    /** Each step is recorded before its prompt is sent, so an answer given the moment the prompt shows finds it. */
     const loginStep = Effect.fn("BotNotifier.loginStep")(function*(userId: UserId, step: LoginStep) {
       const chatId = yield* chatOf(userId)
       const current = yield* conversations.get(chatId)
@@ -38,26 +43,30 @@ export const layer = Layer.effect(
       }
       switch (step._tag) {
         case "WaitingForCode": {
-          const sent = yield* telegram.send(chatId, Texts.askCode(step.length, Texts.codeVia[step.codeType] ?? ""), {
-            replyMarkup: CodeKeypad.markup
-          })
+          const resend = step.nextType === undefined ? undefined : { via: Texts.codeVia[step.nextType] ?? "", seconds: step.timeoutSeconds }
+          const now = yield* Clock.currentTimeMillis
+          const resendableAt = resend === undefined ? null : now + resend.seconds * 1000
           const attempts = current._tag === "AwaitingCode" ? current.attempts : 0
-          return yield* conversations.set(
-            chatId,
-            new AwaitingCode({ phone, length: step.length || 5, attempts, keypadMessageId: sent.message_id })
-          )
+          yield* conversations.set(chatId, new AwaitingCode({ phone, length: step.length || 5, attempts, resendableAt }))
+          return yield* telegram.send(chatId, Texts.askCode(step.length, Texts.codeVia[step.codeType] ?? "", resend), {
+            replyMarkup: keypadMarkup(resend !== undefined)
+          })
         }
         case "WaitingForPassword": {
           yield* conversations.set(chatId, new AwaitingPassword({ phone, hint: step.hint, attempts: 0 }))
           return yield* telegram.send(chatId, Texts.askPassword(step.hint))
         }
         case "WaitingForEmailCode": {
-          yield* conversations.set(chatId, new AwaitingEmailCode({ phone, attempts: 0 }))
-          return yield* telegram.send(chatId, Texts.askEmailCode(step.emailPattern))
+          const attempts = current._tag === "AwaitingEmailCode" ? current.attempts : 0
+          yield* conversations.set(chatId, new AwaitingEmailCode({ phone, attempts, length: step.length }))
+          return yield* telegram.send(chatId, Texts.askEmailCode(step.emailPattern, step.length), { replyMarkup: keypadMarkup(false) })
         }
         default: {
+          // Steps only the Telegram app completes: the login stops here, and the seller learns what to do there.
+          // The worker is removed beside: its start may still wait for the update after this one.
           yield* conversations.set(chatId, new Idle())
-          return yield* telegram.send(chatId, Texts.unsupportedLoginStep)
+          yield* Effect.forkIn(logins.abandon(phone).pipe(Effect.catchCause((cause) => Effect.logWarning("could not stop a login", cause))), scope)
+          return yield* telegram.send(chatId, FailureTexts.stepInTheApp[step._tag])
         }
       }
     }, Effect.asVoid)
@@ -76,6 +85,8 @@ export const layer = Layer.effect(
     })
 
     const sessionLost = Effect.fn("BotNotifier.sessionLost")(function*(userId: UserId, loss: "LoggedOutElsewhere" | "WorkerUnavailable") {
+      // Logged out by Telegram, the account's phone is released already: its worker, closed, goes too.
+      if (loss === "LoggedOutElsewhere") yield* logins.endUnfinished(userId)
       const chatId = yield* chatOf(userId)
       yield* conversations.set(chatId, new Idle())
       yield* telegram.send(chatId, loss === "LoggedOutElsewhere" ? Texts.loggedOutElsewhere : Texts.workerLost)

@@ -21,25 +21,31 @@ export const sessionUnavailable: Record<SessionUnavailable["reason"], string> = 
     "Sua sessão do Telegram está indisponível: não conseguimos falar com ela agora. Tente de novo em alguns instantes."
 }
 
+/** Why the seller's session did not start, and what to do, by the manager's reason. */
 const startFailures: Record<ContainerManagerError["reason"]["_tag"], string> = {
-  CapacityReached: "o Vigia está com todas as sessões ocupadas agora.",
-  TooManyStarts: "muitas sessões estão iniciando ao mesmo tempo.",
-  StartTimedOut: "ela demorou demais para iniciar.",
-  WorkerDied: "ela parou enquanto iniciava.",
-  RuntimeFailed: "o servidor de sessões não conseguiu iniciá-la."
+  CapacityReached:
+    "o Vigia chegou ao limite de sessões conectadas ao mesmo tempo. Tente /login de novo mais tarde; se precisar " +
+    "com urgência, fale com o suporte.",
+  StartQueueTimedOut: "a fila de sessões iniciando demorou demais para chegar à sua vez. Tente /login de novo em alguns minutos.",
+  StartTimedOut: "ela demorou demais para iniciar. Tente /login de novo em instantes.",
+  WorkerDied: "ela parou enquanto iniciava. Tente /login de novo em instantes.",
+  RuntimeFailed: "o servidor de sessões não conseguiu iniciá-la. Tente /login de novo em instantes."
 }
 
 /** The container manager could not start the seller's worker, by its reason. */
 export const startFailed = (reason: ContainerManagerError["reason"]["_tag"]) =>
-  `❌ Não consegui iniciar sua sessão: ${startFailures[reason]} Tente /login de novo em instantes.`
+  `❌ Não consegui iniciar sua sessão: ${startFailures[reason]}`
 
 /** What the seller typed is not a phone number, by the reason the domain gives. */
 export const invalidPhone: Record<InvalidPhoneNumber["reason"], string> = {
-  Empty: "Envie o número de telefone com DDI e DDD, por exemplo +55 11 91234-5678.",
+  Empty: "Envie o número de telefone com DDD, por exemplo 11 91234-5678 (ou com DDI: +55 11 91234-5678).",
   InvalidCharacters: "O número só pode ter dígitos, espaços, pontos, traços, parênteses e o + inicial.",
-  TooShort: "Esse número está curto demais. Envie com DDI e DDD, por exemplo +55 11 91234-5678.",
-  TooLong: "Esse número tem dígitos demais: um número internacional tem no máximo 15 dígitos.",
-  InvalidCountryCode: "O código do país não pode começar com 0. Envie com DDI, por exemplo +55 11 91234-5678."
+  TooShort: "Esse número está curto demais. Envie com DDD, por exemplo 11 91234-5678 (ou com DDI: +55 11 91234-5678).",
+  TooLong: "Esse número tem dígitos demais para um telefone do país dele. Confira e envie de novo.",
+  InvalidCountryCode: "Não conheço esse código de país (DDI). Confira e envie de novo, por exemplo +55 11 91234-5678.",
+  NotInUse:
+    "Esse número não existe no plano de numeração do país dele. Confira o DDD e os dígitos (um celular no Brasil tem 9 " +
+    "dígitos depois do DDD e começa com 9) e envie de novo."
 }
 
 const lapsedNote = (lapsedPlan: Plan | null) =>
@@ -139,5 +145,50 @@ export const loginRefused = (refusal: LoginRefusal, code: number, retryAfter: nu
   }
 }
 
-const formatWait = (seconds: number) =>
-  seconds < 60 ? `${seconds} segundos` : seconds < 3600 ? `${Math.ceil(seconds / 60)} minutos` : `${Math.ceil(seconds / 3600)} horas`
+const formatWait = (seconds: number) => {
+  const [amount, unit] = seconds < 60
+    ? [seconds, "segundo"]
+    : seconds < 3600
+    ? [Math.ceil(seconds / 60), "minuto"]
+    : [Math.ceil(seconds / 3600), "hora"]
+  return `${amount} ${unit}${amount === 1 ? "" : "s"}`
+}
+
+// Logins: the rate limit, numbers in use, a login that ran out of time or cannot finish here.
+
+/** The seller started as many logins as the window allows; the next one may start at `retryAt`. */
+export const loginRateLimited = (retryAt: Date, now: Date) =>
+  `⛔ Você já tentou conectar uma conta muitas vezes em pouco tempo. Tente /login de novo em ${
+    formatWait(Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000)))
+  }.`
+
+/** The seller's account `masked` is still connected: another number needs a logout first. */
+export const otherNumberConnected = (masked: string) =>
+  `Sua conta do Telegram ${masked} ainda está ligada ao Vigia. Use /logout para desconectá-la antes de conectar outro número.`
+
+/** A login that did not finish within `minutes`: stopped. */
+export const loginExpired = (minutes: number) =>
+  `⌛ Seu login não foi concluído em ${minutes} ${minutes === 1 ? "minuto" : "minutos"} e foi cancelado. Use /login para começar de novo.`
+
+/** An answer to a login that is no longer going on (cancelled, expired, or replaced by a newer one). */
+export const loginNotRunning = "Esse login não está mais em andamento. Use /login para começar de novo."
+
+/** The steps of a login Vigia cannot complete: what to do in the Telegram app, and how to come back. */
+export const stepInTheApp = {
+  WaitingForEmail:
+    "📧 O Telegram pede que esta conta cadastre um e-mail de login antes de entrar em um aparelho novo, e o Vigia " +
+    "não faz esse cadastro. No app do Telegram, em Configurações › Privacidade e Segurança, cadastre e confirme um " +
+    "e-mail de login. Depois use /login aqui de novo: o código chegará por esse e-mail ou pelo app.",
+  WaitingForRegistration:
+    "📱 Esse número ainda não tem conta no Telegram, e o Vigia não cria contas. Instale o app do Telegram, crie a " +
+    "conta com esse número e depois use /login aqui de novo para conectá-la.",
+  WaitingForOtherDeviceConfirmation:
+    "📲 O Telegram está esperando que este acesso seja confirmado em outro aparelho onde sua conta já está " +
+    "conectada, e o Vigia não consegue concluir esse passo. No app do Telegram, em Configurações › Dispositivos, " +
+    "encerre os acessos que você não reconhece; o pedido expira em 5 minutos. Depois use /login aqui de novo."
+} as const
+
+/** `/logout` could not log the account out of Telegram now: it stays connected to the seller. */
+export const logoutFailed =
+  "❌ Não consegui desconectar sua conta do Telegram agora: a sessão não respondeu. Sua conta continua ligada ao " +
+  "Vigia; tente /logout de novo em alguns minutos."

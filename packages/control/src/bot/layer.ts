@@ -13,6 +13,7 @@ import { Account } from "./features/Account.ts"
 import { Admin } from "./features/Admin.ts"
 import { Groups } from "./features/Groups.ts"
 import { Login } from "./features/Login.ts"
+import { LoginSessions } from "./features/LoginSessions.ts"
 import { LoginSteps } from "./features/LoginSteps.ts"
 import { PriceTable } from "./features/PriceTable.ts"
 import { Handlers } from "./Handlers.ts"
@@ -33,6 +34,7 @@ const Internals = Layer.mergeAll(
   RateLimiter.layerConfig(BotConfig.rateLimit),
   SubscriptionGuard.layerConfig(BotConfig.guard)
 ).pipe(
+  Layer.provideMerge(LoginSessions.layerConfig(BotConfig.login)),
   Layer.provideMerge(Handlers.layer),
   Layer.provideMerge(TelegramBot.layerConfig(BotConfig.telegram))
 )

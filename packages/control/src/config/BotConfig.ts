@@ -1,7 +1,8 @@
 /**
  * The bot's configuration from the environment: its token and Bot API server, the administrators, the per-seller
- * rate limit, and the webhook (which the webhook's listener reads too).
+ * rate limit, the webhook (which the webhook's listener reads too), polling, and logins.
  */
+import { Region } from "@vigia/domain/PhoneNumber"
 import { Config, Duration, Option, Schema, SchemaGetter } from "effect"
 import { required } from "./SessionsConfig.ts"
 
@@ -75,5 +76,17 @@ export const polling = {
   timeout: Config.Duration("BOT_POLL_TIMEOUT").pipe(Config.withDefault(Duration.seconds(25)))
 }
 
+/**
+ * Logins: the region of numbers typed without a country code (`PHONE_DEFAULT_REGION`, default `BR`), how long a
+ * login may take before it is stopped (`LOGIN_TIMEOUT`, default 10 minutes), and how many logins a seller may start
+ * (`LOGIN_RATE_LIMIT`, default 5) in each `LOGIN_RATE_WINDOW` (default 1 hour).
+ */
+export const login = {
+  defaultRegion: Config.schema(Region, "PHONE_DEFAULT_REGION").pipe(Config.withDefault(Schema.decodeSync(Region)("BR"))),
+  timeout: Config.Duration("LOGIN_TIMEOUT").pipe(Config.withDefault(Duration.minutes(10))),
+  attempts: Config.schema(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)), "LOGIN_RATE_LIMIT").pipe(Config.withDefault(5)),
+  window: Config.Duration("LOGIN_RATE_WINDOW").pipe(Config.withDefault(Duration.hours(1)))
+}
+
 /** The bot's whole area, for the control plane's configuration and its check. */
-export const bot = { telegram, guard, rateLimit, webhook, polling }
+export const bot = { telegram, guard, rateLimit, webhook, polling, login }

@@ -36,5 +36,10 @@ export const hints: Readonly<Record<string, string>> = {
   QUEUE_BACKOFF_MAX: "must be a duration such as \"30 seconds\"",
   QUEUE_FAILED_MAX_COUNT: "must be a whole number, at least 1",
   QUEUE_FAILED_MAX_AGE: "must be a duration such as \"7 days\"",
-  BOT_POLL_TIMEOUT: "must be a duration such as \"25 seconds\""
+  BOT_POLL_TIMEOUT: "must be a duration such as \"25 seconds\"",
+  PHONE_DEFAULT_REGION: "must be a two-letter region code such as BR",
+  LOGIN_TIMEOUT: "must be a duration such as \"10 minutes\"",
+  LOGIN_RATE_LIMIT: "must be a whole number, at least 1",
+  LOGIN_RATE_WINDOW: "must be a duration such as \"1 hour\"",
+  START_QUEUE_TIMEOUT: "must be a duration such as \"5 minutes\""
 }

@@ -63,6 +63,7 @@ export const gateway: Config.Wrap<SessionGatewayOptions> = {
 export const manager: Config.Wrap<ContainerManagerOptions> = {
   maxRunning: atLeast(1, "MAX_SESSIONS", 100),
   maxConcurrentStarts: atLeast(1, "MAX_CONCURRENT_STARTS", 4),
+  startQueueTimeout: duration("START_QUEUE_TIMEOUT", Duration.minutes(5)),
   startTimeout: duration("WORKER_START_TIMEOUT", Duration.seconds(60)),
   checkInterval: duration("WORKER_CHECK_INTERVAL", Duration.seconds(5)),
   silenceThreshold: duration("WORKER_SILENCE_THRESHOLD", Duration.seconds(30)),

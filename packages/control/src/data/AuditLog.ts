@@ -44,6 +44,13 @@ export class AuditLog extends Context.Service<AuditLog, {
   readonly append: (entry: NewAuditEntry) => Effect.Effect<void, DatabaseError>
   /** The user's latest entries, newest first. */
   readonly recent: (userId: UserId, limit: number) => Effect.Effect<ReadonlyArray<AuditEntry>, DatabaseError>
+  /** When the user's `action` entries holding `details` were appended since `since`, oldest first. */
+  readonly times: (
+    userId: UserId,
+    action: AuditAction,
+    details: typeof Schema.JsonObject.Type,
+    since: Date
+  ) => Effect.Effect<ReadonlyArray<Date>, DatabaseError>
 }>()("@vigia/control/data/AuditLog") {
   static readonly layer = Layer.effect(
     AuditLog,
@@ -63,7 +70,18 @@ export class AuditLog extends Context.Service<AuditLog, {
         return yield* decodeEntries(rows)
       }, orDatabaseError)
 
-      return AuditLog.of({ append, recent })
+      const times = Effect.fn("AuditLog.times")(
+        function*(userId: UserId, action: AuditAction, details: typeof Schema.JsonObject.Type, since: Date) {
+          const rows = yield* sql<{ readonly at: Date }>`
+            SELECT at FROM audit_log
+            WHERE user_id = ${userId} AND action = ${action} AND at >= ${since} AND details @> ${JSON.stringify(details)}::jsonb
+            ORDER BY at, id`
+          return rows.map((row) => row.at)
+        },
+        orDatabaseError
+      )
+
+      return AuditLog.of({ append, recent, times })
     })
   )
 }

@@ -20,8 +20,8 @@ export class AwaitingCode extends Schema.TaggedClass<AwaitingCode>()("AwaitingCo
   phone: PhoneNumber,
   length: Schema.Int,
   attempts: Schema.Int,
-  /** The bot's message with the digit keypad, edited as digits are pressed. */
-  keypadMessageId: Schema.NullOr(Schema.Int)
+  /** When Telegram lets the code be sent again by another way (ms since the epoch); `null`: it names no other way. */
+  resendableAt: Schema.NullOr(Schema.Number).pipe(Schema.withDecodingDefaultKey(Effect.succeed(null)))
 }) {}
 
 export class AwaitingPassword extends Schema.TaggedClass<AwaitingPassword>()("AwaitingPassword", {
@@ -32,7 +32,9 @@ export class AwaitingPassword extends Schema.TaggedClass<AwaitingPassword>()("Aw
 
 export class AwaitingEmailCode extends Schema.TaggedClass<AwaitingEmailCode>()("AwaitingEmailCode", {
   phone: PhoneNumber,
-  attempts: Schema.Int
+  attempts: Schema.Int,
+  /** Digits in the code; 0 when Telegram does not say. */
+  length: Schema.Int.pipe(Schema.withDecodingDefaultKey(Effect.succeed(0)))
 }) {}
 
 export class AwaitingPriceTable extends Schema.TaggedClass<AwaitingPriceTable>()("AwaitingPriceTable", {}) {}

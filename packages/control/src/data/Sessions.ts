@@ -37,6 +37,8 @@ export class Session extends Schema.Class<Session>("@vigia/control/data/Session"
   lastHeartbeatAt: Schema.NullOr(Schema.Date),
   /** The latest error reported, kept until the session is registered again. */
   lastError: Schema.NullOr(Schema.String),
+  /** When its latest login began (`register`). */
+  loginStartedAt: Schema.NullOr(Schema.Date),
   createdAt: Schema.Date,
   updatedAt: Schema.Date
 }) {}
@@ -59,6 +61,11 @@ export interface SessionFilter {
   readonly observed?: ReadonlyArray<ObservedState>
   /** Only sessions whose last heartbeat is older than this, or that never sent one. */
   readonly heartbeatBefore?: Date
+  readonly userId?: UserId
+  /** Only sessions whose latest login began before this. */
+  readonly loginStartedBefore?: Date
+  /** Only sessions whose phone is bound to their user (`true`), or only those whose is not (`false`). */
+  readonly bound?: boolean
 }
 
 const decodeSession = Schema.decodeUnknownEffect(Session)
@@ -69,8 +76,9 @@ const sessionNotFound = (phoneNumber: PhoneNumber) =>
 
 export class Sessions extends Context.Service<Sessions, {
   /**
-   * Records that a worker is being started for the user's phone number: desired `running`,
-   * observed `starting`, no runtime reference nor error yet. The number may belong to one user only.
+   * Records that a login begins for the user's phone number: desired `running`, observed `starting`, no runtime
+   * reference nor error yet. Another user's session of the number refuses it (`PhoneInUse`) while it holds it:
+   * while its login goes on (desired `running`), or once the number is bound to that user (`Users.recordLogin`).
    */
   readonly register: (
     userId: UserId,
@@ -100,6 +108,10 @@ export class Sessions extends Context.Service<Sessions, {
     Sessions,
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
+      /** The session's phone is bound to its user: Telegram authorized it, and no logout released it since. */
+      const bound = sql.literal(
+        "EXISTS (SELECT 1 FROM users WHERE users.id = sessions.user_id AND users.phone_number = sessions.phone_number)"
+      )
 
       const update = (phoneNumber: PhoneNumber, values: Record<string, unknown>) =>
         Effect.gen(function*() {
@@ -122,12 +134,14 @@ export class Sessions extends Context.Service<Sessions, {
             const now = yield* DateTime.nowAsDate
             const [row] = yield* sql`
               INSERT INTO sessions (phone_number, user_id, runtime, runtime_ref, desired_state, observed_state,
-                                    last_heartbeat_at, last_error, created_at, updated_at)
-              VALUES (${phoneNumber}, ${userId}, ${runtime}, NULL, 'running', 'starting', NULL, NULL, ${now}, ${now})
+                                    last_heartbeat_at, last_error, created_at, updated_at, login_started_at)
+              VALUES (${phoneNumber}, ${userId}, ${runtime}, NULL, 'running', 'starting', NULL, NULL, ${now}, ${now}, ${now})
               ON CONFLICT (phone_number) DO UPDATE SET
-                runtime = EXCLUDED.runtime, runtime_ref = NULL, desired_state = 'running',
-                observed_state = 'starting', last_error = NULL, updated_at = EXCLUDED.updated_at
+                user_id = EXCLUDED.user_id, runtime = EXCLUDED.runtime, runtime_ref = NULL, desired_state = 'running',
+                observed_state = 'starting', last_error = NULL, updated_at = EXCLUDED.updated_at,
+                login_started_at = EXCLUDED.login_started_at
               WHERE sessions.user_id = EXCLUDED.user_id
+                 OR (sessions.desired_state = 'stopped' AND NOT ${bound})
               RETURNING *`
             if (row === undefined) {
               return yield* new SessionsError({
@@ -177,7 +191,10 @@ export class Sessions extends Context.Service<Sessions, {
           ...(filter.observed === undefined ? [] : [sql`observed_state = ANY(${[...filter.observed]})`]),
           ...(filter.heartbeatBefore === undefined
             ? []
-            : [sql`(last_heartbeat_at IS NULL OR last_heartbeat_at < ${filter.heartbeatBefore})`])
+            : [sql`(last_heartbeat_at IS NULL OR last_heartbeat_at < ${filter.heartbeatBefore})`]),
+          ...(filter.userId === undefined ? [] : [sql`user_id = ${filter.userId}`]),
+          ...(filter.loginStartedBefore === undefined ? [] : [sql`login_started_at < ${filter.loginStartedBefore}`]),
+          ...(filter.bound === undefined ? [] : [filter.bound ? bound : sql`NOT ${bound}`])
         ]
         return yield* decodeSessions(
           yield* sql`SELECT * FROM sessions WHERE ${sql.and(conditions)} ORDER BY phone_number`

@@ -1,6 +1,6 @@
 /**
  * Vigia's users: created (with a free subscription) on their first interaction with the bot,
- * and mapped to the phone number and Telegram account they connect at login.
+ * and mapped to the phone number and Telegram account Telegram authorized at login, until they log out.
  */
 import { mask, PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
@@ -66,7 +66,10 @@ export class Users extends Context.Service<Users, {
     userId: UserId,
     login: { readonly phoneNumber: PhoneNumber; readonly telegramAccountId: number }
   ) => Effect.Effect<User, UserError | DatabaseError>
-  /** After logout: forgets the Telegram account (the phone number stays mapped), audited as `logout`. */
+  /**
+   * After a logout Telegram confirmed (TDLib destroyed the account's local data): forgets the Telegram account and
+   * releases the phone number, audited as `logout`.
+   */
   readonly recordLogout: (userId: UserId) => Effect.Effect<User, UserError | DatabaseError>
 }>()("@vigia/control/data/Users") {
   static readonly layer = Layer.effect(
@@ -170,7 +173,8 @@ export class Users extends Context.Service<Users, {
         return yield* sql.withTransaction(Effect.gen(function*() {
           const now = yield* DateTime.nowAsDate
           const [row] = yield* sql`
-            UPDATE users SET telegram_account_id = NULL, updated_at = ${now} WHERE id = ${userId} RETURNING *`
+            UPDATE users SET telegram_account_id = NULL, phone_number = NULL, updated_at = ${now}
+            WHERE id = ${userId} RETURNING *`
           if (row === undefined) return yield* notFound(`no user with id ${userId}`)
           yield* audit.append({ userId, action: "logout", details: {} })
           return yield* decodeUser(row)

@@ -1,13 +1,14 @@
 /**
  * Typed RPC with an account's worker over `user-{phone}-commands|responses`: each call awaits its response by
- * request id within a timeout, and fails at once with `SessionUnavailable` when the worker is stopped or dead.
+ * request id within a timeout, and fails at once with `SessionUnavailable` when the worker is stopped or dead,
+ * whether it was down before the call was sent or went down while the call waited.
  */
 import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as Messages from "@vigia/protocol/Messages"
 import { describeIssue, Queue } from "@vigia/protocol/Queue"
 import * as QueueNames from "@vigia/protocol/QueueNames"
 import { SecretBox } from "@vigia/protocol/SecretBox"
-import { Clock, Config, Context, Deferred, Duration, Effect, Layer, Metric, Option, Schema } from "effect"
+import { Clock, Config, Context, Deferred, Duration, Effect, Layer, Metric, Option, Schema, Stream } from "effect"
 import { ContainerManager, type WorkerStatus } from "./manager/ContainerManager.ts"
 import { SessionKeys } from "./SessionKeys.ts"
 
@@ -54,8 +55,8 @@ export const commandLatency = Metric.histogram("vigia_session_command_latency_ms
   boundaries: Metric.exponentialBoundaries({ start: 5, factor: 2, count: 14 })
 })
 
-/** Why the manager's view of the worker rules a call out before it is sent, if it does. */
-const unavailability = (status: WorkerStatus): Option.Option<UnavailableReason> => {
+/** Why the manager's view of the worker rules a call out (before it is sent, or while it waits), if it does. */
+const unavailability = (status: Pick<WorkerStatus, "state" | "worker">): Option.Option<UnavailableReason> => {
   switch (status.state) {
     case "stopped":
       return Option.some("NotRunning")
@@ -133,13 +134,30 @@ export class SessionGateway extends Context.Service<SessionGateway, {
       )
     })
 
+    /** Fails every call waiting on the account's worker at once, for `reason`. */
+    const failWaiting = (phone: PhoneNumber, reason: UnavailableReason) =>
+      Effect.forEach(
+        [...pending.values()].filter((entry) => entry.phone === phone),
+        (entry) => Deferred.fail(entry.response, sessionUnavailable(reason)),
+        { discard: true }
+      )
+
     const unregister = Effect.fn("SessionGateway.unregister")(function*(phone: PhoneNumber) {
       yield* responses.remove(QueueNames.responsesQueue(phone))
-      const waiting = [...pending.values()].filter((entry) => entry.phone === phone)
-      yield* Effect.forEach(waiting, (entry) => Deferred.fail(entry.response, sessionUnavailable("NotRunning")), {
-        discard: true
-      })
+      yield* failWaiting(phone, "NotRunning")
     })
+
+    // A worker the manager declares dead, or stops, answers none of the calls waiting on it: each fails at once,
+    // as a call sent after would be refused.
+    yield* containers.workersDown.pipe(
+      Stream.runForEach(({ phase, phone }) =>
+        Option.match(unavailability({ state: phase, worker: Option.none() }), {
+          onNone: () => Effect.void,
+          onSome: (reason) => failWaiting(phone, reason)
+        })
+      ),
+      Effect.forkScoped
+    )
 
     /** The manager's view; when it cannot tell (its runtime does not answer), the call goes ahead. */
     const checkWorker = (phone: PhoneNumber) =>

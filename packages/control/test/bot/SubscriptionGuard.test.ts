@@ -126,7 +126,7 @@ const phone = Schema.decodeUnknownSync(PhoneNumber)("5521988887777")
 
 describe("what an update asks of the guard", () => {
   it("a command is itself, whatever step the seller is in", () => {
-    assert.deepStrictEqual(requestOf(typed("/tabela", new AwaitingCode({ phone, length: 5, attempts: 0, keypadMessageId: null }))), {
+    assert.deepStrictEqual(requestOf(typed("/tabela", new AwaitingCode({ phone, length: 5, attempts: 0, resendableAt: null }))), {
       _tag: "Command",
       command: "tabela"
     })
@@ -135,9 +135,9 @@ describe("what an update asks of the guard", () => {
   it.each([
     ["AwaitingPhone", new AwaitingPhone(), "login"],
     ["AwaitingLoginStep", new AwaitingLoginStep({ phone }), "login"],
-    ["AwaitingCode", new AwaitingCode({ phone, length: 5, attempts: 0, keypadMessageId: null }), "login"],
+    ["AwaitingCode", new AwaitingCode({ phone, length: 5, attempts: 0, resendableAt: null }), "login"],
     ["AwaitingPassword", new AwaitingPassword({ phone, hint: "", attempts: 0 }), "login"],
-    ["AwaitingEmailCode", new AwaitingEmailCode({ phone, attempts: 0 }), "login"],
+    ["AwaitingEmailCode", new AwaitingEmailCode({ phone, attempts: 0, length: 6 }), "login"],
     ["AwaitingPriceTable", new AwaitingPriceTable(), "tabela"]
   ] as const)("a message at %s carries on /%s", (_tag, step, carried) => {
     assert.deepStrictEqual(requestOf(typed("1 2 3 4 5", step)), { _tag: "Command", command: carried })

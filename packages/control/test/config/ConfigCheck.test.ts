@@ -23,6 +23,16 @@ describe("ConfigCheck", () => {
       ])
     }))
 
+  it.effect("reports a phone region no numbering plan has, and bad login limits, in the operator's words", () =>
+    Effect.gen(function*() {
+      const error = yield* checkWith({ ...secrets, PHONE_DEFAULT_REGION: "Brasil", LOGIN_RATE_LIMIT: "0", LOGIN_TIMEOUT: "soon" })
+      assert.deepStrictEqual([...error.lines].sort(), [
+        "invalid configuration: LOGIN_RATE_LIMIT: must be a whole number, at least 1",
+        "invalid configuration: LOGIN_TIMEOUT: must be a duration such as \"10 minutes\"",
+        "invalid configuration: PHONE_DEFAULT_REGION: must be a two-letter region code such as BR"
+      ])
+    }))
+
   it.effect("passes with only the Telegram secrets set: every other variable has its default", () =>
     ConfigCheck.check(ControlConfig.areas, ControlConfig.hints).pipe(
       Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(secrets)))

@@ -29,6 +29,7 @@ const expectedIndexes = [
   "processed_messages_pkey",
   "processed_messages_processed_at",
   "sessions_desired_heartbeat",
+  "sessions_desired_login_started",
   "sessions_observed_state",
   "sessions_pkey",
   "sessions_user_id",
@@ -39,7 +40,7 @@ const expectedIndexes = [
   "users_telegram_user_id_key"
 ]
 
-const allMigrations: ReadonlyArray<readonly [number, string]> = [[1, "initial"], [2, "conversations"], [6, "plan_notices"]]
+const allMigrations: ReadonlyArray<readonly [number, string]> = [[1, "initial"], [2, "conversations"], [4, "login_sessions"], [6, "plan_notices"]]
 
 const schemaShape = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient

@@ -50,6 +50,45 @@ layer(services.pipe(Layer.provideMerge(TestDatabase.layer)))("Sessions", (it) =>
       assert.strictEqual((yield* sessions.get(phone("5511912341002"))).userId, first.id)
     }))
 
+  it.effect("another seller's number is held while its login goes on, and once bound; free when neither", () =>
+    Effect.gen(function*() {
+      const sessions = yield* Sessions
+      const users = yield* Users
+      const first = yield* newSeller("basic")
+      const second = yield* newSeller("basic")
+      const number = phone("5511912344001")
+      yield* sessions.register(first.id, number, "process")
+      assert.strictEqual(reasonOf(yield* Effect.flip(sessions.register(second.id, number, "process"))), "PhoneInUse", "a login going on")
+      yield* sessions.setDesired(number, "stopped")
+      const taken = yield* sessions.register(second.id, number, "process")
+      assert.deepInclude(taken, { userId: second.id, desiredState: "running", observedState: "starting" })
+
+      yield* users.recordLogin(second.id, { phoneNumber: number, telegramAccountId: 71 })
+      yield* sessions.setDesired(number, "stopped")
+      assert.strictEqual(reasonOf(yield* Effect.flip(sessions.register(first.id, number, "process"))), "PhoneInUse", "bound")
+      yield* users.recordLogout(second.id)
+      assert.strictEqual((yield* sessions.register(first.id, number, "process")).userId, first.id, "released by the logout")
+    }))
+
+  it.effect("lists a seller's sessions, bound or not, by when their login began", () =>
+    Effect.gen(function*() {
+      const sessions = yield* Sessions
+      const users = yield* Users
+      const seller = yield* newSeller("premium")
+      const [old, bound, fresh] = [phone("5511912345001"), phone("5511912345002"), phone("5511912345003")]
+      yield* sessions.register(seller.id, old, "process")
+      yield* sessions.register(seller.id, bound, "process")
+      yield* users.recordLogin(seller.id, { phoneNumber: bound, telegramAccountId: 72 })
+      yield* TestClock.adjust("11 minutes")
+      const cutoff = new Date((yield* DateTime.nowAsDate).getTime() - 10 * 60_000)
+      yield* sessions.register(seller.id, fresh, "process")
+      const phones = (found: ReadonlyArray<{ readonly phoneNumber: string }>) => found.map((session) => session.phoneNumber)
+      assert.deepStrictEqual(phones(yield* sessions.list({ userId: seller.id })), [old, bound, fresh])
+      assert.deepStrictEqual(phones(yield* sessions.list({ userId: seller.id, bound: true })), [bound])
+      assert.deepStrictEqual(phones(yield* sessions.list({ userId: seller.id, bound: false, loginStartedBefore: cutoff })), [old])
+      assert.strictEqual((yield* sessions.get(fresh)).loginStartedAt?.getTime(), (yield* DateTime.nowAsDate).getTime())
+    }))
+
   it.effect("lists by desired state, observed state and stale heartbeats", () =>
     Effect.gen(function*() {
       const sessions = yield* Sessions

@@ -1,6 +1,7 @@
 import { assert, layer } from "@effect/vitest"
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
-import { Effect, Layer, Schema } from "effect"
+import { DateTime, Effect, Layer, Schema } from "effect"
+import { TestClock } from "effect/testing"
 import { SqlClient } from "effect/sql"
 import { AuditLog } from "../../src/data/AuditLog.ts"
 import { UserId } from "../../src/data/UserId.ts"
@@ -109,7 +110,7 @@ layer(Layer.mergeAll(Users.layer, AuditLog.layer).pipe(Layer.provideMerge(TestDa
         assert.strictEqual(read.lastName, lastName)
       }), { arbitrary: { runs: 30 } })
 
-    it.effect("login maps the phone number, logout forgets the account, both audited", () =>
+    it.effect("login maps the phone number, logout forgets the account and releases the number, both audited", () =>
       Effect.gen(function*() {
         const users = yield* Users
         const audit = yield* AuditLog
@@ -118,10 +119,26 @@ layer(Layer.mergeAll(Users.layer, AuditLog.layer).pipe(Layer.provideMerge(TestDa
         assert.strictEqual((yield* users.findByPhone(phone("5511912340006"))).id, user.id)
         const loggedOut = yield* users.recordLogout(user.id)
         assert.strictEqual(loggedOut.telegramAccountId, null)
-        assert.strictEqual(loggedOut.phoneNumber, "5511912340006")
+        assert.strictEqual(loggedOut.phoneNumber, null)
         const entries = yield* audit.recent(user.id, 10)
         assert.deepStrictEqual(entries.map((entry) => entry.action), ["logout", "login"])
         assert.deepStrictEqual(entries[1]?.details, { telegramAccountId: 42 })
+      }))
+
+    it.effect("the audit log tells when a user's entries of one kind were appended, oldest first", () =>
+      Effect.gen(function*() {
+        const users = yield* Users
+        const audit = yield* AuditLog
+        const user = yield* users.getOrCreate(profile(1_000_009))
+        yield* audit.append({ userId: user.id, action: "login", details: { step: "started", phone: "+55 *******0001" } })
+        yield* TestClock.adjust("1 minute")
+        yield* audit.append({ userId: user.id, action: "login", details: { telegramAccountId: 9 } })
+        yield* audit.append({ userId: user.id, action: "login", details: { step: "started", phone: "+55 *******0002" } })
+        const now = yield* DateTime.nowAsDate
+        const all = yield* audit.times(user.id, "login", { step: "started" }, new Date(now.getTime() - 120_000))
+        assert.deepStrictEqual(all.map((at) => now.getTime() - at.getTime()), [60_000, 0])
+        assert.lengthOf(yield* audit.times(user.id, "login", { step: "started" }, new Date(now.getTime() - 30_000)), 1)
+        assert.lengthOf(yield* audit.times(user.id, "logout", {}, new Date(0)), 0)
       }))
 
     it.effect("a phone number connected by another user is a typed refusal", () =>

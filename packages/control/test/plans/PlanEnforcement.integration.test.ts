@@ -112,7 +112,7 @@ layer(TestLayer, { timeout: "2 minutes", excludeTestServices: true })("the perio
         yield* manager.start(phone)
       }
       yield* users.recordLogin(seller.id, { phoneNumber: connected, telegramAccountId: 700_000_001 })
-      yield* conversations.set(seller.telegramUserId, new AwaitingCode({ phone: halfway, length: 5, attempts: 0, keypadMessageId: null }))
+      yield* conversations.set(seller.telegramUserId, new AwaitingCode({ phone: halfway, length: 5, attempts: 0, resendableAt: null }))
       yield* activateGroups(seller.id, 3)
 
       yield* grant(seller.id, "free")

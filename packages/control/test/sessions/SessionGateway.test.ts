@@ -169,6 +169,37 @@ layer(Environment, { excludeTestServices: true })("SessionGateway", (it) => {
       }
     }))
 
+  it.effect("a call waiting when its worker goes down fails at once, with the answer a call sent after gets", () =>
+    Effect.gen(function*() {
+      const gateway = yield* SessionGateway
+      const containers = yield* ScriptedContainers
+      for (const phase of ["restarting", "crash-loop", "stopped"] as const) {
+        const worker = yield* account(silent)
+        const waiting = yield* Effect.forkChild(Effect.flip(gateway.call(worker.phone, new Messages.GetChats({ limit: 100 }))))
+        yield* worker.received("GetChats")
+        const start = yield* Clock.currentTimeMillis
+
+        yield* containers.goDown({ phone: worker.phone, phase })
+
+        const error = unavailable(yield* Fiber.join(waiting))
+        const elapsed = (yield* Clock.currentTimeMillis) - start
+        assert.isBelow(elapsed, 500, `${phase}: failed after ${elapsed} ms; the timeout is 5000 ms`)
+        const after = unavailable(yield* Effect.flip(gateway.call(worker.phone, new Messages.GetChats({ limit: 100 }))))
+        assert.strictEqual(error.reason, after.reason, phase)
+        assert.strictEqual(error.reason, phase === "stopped" ? "NotRunning" : "WorkerDead")
+      }
+    }))
+
+  it.effect("another account going down leaves a waiting call alone", () =>
+    Effect.gen(function*() {
+      const gateway = yield* SessionGateway
+      const containers = yield* ScriptedContainers
+      const worker = yield* account(answering({}))
+      const other = yield* account(silent)
+      yield* containers.goDown({ phone: other.phone, phase: "restarting" })
+      yield* gateway.call(worker.phone, new Messages.Ping())
+    }))
+
   it.effect("a response for an unknown request is dropped and logged, and calls keep working", () =>
     Effect.gen(function*() {
       const gateway = yield* SessionGateway

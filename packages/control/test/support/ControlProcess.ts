@@ -126,3 +126,32 @@ export const singleProcessEnvironment = (
   LOG_FORMAT: "json",
   ...extra
 })
+
+/**
+ * The environment of a control plane over the machine's PostgreSQL and Redis, its workers as processes with the fake
+ * TDLib under `workersRoot`, quick to notice a worker gone; `prefix` keeps its queues and workers apart from others'.
+ */
+export const processEnvironment = (options: {
+  readonly api: { readonly token: string; readonly apiRoot: string }
+  readonly databaseUrl: string
+  readonly redisUrl: string
+  readonly prefix: string
+  readonly workersRoot: string
+  readonly admins: ReadonlyArray<number>
+}) => ({
+  BOT_TOKEN: options.api.token,
+  BOT_API_ROOT: options.api.apiRoot,
+  ADMIN_TELEGRAM_IDS: options.admins.join(","),
+  DATABASE_URL: options.databaseUrl,
+  REDIS_URL: options.redisUrl,
+  QUEUE_PREFIX: options.prefix,
+  CONTAINER_RUNTIME: "process",
+  TDL_DRIVER: "fake",
+  WORKER_DATA_DIR: options.workersRoot,
+  WORKER_DEPLOYMENT: options.prefix,
+  WORKER_HEARTBEAT_INTERVAL: "1",
+  WORKER_SILENCE_THRESHOLD: "5 seconds",
+  WORKER_CHECK_INTERVAL: "500 millis",
+  QUEUE_SWEEP_INTERVAL: "1 second",
+  LOG_FORMAT: "json"
+})

@@ -89,4 +89,34 @@ layer(FakeBotApi.layer, { excludeTestServices: true })("FakeBotApi with a real g
       assert.deepStrictEqual(atOnce.body, { ok: true, result: [] })
       assert.isBelow(atOnce.took, 1_000)
     }), { timeout: 20_000 })
+
+  it.effect("a user who answers at once: the answer is queued before the bot's call returns, which then waits", () =>
+    Effect.gen(function*() {
+      const api = yield* FakeBotApi
+      const bot = new Bot(api.token, { client: { apiRoot: api.apiRoot } })
+      const heard: Array<string> = []
+      bot.command("codigo", async (ctx) => {
+        const started = Date.now()
+        await ctx.reply("Digite o código")
+        heard.push(`sent after ${Date.now() - started} ms`)
+      })
+      bot.on("message:text", (ctx) => void heard.push(`answer: ${ctx.message.text}`))
+      yield* Effect.promise(() => bot.init())
+      yield* api.answerAtOnce(
+        seller.id,
+        (message) => message.text === "Digite o código",
+        () => Effect.sync(() => heard.push("answered")).pipe(Effect.andThen(api.sendText(seller, "1 2 3 4 5"))),
+        "200 millis"
+      )
+      // One update at a time, as grammY's own loop: the answer is handled once the prompt's handler returns.
+      void bot.start({ timeout: 1 })
+
+      yield* api.sendText(seller, "/codigo")
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1_000)))
+      assert.strictEqual(heard.length, 3, heard.join("; "))
+      assert.strictEqual(heard[0], "answered", "the user answered before the bot's call returned")
+      assert.match(heard[1]!, /^sent after ([2-9][0-9]{2}|[0-9]{4,}) ms$/, "the bot's call waited the latency")
+      assert.strictEqual(heard[2], "answer: 1 2 3 4 5")
+      yield* Effect.promise(() => bot.stop())
+    }))
 })

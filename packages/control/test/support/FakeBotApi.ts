@@ -45,6 +45,7 @@ interface State {
   rawAnswers: Map<string, RawAnswer & { remaining: number }>
   failingUntil: Map<string, { readonly until: number; readonly failure: Failure }>
   pollTimeoutIgnored: boolean
+  reactions: Array<Reaction>
 }
 
 /** An error answer in Telegram's shape. */
@@ -59,6 +60,14 @@ export interface RawAnswer {
   readonly status: number
   readonly body: unknown
   readonly times?: number
+}
+
+/** A user who answers a bot message the moment it shows (see `FakeBotApi.answerAtOnce`). */
+interface Reaction {
+  readonly chatId: number
+  readonly predicate: (message: BotMessage) => boolean
+  readonly react: (message: BotMessage) => Effect.Effect<unknown>
+  readonly latencyMillis: number
 }
 
 const botUser = { id: 7_000_000_001, is_bot: true, first_name: "Vigia", username: "vigia_test_bot", can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false }
@@ -129,6 +138,17 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
   readonly failFor: (method: string, duration: Duration.Input, failure: Failure) => Effect.Effect<void>
   /** Opt-in: `getUpdates` answers at once, ignoring its `timeout` (a server that does not long-poll). */
   readonly ignorePollTimeout: Effect.Effect<void>
+  /**
+   * The next bot message in the chat that satisfies the predicate is answered the moment it shows: `react` (the
+   * user's updates) runs before the Bot API answers the bot's call, which then waits `latency` (default 300 ms), as a
+   * phone shows a message before the bot's HTTP call returns.
+   */
+  readonly answerAtOnce: (
+    chatId: number,
+    predicate: (message: BotMessage) => boolean,
+    react: (message: BotMessage) => Effect.Effect<unknown>,
+    latency?: Duration.Input
+  ) => Effect.Effect<void>
 }>()("@vigia/control/test/support/FakeBotApi") {
   static readonly layer = Layer.effect(FakeBotApi, Effect.gen(function*() {
     const token = "7000000001:FAKE-test-token"
@@ -145,7 +165,8 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
       pollers: [],
       rawAnswers: new Map(),
       failingUntil: new Map(),
-      pollTimeoutIgnored: false
+      pollTimeoutIgnored: false,
+      reactions: []
     }
     const userMessages = new Map<string, { deleted: boolean }>()
     const changed = yield* Ref.make(0)
@@ -169,7 +190,17 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
     const record = (message: BotMessage) => {
       state.messages.set(message.message_id, message)
       bump()
-      return { message_id: message.message_id, date: nowSeconds(), chat: { id: message.chat_id, type: "private" }, from: botUser, text: message.text, ...(message.reply_markup ? { reply_markup: message.reply_markup } : {}) }
+      const result = { message_id: message.message_id, date: nowSeconds(), chat: { id: message.chat_id, type: "private" }, from: botUser, text: message.text, ...(message.reply_markup ? { reply_markup: message.reply_markup } : {}) }
+      return reactTo(message, result)
+    }
+
+    /** A reaction waiting for `message` runs now, once, and the bot gets its answer only after the reaction's latency. */
+    const reactTo = <A>(message: BotMessage, result: A): A | Promise<A> => {
+      const index = state.reactions.findIndex((reaction) => reaction.chatId === message.chat_id && reaction.predicate(message))
+      if (index < 0) return result
+      const [reaction] = state.reactions.splice(index, 1)
+      Effect.runSync(reaction!.react(message))
+      return new Promise((resolve) => setTimeout(() => resolve(result), reaction!.latencyMillis))
     }
 
     const methods: Record<string, (params: Record<string, unknown>) => Promise<unknown> | unknown> = {
@@ -388,7 +419,11 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
       ignorePollTimeout: Effect.sync(() => {
         state.pollTimeoutIgnored = true
         for (const wake of state.pollers.splice(0)) wake()
-      })
+      }),
+      answerAtOnce: (chatId, predicate, react, latency = "300 millis") =>
+        Effect.sync(() => {
+          state.reactions.push({ chatId, predicate, react, latencyMillis: Duration.toMillis(Duration.fromInputUnsafe(latency)) })
+        })
     })
   }))
 }

@@ -9,7 +9,7 @@ import * as QueueNames from "@vigia/protocol/QueueNames"
 import { SecretBox } from "@vigia/protocol/SecretBox"
 import { Context, Duration, Effect, Layer, Option, PubSub, Ref, Schedule, Schema, type Scope, Stream } from "effect"
 import * as Crypto from "node:crypto"
-import { ContainerManager, type WorkerPhase } from "../../src/sessions/manager/ContainerManager.ts"
+import { ContainerManager, type WorkerDown, type WorkerPhase } from "../../src/sessions/manager/ContainerManager.ts"
 
 /** A fresh account for each test, so tests of one file never share queues. */
 export const randomPhone = (): PhoneNumber =>
@@ -121,6 +121,8 @@ export const startWorker = (
 export class ScriptedContainers extends Context.Service<ScriptedContainers, {
   /** The state `status` reports for `phone` (`running` until set). */
   readonly setState: (phone: PhoneNumber, state: WorkerPhase) => Effect.Effect<void>
+  /** The manager declares the account's worker dead, or stops it, as it would publish it. */
+  readonly goDown: (down: WorkerDown) => Effect.Effect<void>
   /** The manager gives up on the account's worker (a crash loop). */
   readonly crashLoop: (phone: PhoneNumber) => Effect.Effect<void>
   readonly observed: Effect.Effect<ReadonlyArray<Messages.UpdateMessage>>
@@ -130,6 +132,7 @@ export class ScriptedContainers extends Context.Service<ScriptedContainers, {
     const states = yield* Ref.make(new Map<PhoneNumber, WorkerPhase>())
     const observed = yield* Ref.make<ReadonlyArray<Messages.UpdateMessage>>([])
     const crashLoops = yield* PubSub.unbounded<PhoneNumber>()
+    const workersDown = yield* PubSub.unbounded<WorkerDown>()
     const unsupported = Effect.die(new Error("the scripted container manager does not start or stop workers"))
     const manager = ContainerManager.of({
       runtime: "inline",
@@ -147,10 +150,15 @@ export class ScriptedContainers extends Context.Service<ScriptedContainers, {
         })),
       observe: (message) => Ref.update(observed, (all) => [...all, message]),
       crashLoops: Stream.fromPubSub(crashLoops),
-      starts: Stream.empty
+      starts: Stream.empty,
+      workersDown: Stream.fromPubSub(workersDown)
     })
     const controls = ScriptedContainers.of({
       setState: (phone, state) => Ref.update(states, (all) => new Map(all).set(phone, state)),
+      goDown: (down) => Ref.update(states, (all) => new Map(all).set(down.phone, down.phase)).pipe(
+        Effect.andThen(PubSub.publish(workersDown, down)),
+        Effect.asVoid
+      ),
       crashLoop: (phone) => PubSub.publish(crashLoops, phone).pipe(Effect.asVoid),
       observed: Ref.get(observed)
     })

@@ -69,6 +69,7 @@ export const workerEnvironment = (prefix: string) =>
 export const managerOptions: ContainerManager.ContainerManagerOptions = {
   maxRunning: 10,
   maxConcurrentStarts: 4,
+  startQueueTimeout: Duration.seconds(60),
   startTimeout: Duration.seconds(40),
   checkInterval: Duration.millis(500),
   silenceThreshold: Duration.seconds(6),

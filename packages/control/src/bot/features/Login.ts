@@ -1,16 +1,15 @@
 /**
- * Connecting the seller's Telegram account: `/login`, the phone number (typed or shared), the start of the
- * account's worker and of Telegram's login; and `/logout`. The steps Telegram asks for next are in `LoginSteps`.
+ * Connecting the seller's Telegram account: `/login`, the phone number (typed, or shared), the start of the
+ * account's worker told step by step and of Telegram's login; and `/logout`. The steps Telegram asks for next are
+ * in `LoginSteps`, the life of the login's session in `LoginSessions`.
  */
 import * as PhoneNumber from "@vigia/domain/PhoneNumber"
 import { LogOut, StartLogin } from "@vigia/protocol/Messages"
-import { Context, Effect, Layer } from "effect"
+import { Clock, Context, Effect, Layer, Option } from "effect"
 import { Composer } from "grammy"
-import { AuditLog } from "../../data/AuditLog.ts"
 import { AwaitingLoginStep, AwaitingPhone, Conversations, Idle } from "../../data/Conversations.ts"
 import { Sessions } from "../../data/Sessions.ts"
-import type { UserId } from "../../data/UserId.ts"
-import { Users } from "../../data/Users.ts"
+import { type User, Users } from "../../data/Users.ts"
 import { ContainerManager, type StartStep } from "../../sessions/manager/ContainerManager.ts"
 import { SessionGateway } from "../../sessions/SessionGateway.ts"
 import { atStep, type BotContext } from "../BotContext.ts"
@@ -18,9 +17,34 @@ import * as FailureTexts from "../FailureTexts.ts"
 import { Handlers } from "../Handlers.ts"
 import { TelegramBot } from "../TelegramBot.ts"
 import * as Texts from "../Texts.ts"
+import { type Claim, LoginSessions, refused } from "./LoginSessions.ts"
 import { loginFailed } from "./LoginSteps.ts"
 
-const progressText = (step: StartStep) => step._tag === "Ready" ? Texts.waitingTelegram : Texts.startingSession
+/** What the seller reads at each step of the start of their worker. */
+const progressText = (step: StartStep): string => {
+  switch (step._tag) {
+    case "Queued":
+      return Texts.startQueued(step.place)
+    case "Creating":
+      return Texts.creatingSession
+    case "WaitingForWorker":
+      return Texts.startingSession
+    case "Ready":
+      return Texts.waitingTelegram
+  }
+}
+
+/** Why a claim was refused, in the seller's words. */
+const refusalText = (claim: Exclude<Claim, { readonly _tag: "Claimed" }>, now: number): string => {
+  switch (claim._tag) {
+    case "RateLimited":
+      return FailureTexts.loginRateLimited(claim.retryAt, new Date(now))
+    case "InUse":
+      return Texts.phoneInUse
+    case "OtherNumberBound":
+      return FailureTexts.otherNumberConnected(PhoneNumber.mask(claim.bound))
+  }
+}
 
 export class Login extends Context.Service<Login, {
   readonly composer: Composer<BotContext>
@@ -35,9 +59,12 @@ export class Login extends Context.Service<Login, {
       const manager = yield* ContainerManager
       const sessions = yield* Sessions
       const users = yield* Users
-      const audit = yield* AuditLog
+      const logins = yield* LoginSessions
 
-      /** `/login` (the guard checked the plan allows it): asks for the phone number, unless already connected. */
+      /**
+       * `/login` (the guard checked the plan allows it): asks for the phone number, unless already connected or
+       * past the rate limit. A login of the seller's that did not finish stops here: one live login per seller.
+       */
       const begin = Effect.fn("Login.begin")(function*(ctx: BotContext) {
         const { phoneNumber, telegramAccountId } = ctx.seller
         if (telegramAccountId !== null && phoneNumber !== null) {
@@ -48,6 +75,12 @@ export class Login extends Context.Service<Login, {
             return yield* handlers.reply(ctx, Texts.alreadyConnected)
           }
         }
+        const limited = yield* logins.nextAttempt(ctx.seller.id)
+        if (Option.isSome(limited)) {
+          yield* refused("RateLimited")
+          return yield* handlers.reply(ctx, FailureTexts.loginRateLimited(limited.value, new Date(yield* Clock.currentTimeMillis)))
+        }
+        yield* logins.endUnfinished(ctx.seller.id)
         yield* conversations.set(ctx.seller.telegramUserId, new AwaitingPhone())
         return yield* handlers.reply(ctx, Texts.askPhone, {
           replyMarkup: {
@@ -58,58 +91,86 @@ export class Login extends Context.Service<Login, {
         })
       }, Effect.asVoid)
 
-      /** Starts the account's worker, telling its progress in one edited message; whether it started. */
+      /** Starts the account's worker, telling each step in one edited message; whether it started. */
       const startWorker = Effect.fnUntraced(function*(chatId: number, phone: PhoneNumber.PhoneNumber) {
         const progress = yield* telegram.send(chatId, Texts.startingSession, { replyMarkup: { remove_keyboard: true } })
-        const report = (step: StartStep) => telegram.edit(chatId, progress.message_id, progressText(step)).pipe(Effect.ignore)
-        return yield* manager.start(phone, report).pipe(
-          Effect.andThen(report({ _tag: "Ready", reused: false })),
+        const tell = (text: string) => telegram.edit(chatId, progress.message_id, text).pipe(Effect.ignore)
+        const started = yield* manager.start(phone, (step) => tell(progressText(step))).pipe(
           Effect.as(true),
           Effect.catchTag("ContainerManagerError", (error) =>
             Effect.gen(function*() {
               yield* Effect.logWarning("the seller's worker did not start", error.message)
-              yield* conversations.set(chatId, new Idle())
-              yield* sessions.setDesired(phone, "stopped").pipe(Effect.ignore)
+              yield* logins.abandon(phone)
               yield* telegram.edit(chatId, progress.message_id, FailureTexts.startFailed(error.reason._tag))
               return false
             }))
         )
+        return { started, tell }
       })
 
-      /** The phone number (typed or shared): the account's session is registered, its worker started, its login begun. */
-      const phone = Effect.fn("Login.phone")(function*(chatId: number, userId: UserId, typed: string) {
-        const number = yield* PhoneNumber.normalize(typed).pipe(
+      /** The phone number (typed or shared): claimed for this login, the account's worker started, the login begun. */
+      const phone = Effect.fn("Login.phone")(function*(seller: User, typed: string) {
+        const chatId = seller.telegramUserId
+        const number = yield* PhoneNumber.parse(typed, logins.defaultRegion).pipe(
           Effect.catchTag("InvalidPhoneNumber", (invalid) =>
-            telegram.send(chatId, FailureTexts.invalidPhone[invalid.reason]).pipe(Effect.as(undefined)))
+            Effect.logInfo("a seller typed a phone number that is not one", invalid.reason).pipe(
+              Effect.andThen(refused(`Phone${invalid.reason}`)),
+              Effect.andThen(telegram.send(chatId, FailureTexts.invalidPhone[invalid.reason])),
+              Effect.as(undefined)
+            ))
         )
         if (number === undefined) return
-        const registered = yield* sessions.register(userId, number, manager.runtime).pipe(
-          Effect.as(true),
-          Effect.catchReason("SessionsError", "PhoneInUse", () => Effect.succeed(false))
-        )
-        if (!registered) return yield* telegram.send(chatId, Texts.phoneInUse)
+        const claim = yield* logins.claim(seller, number)
+        if (claim._tag !== "Claimed") {
+          if (claim._tag !== "InUse") yield* conversations.set(chatId, new Idle())
+          return yield* telegram.send(chatId, refusalText(claim, yield* Clock.currentTimeMillis))
+        }
         yield* conversations.set(chatId, new AwaitingLoginStep({ phone: number }))
-        yield* audit.append({ userId, action: "login", details: { phone: PhoneNumber.mask(number), step: "started" } })
-        if (!(yield* startWorker(chatId, number))) return
+        const { started, tell } = yield* startWorker(chatId, number)
+        if (!started) return
         // The worker's answer (the code it waits for) arrives as an update, which the seller's notifier tells.
         yield* gateway.call(number, new StartLogin({ phoneNumber: number })).pipe(
+          Effect.andThen(tell(Texts.sessionReady)),
           Effect.catch((error) =>
-            conversations.set(chatId, new Idle()).pipe(Effect.andThen(telegram.send(chatId, loginFailed(error))))
-          )
+            Effect.gen(function*() {
+              // A step the Telegram app must complete may have ended the login, and told the seller why, already.
+              const step = yield* conversations.get(chatId)
+              if (step._tag !== "AwaitingLoginStep" || step.phone !== number) {
+                return yield* Effect.logInfo("the login ended before Telegram took its number", error.message)
+              }
+              yield* logins.abandon(number)
+              yield* telegram.send(chatId, loginFailed(error))
+            }))
         )
       }, Effect.asVoid)
 
+      /**
+       * `/logout`: the account is logged out of Telegram through its worker (started again if it is down), which
+       * destroys TDLib's local data; only then is the phone released. The worker is removed either way.
+       */
       const logout = Effect.fn("Login.logout")(function*(ctx: BotContext) {
         const number = ctx.seller.phoneNumber
         if (number === null) return yield* handlers.reply(ctx, Texts.notConnected)
-        // Desired state first, so the worker's `LoggedOut` is not taken for a logout elsewhere.
-        yield* sessions.setDesired(number, "stopped").pipe(Effect.ignore)
-        yield* gateway.call(number, new LogOut()).pipe(
-          Effect.catchCause((cause) => Effect.logWarning("log out through the worker failed; stopping it anyway", cause))
+        yield* conversations.set(ctx.seller.telegramUserId, new Idle())
+        const unconfirmed = (error: { readonly message: string }) =>
+          Effect.logWarning("the account could not be logged out of Telegram; it stays bound to its seller", error.message).pipe(
+            Effect.as(false)
+          )
+        const confirmed = yield* manager.start(number).pipe(
+          // Desired state stopped first, so the worker's `LoggedOut` is not taken for a logout elsewhere.
+          Effect.andThen(sessions.setDesired(number, "stopped")),
+          Effect.andThen(gateway.call(number, new LogOut())),
+          Effect.as(true),
+          Effect.catchTags({
+            // TDLib had logged the account out already, and destroyed its data then.
+            CommandError: (error) => error.message.includes("Already logged out") ? Effect.succeed(true) : unconfirmed(error),
+            ContainerManagerError: unconfirmed,
+            SessionUnavailable: unconfirmed
+          })
         )
         yield* manager.stop(number)
+        if (!confirmed) return yield* handlers.reply(ctx, FailureTexts.logoutFailed)
         yield* users.recordLogout(ctx.seller.id)
-        yield* conversations.set(ctx.seller.telegramUserId, new Idle())
         return yield* handlers.reply(ctx, Texts.loggedOut)
       }, Effect.asVoid)
 
@@ -118,11 +179,9 @@ export class Login extends Context.Service<Login, {
       composer.command("logout", handlers.handle(logout))
       composer.filter(
         atStep("AwaitingPhone"),
-        handlers.handle((ctx) =>
-          phone(ctx.seller.telegramUserId, ctx.seller.id, ctx.message?.contact?.phone_number ?? ctx.message?.text ?? "")
-        )
+        handlers.handle((ctx) => phone(ctx.seller, ctx.message?.contact?.phone_number ?? ctx.message?.text ?? ""))
       )
-      composer.filter(atStep("AwaitingLoginStep"), handlers.handle((ctx) => handlers.reply(ctx, Texts.waitingTelegram)))
+      composer.filter(atStep("AwaitingLoginStep"), handlers.handle((ctx) => handlers.reply(ctx, Texts.stillWaitingTelegram)))
 
       return Login.of({ composer })
     })

@@ -1,6 +1,7 @@
 /**
  * The container manager: policy over any `ContainerRuntime`. It starts an account's worker and waits until it
- * runs, caps sessions and concurrent starts, adopts what runs when it starts, and restarts dead or silent workers.
+ * runs, caps sessions, queues starts beyond the concurrent ones, adopts what runs when it starts, restarts dead
+ * or silent workers, and says when a worker goes down.
  */
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import type { UpdateMessage } from "@vigia/protocol/Messages"
@@ -17,16 +18,19 @@ export {
   CapacityReached,
   ContainerManagerError,
   RuntimeFailed,
+  StartQueueTimedOut,
   StartTimedOut,
-  TooManyStarts,
   WorkerDied
 } from "./ContainerManagerError.ts"
 export type { StartStep } from "./Starts.ts"
+export type { WorkerDown } from "./ManagerContext.ts"
 export { WorkerPhase, type WorkerStatus } from "./WorkerTable.ts"
 
 export interface ContainerManagerOptions {
   readonly maxRunning: number
   readonly maxConcurrentStarts: number
+  /** How long a start beyond the concurrent ones may wait for its turn. */
+  readonly startQueueTimeout: Duration.Duration
   /** How long a start may take until the worker reports `WorkerStarted` (or beats). */
   readonly startTimeout: Duration.Duration
   /** How often workers are checked. */
@@ -46,7 +50,10 @@ export interface ContainerManagerOptions {
 export class ContainerManager extends Context.Service<ContainerManager, {
   /** Which runtime runs the workers (the `sessions` table records it with each session). */
   readonly runtime: RuntimeKind
-  /** Starts the account's worker (or reuses a running one with the same configuration) and waits until it runs. */
+  /**
+   * Starts the account's worker (or reuses a running one with the same configuration) and waits until it runs;
+   * beyond the concurrent starts it waits for its turn, in order, its place told through `onProgress`.
+   */
   readonly start: (
     phone: PhoneNumber,
     onProgress?: (step: Starts.StartStep) => Effect.Effect<void>
@@ -64,6 +71,8 @@ export class ContainerManager extends Context.Service<ContainerManager, {
   readonly crashLoops: Stream.Stream<PhoneNumber>
   /** The accounts whose worker is asked to start, as it is asked (before it starts): their updates are to be read. */
   readonly starts: Stream.Stream<PhoneNumber>
+  /** Workers as they go down: declared dead (a restart scheduled, or a crash loop), or stopped. */
+  readonly workersDown: Stream.Stream<ManagerContext.WorkerDown>
 }>()("@vigia/control/sessions/manager/ContainerManager") {}
 
 /** The manager over the `ContainerRuntime`, `Queue`, `SessionStore` and `WorkerEnvironment` in context. */
@@ -96,7 +105,8 @@ export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions
     list,
     observe: Liveness.observe(context),
     crashLoops: Stream.fromPubSub(context.crashLooped),
-    starts: Stream.fromPubSub(context.startsAsked)
+    starts: Stream.fromPubSub(context.startsAsked),
+    workersDown: Stream.fromPubSub(context.workersDown)
   })
 })
 

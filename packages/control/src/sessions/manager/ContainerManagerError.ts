@@ -14,12 +14,14 @@ export class CapacityReached extends Schema.TaggedError<CapacityReached>()("Capa
   }
 }
 
-export class TooManyStarts extends Schema.TaggedError<TooManyStarts>()("TooManyStarts", {
-  starting: Schema.Int,
-  limit: Schema.Int
+/** The start waited its whole bound in the queue of starts, and was still at `place` (`starting` at once). */
+export class StartQueueTimedOut extends Schema.TaggedError<StartQueueTimedOut>()("StartQueueTimedOut", {
+  seconds: Schema.Number,
+  place: Schema.Int,
+  starting: Schema.Int
 }) {
   override get message() {
-    return `${this.starting} sessions are starting, at most ${this.limit} start at once`
+    return `the start waited ${this.seconds} s for its turn and was still number ${this.place} in line, ${this.starting} starting`
   }
 }
 
@@ -51,7 +53,7 @@ export class RuntimeFailed extends Schema.TaggedError<RuntimeFailed>()("RuntimeF
 }
 
 export class ContainerManagerError extends Schema.TaggedError<ContainerManagerError>()("ContainerManagerError", {
-  reason: Schema.Union([CapacityReached, TooManyStarts, StartTimedOut, WorkerDied, RuntimeFailed])
+  reason: Schema.Union([CapacityReached, StartQueueTimedOut, StartTimedOut, WorkerDied, RuntimeFailed])
 }) {
   override get message() {
     return this.reason.message

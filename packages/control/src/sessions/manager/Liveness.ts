@@ -7,7 +7,7 @@ import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import type { UpdateMessage } from "@vigia/protocol/Messages"
 import { Clock, Duration, Effect, Option, PubSub, Schedule, Semaphore } from "effect"
 import { runtimeFailed } from "./ContainerManagerError.ts"
-import type { ManagerContext } from "./ManagerContext.ts"
+import type { ManagerContext, WorkerDown } from "./ManagerContext.ts"
 import { launch, markRunning } from "./Starts.ts"
 import type { Tracked } from "./WorkerTable.ts"
 
@@ -88,6 +88,7 @@ const scheduleRestart = Effect.fnUntraced(function*(context: ManagerContext, pho
     yield* record.desired(phone, "stopped")
     yield* record.phase(phone, "crash-loop", { error })
     yield* PubSub.publish(context.crashLooped, phone)
+    yield* PubSub.publish(context.workersDown, { phone, phase: "crash-loop" } satisfies WorkerDown)
     return
   }
   entry.phase = "restarting"
@@ -95,6 +96,7 @@ const scheduleRestart = Effect.fnUntraced(function*(context: ManagerContext, pho
   entry.nextAttemptAt = now + delay
   yield* Effect.logWarning("worker restart scheduled", { reason, inSeconds: delay / 1000 }).pipe(context.log(phone))
   yield* record.phase(phone, "restarting", { error: reason })
+  yield* PubSub.publish(context.workersDown, { phone, phase: "restarting" } satisfies WorkerDown)
 })
 
 /** Replaces the account's worker (a silent one is stopped first) and waits for it, as a start does. */

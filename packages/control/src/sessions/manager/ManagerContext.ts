@@ -1,6 +1,7 @@
 /**
  * What the manager's parts (starts, liveness, adoption) share: its options and services, its table of workers,
- * the permits of concurrent starts, and the sessions table written as a record whose failures are only logged.
+ * the permits of concurrent starts and the queue before them, what it publishes (crash loops, starts asked,
+ * workers down), and the sessions table written as a record whose failures are only logged.
  */
 import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Queue } from "@vigia/protocol/Queue"
@@ -9,6 +10,7 @@ import type { DesiredState } from "../../data/Sessions.ts"
 import { ContainerRuntime } from "../runtimes/ContainerRuntime.ts"
 import type { ContainerManagerOptions } from "./ContainerManager.ts"
 import { SessionStore, type SessionStoreError } from "./SessionStore.ts"
+import * as StartQueue from "./StartQueue.ts"
 import { WorkerEnvironment } from "./WorkerEnvironment.ts"
 import * as WorkerTable from "./WorkerTable.ts"
 
@@ -21,6 +23,7 @@ export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions
   const permits = yield* Semaphore.make(options.maxConcurrentStarts)
   const crashLooped = yield* PubSub.unbounded<PhoneNumber>()
   const startsAsked = yield* PubSub.unbounded<PhoneNumber>()
+  const workersDown = yield* PubSub.unbounded<WorkerDown>()
   let startsInFlight = 0
 
   const log = (phone: PhoneNumber) => Effect.annotateLogs({ phone: mask(phone), runtime: runtime.kind })
@@ -39,12 +42,15 @@ export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions
     heartbeat: (phone: PhoneNumber, at: Date) => recorded(phone, "a heartbeat", store.heartbeat(phone, at))
   }
 
+  const inFlight = () => startsInFlight
   const starts = {
     permits,
-    /** Counts the starts in flight (a user's or a restart), for the refusal's numbers. */
+    /** Counts the starts in flight (a user's or a restart), for the queue's reports. */
     counted: <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       Effect.acquireUseRelease(Effect.sync(() => startsInFlight++), () => effect, () => Effect.sync(() => startsInFlight--)),
-    inFlight: () => startsInFlight
+    inFlight,
+    /** User starts beyond the permits wait here, in order (restarts take the permits directly). */
+    queue: StartQueue.make(permits, inFlight)
   }
 
   return {
@@ -59,8 +65,15 @@ export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions
     record,
     starts,
     crashLooped,
-    startsAsked
+    startsAsked,
+    workersDown
   }
 })
+
+/** A worker that went down, in the phase the manager put it in. */
+export interface WorkerDown {
+  readonly phone: PhoneNumber
+  readonly phase: "restarting" | "crash-loop" | "stopped"
+}
 
 export type ManagerContext = Effect.Success<ReturnType<typeof make>>

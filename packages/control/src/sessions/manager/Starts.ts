@@ -1,23 +1,18 @@
 /**
  * Starting and stopping an account's worker: a start creates it with the runtime and waits for its first word,
- * within the caps on running sessions and on concurrent starts; a failed start leaves nothing behind.
+ * within the cap on running sessions; beyond the concurrent starts it waits its turn in line. A failed start
+ * leaves nothing behind; a stop is published as a worker down.
  */
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
-import { Clock, Deferred, Duration, Effect, Option, PubSub, Schedule, Semaphore } from "effect"
+import { Clock, Deferred, Duration, Effect, Option, PubSub, Schedule } from "effect"
 import type { Worker } from "../runtimes/ContainerRuntime.ts"
-import {
-  CapacityReached,
-  ContainerManagerError,
-  runtimeFailed,
-  StartTimedOut,
-  TooManyStarts,
-  workerDied
-} from "./ContainerManagerError.ts"
-import type { ManagerContext } from "./ManagerContext.ts"
+import { CapacityReached, ContainerManagerError, runtimeFailed, StartTimedOut, workerDied } from "./ContainerManagerError.ts"
+import type { ManagerContext, WorkerDown } from "./ManagerContext.ts"
 import { tracked, type WorkerStatus } from "./WorkerTable.ts"
 
-/** The steps of a start, for the caller to tell the user ("iniciando…", "aguardando o Telegram…"). */
+/** The steps of a start, for the caller to tell the user (its place in line, "criando…", "iniciando…"). */
 export type StartStep =
+  | { readonly _tag: "Queued"; readonly place: number }
   | { readonly _tag: "Creating" }
   | { readonly _tag: "WaitingForWorker"; readonly workerId: string }
   | { readonly _tag: "Ready"; readonly reused: boolean }
@@ -134,20 +129,25 @@ export const start = Effect.fn("ContainerManager.start")(function*(
       yield* onProgress({ _tag: "Ready", reused: true })
       return table.statusOf(phone, current)
     }
-    const running = table.activeCount(phone)
-    if (running >= options.maxRunning) {
-      return yield* new ContainerManagerError({ reason: new CapacityReached({ running, limit: options.maxRunning }) })
-    }
-    const { counted, inFlight, permits } = context.starts
-    const started = yield* Semaphore.withPermitsIfAvailable(permits, 1)(counted(startNew(context, phone, onProgress)))
-    if (Option.isNone(started)) {
-      return yield* new ContainerManagerError({
-        reason: new TooManyStarts({ starting: inFlight(), limit: options.maxConcurrentStarts })
-      })
-    }
-    return started.value
+    yield* withinCapacity(context, phone)
+    const { counted, queue } = context.starts
+    return yield* queue.admit(
+      // The sessions that started while this one waited count too.
+      withinCapacity(context, phone).pipe(Effect.andThen(counted(startNew(context, phone, onProgress)))),
+      { maxWait: options.startQueueTimeout, onPlace: (place) => onProgress({ _tag: "Queued", place }) }
+    )
   }))
 })
+
+/** Refuses a start past `maxRunning` workers wanted, a crash loop aside. */
+const withinCapacity = (context: ManagerContext, phone: PhoneNumber) =>
+  Effect.suspend(() => {
+    const running = context.table.activeCount(phone)
+    const limit = context.options.maxRunning
+    return running >= limit
+      ? Effect.fail(new ContainerManagerError({ reason: new CapacityReached({ running, limit }) }))
+      : Effect.void
+  })
 
 /** Stops and removes the account's worker, keeping its data; stopping a worker that is gone succeeds. */
 export const stop = Effect.fn("ContainerManager.stop")(function*(context: ManagerContext, phone: PhoneNumber) {
@@ -156,6 +156,7 @@ export const stop = Effect.fn("ContainerManager.stop")(function*(context: Manage
     yield* context.record.desired(phone, "stopped")
     yield* context.runtime.stop(phone).pipe(Effect.mapError(runtimeFailed))
     yield* context.record.phase(phone, "stopped")
+    yield* PubSub.publish(context.workersDown, { phone, phase: "stopped" } satisfies WorkerDown)
     yield* Effect.logInfo("worker stopped").pipe(context.log(phone))
   }))
 })

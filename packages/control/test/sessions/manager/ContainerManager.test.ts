@@ -105,6 +105,7 @@ const workerSpec = (phone: PhoneNumber) =>
 const baseOptions = {
   maxRunning: 10,
   maxConcurrentStarts: 5,
+  startQueueTimeout: Duration.seconds(5),
   startTimeout: Duration.millis(400),
   checkInterval: Duration.millis(30),
   silenceThreshold: Duration.millis(250),
@@ -211,14 +212,56 @@ describe("ContainerManager", () => {
       yield* manager.start(carol)
     }))
 
-  it.live("refuses a start over the concurrent-start cap, with the numbers", () =>
+  it.live("starts beyond the concurrent ones wait their turn in order, each told its place, and all run", () =>
     Effect.gen(function*() {
       const { manager } = yield* setup({ overrides: { maxConcurrentStarts: 1 } })
-      const first = yield* Effect.forkChild(manager.start(alice))
+      const steps: Array<readonly [PhoneNumber, string]> = []
+      const record = (phone: PhoneNumber) => (step: ContainerManager.StartStep) =>
+        Effect.sync(() => void steps.push([phone, step._tag === "Queued" ? `Queued ${step.place}` : step._tag]))
+      const fibers: Array<Fiber.Fiber<ContainerManager.WorkerStatus, ContainerManager.ContainerManagerError>> = []
+      for (const phone of [alice, bob, carol, dave]) {
+        fibers.push(yield* Effect.forkChild(manager.start(phone, record(phone))))
+        yield* Effect.sleep("5 millis")
+      }
+      const statuses = yield* Fiber.joinAll(fibers)
+      assert.deepStrictEqual(statuses.map((status) => status.state), ["running", "running", "running", "running"])
+      const of = (phone: PhoneNumber) => steps.filter(([who]) => who === phone).map(([, step]) => step)
+      assert.deepStrictEqual(of(alice), ["Creating", "WaitingForWorker", "Ready"])
+      assert.deepStrictEqual(of(bob), ["Queued 1", "Creating", "WaitingForWorker", "Ready"])
+      const places = of(dave).filter((step) => step.startsWith("Queued"))
+      assert.strictEqual(places[0], "Queued 3")
+      assert.strictEqual(places.at(-1), "Queued 1")
+      assert.deepStrictEqual(places, [...places].sort().reverse(), "a place only ever moves forward")
+      const created = steps.filter(([, step]) => step === "Creating").map(([phone]) => phone)
+      assert.deepStrictEqual(created, [alice, bob, carol, dave], "first come, first started")
+    }))
+
+  it.live("a start that waits past its bound gives up with its place; the start ahead goes on", () =>
+    Effect.gen(function*() {
+      const { manager } = yield* setup({
+        behaviour: (phone) => phone === alice ? "silent" : "healthy",
+        overrides: { maxConcurrentStarts: 1, startQueueTimeout: Duration.millis(60) }
+      })
+      const first = yield* Effect.forkChild(failureReason(manager.start(alice)))
       yield* Effect.sleep("5 millis")
       const reason = yield* failureReason(manager.start(bob))
-      assert.deepStrictEqual(reason, new ContainerManager.TooManyStarts({ starting: 1, limit: 1 }))
-      yield* Fiber.join(first)
+      assert.strictEqual(reason._tag, "StartQueueTimedOut")
+      assert.deepInclude(reason, { place: 1, starting: 1 })
+      assert.strictEqual((yield* Fiber.join(first))._tag, "StartTimedOut")
+      assert.strictEqual((yield* manager.start(bob)).state, "running", "its place given up, a later start runs")
+    }))
+
+  it.live("the cap counts the sessions that started while a start waited its turn", () =>
+    Effect.gen(function*() {
+      const { manager } = yield* setup({ overrides: { maxConcurrentStarts: 1, maxRunning: 2 } })
+      const fibers = []
+      for (const phone of [alice, bob, carol]) {
+        fibers.push(yield* Effect.forkChild(Effect.result(manager.start(phone))))
+        yield* Effect.sleep("5 millis")
+      }
+      const [a, b, c] = yield* Fiber.joinAll(fibers)
+      assert.isTrue(a?._tag === "Success" && b?._tag === "Success")
+      assert.deepStrictEqual(c?._tag === "Failure" ? c.failure.reason : undefined, new ContainerManager.CapacityReached({ running: 2, limit: 2 }))
     }))
 
   it.live("concurrent creates of one account start one worker", () =>

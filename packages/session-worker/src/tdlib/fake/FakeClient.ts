@@ -19,6 +19,12 @@ import {
   setState
 } from "./FakeSession.ts"
 
+/** The state TDLib resumes a QR-code login in: a `tg://login` link for a device where the account is logged in. */
+const qrCodeConfirmation = (account: FakeAccount): TdApi.AuthorizationState => ({
+  _: "authorizationStateWaitOtherDeviceConfirmation",
+  link: `tg://login?token=${Buffer.from(`fake-login-${account.phone}`).toString("base64url")}`
+})
+
 type Lifecycle = "setTdlibParameters" | "getAuthorizationState" | "setNetworkType" | "logOut" | "close"
 
 const lifecycleHandlers = (account: FakeAccount, session: FakeSession): Handlers<Lifecycle> => ({
@@ -40,6 +46,7 @@ const lifecycleHandlers = (account: FakeAccount, session: FakeSession): Handlers
       const file = yield* authorizationFile(session)
       const authorized = Option.isSome(file) && (yield* account.fs.exists(file.value).pipe(Effect.orDie))
       if (authorized) yield* becomeReady(account, session)
+      else if (account.script.pendingQrCodeLogin) yield* setState(session, qrCodeConfirmation(account))
       else yield* setState(session, { _: "authorizationStateWaitPhoneNumber" })
       session.emit({ _: "updateConnectionState", state: { _: "connectionStateConnecting" } })
       const networkState = yield* Ref.get(account.connection)

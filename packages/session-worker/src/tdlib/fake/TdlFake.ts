@@ -45,7 +45,7 @@ export class TdlFake extends Context.Service<TdlFake, FakeAccount.FakeControls &
 
 const make = Effect.fnUntraced(function*(options: FakeOptions) {
   const fs = yield* FileSystem.FileSystem
-  const script = yield* readScript(options.script)
+  const script = yield* readScript(options.script, options.phone)
   const account = yield* FakeAccount.make(options.phone, script, fs, options.folder)
   const sideChannelPort = yield* SideChannel.serve(options.sideChannelPort, account).pipe(
     Effect.mapError((error) => startFailed(`fake TDLib side channel: ${error.message}`))

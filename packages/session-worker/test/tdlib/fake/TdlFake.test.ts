@@ -1,6 +1,7 @@
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Option, Stream } from "effect"
+import { PhoneNumber } from "@vigia/domain/PhoneNumber"
+import { Effect, Fiber, Layer, Option, Schema, Stream } from "effect"
 import * as Fs from "node:fs"
 import { defaultScript, portFile, TdlFake } from "../../../src/tdlib/fake/TdlFake.ts"
 import * as TdApi from "../../../src/tdlib/TdApi.ts"
@@ -40,6 +41,14 @@ const login = Effect.gen(function*() {
   yield* tdl.invoke({ _: "setAuthenticationPhoneNumber", phone_number: `+${config.phone}` })
   yield* tdl.invoke({ _: "checkAuthenticationCode", code: "12345" })
   yield* authorizationUpdate("authorizationStateReady")
+})
+
+/** The account's own number given to TDLib; the client, to go on with. */
+const numberGiven = Effect.gen(function*() {
+  const tdl = yield* Tdl
+  const config = yield* TestConfig
+  yield* tdl.invoke({ _: "setAuthenticationPhoneNumber", phone_number: `+${config.phone}` })
+  return { tdl, phone: config.phone }
 })
 
 describe("TdlFake", () => {
@@ -263,6 +272,103 @@ describe("TdlFake", () => {
       const sent = yield* call("GET", "/sent")
       assert.deepInclude((sent.body as Array<object>)[0], { chatId: 700000002, text: "Pedido anotado" })
     }).pipe(Effect.provide(fakeLayer())))
+
+  it.live("sends the code to the account's e-mail: TDLib's e-mail code state and errors, then the 2FA password", () =>
+    Effect.gen(function*() {
+      const { tdl } = yield* numberGiven
+      const waiting = yield* authorizationUpdate("authorizationStateWaitEmailCode")
+      assert.deepInclude(waiting.authorization_state, {
+        code_info: { _: "emailAddressAuthenticationCodeInfo", email_address_pattern: "a***@gmail.com", length: 6 }
+      })
+      const typedAsLoginCode = yield* tdlibFailure(tdl.invoke({ _: "checkAuthenticationCode", code: "246810" }))
+      assert.deepInclude(typedAsLoginCode, { code: 400, message: "Call to checkAuthenticationCode unexpected" })
+      const emailCode = (code: string) => ({
+        _: "checkAuthenticationEmailCode" as const,
+        code: { _: "emailAddressAuthenticationCode" as const, code }
+      })
+      assert.deepInclude(yield* tdlibFailure(tdl.invoke(emailCode(""))), { code: 400, message: "Code must be non-empty" })
+      assert.deepInclude(yield* tdlibFailure(tdl.invoke(emailCode("111111"))), { code: 400, message: "EMAIL_CODE_INVALID" })
+      const resend = yield* tdlibFailure(tdl.invoke({ _: "resendAuthenticationCode" }))
+      assert.deepInclude(resend, { code: 400, message: "EMAIL_INVALID" })
+      yield* tdl.invoke(emailCode("246810"))
+      yield* authorizationUpdate("authorizationStateWaitPassword")
+    }).pipe(Effect.provide(fakeLayer(JSON.stringify({
+      password: "senha-secreta",
+      email: { setup: false, pattern: "a***@gmail.com", code: "246810" }
+    })))))
+
+  it.live("asks for a login e-mail to set up, where a phone number is still taken again", () =>
+    Effect.gen(function*() {
+      const { tdl, phone } = yield* numberGiven
+      const waiting = yield* authorizationUpdate("authorizationStateWaitEmailAddress")
+      assert.deepStrictEqual(waiting.authorization_state, {
+        _: "authorizationStateWaitEmailAddress",
+        allow_apple_id: false,
+        allow_google_id: false
+      })
+      const code = yield* tdlibFailure(tdl.invoke({ _: "checkAuthenticationCode", code: "12345" }))
+      assert.deepInclude(code, { code: 400, message: "Call to checkAuthenticationCode unexpected" })
+      yield* tdl.invoke({ _: "setAuthenticationPhoneNumber", phone_number: `+${phone}` })
+      yield* authorizationUpdate("authorizationStateWaitEmailAddress")
+    }).pipe(Effect.provide(fakeLayer(JSON.stringify({ email: { setup: true, pattern: "", code: "1234" } })))))
+
+  it.live("a number without an account: the right code leads to registration", () =>
+    Effect.gen(function*() {
+      const { tdl } = yield* numberGiven
+      yield* tdl.invoke({ _: "checkAuthenticationCode", code: "12345" })
+      const registration = yield* authorizationUpdate("authorizationStateWaitRegistration")
+      assert.deepInclude(registration.authorization_state, { _: "authorizationStateWaitRegistration" })
+      const me = yield* tdlibFailure(tdl.invoke({ _: "getMe" }))
+      assert.deepInclude(me, { code: 401, message: "Unauthorized" })
+    }).pipe(Effect.provide(fakeLayer(JSON.stringify({ registered: false })))))
+
+  it.live("resumes a QR-code login at start, waiting for another device, and refuses a phone number", () =>
+    Effect.gen(function*() {
+      const tdl = yield* Tdl
+      const config = yield* TestConfig
+      const state = yield* tdl.authorizationState
+      assert.strictEqual(state._, "authorizationStateWaitOtherDeviceConfirmation")
+      assert.match(state._ === "authorizationStateWaitOtherDeviceConfirmation" ? state.link : "", /^tg:\/\/login\?token=[A-Za-z0-9_-]+$/)
+      const refused = yield* tdlibFailure(tdl.invoke({ _: "setAuthenticationPhoneNumber", phone_number: `+${config.phone}` }))
+      assert.deepInclude(refused, { code: 400, message: "Call to setAuthenticationPhoneNumber unexpected" })
+    }).pipe(Effect.provide(fakeLayer(JSON.stringify({ pendingQrCodeLogin: true })))))
+
+  it.live("resends the code once by the next way Telegram named, then says it can't", () =>
+    Effect.gen(function*() {
+      const { tdl, phone } = yield* numberGiven
+      const first = yield* authorizationUpdate("authorizationStateWaitCode")
+      assert.deepInclude(first.authorization_state, {
+        code_info: {
+          _: "authenticationCodeInfo",
+          phone_number: `+${phone}`,
+          type: { _: "authenticationCodeTypeTelegramMessage", length: 5 },
+          next_type: { _: "authenticationCodeTypeSms", length: 5 },
+          timeout: 60
+        }
+      })
+      yield* tdl.invoke({ _: "resendAuthenticationCode" })
+      const second = yield* authorizationUpdate("authorizationStateWaitCode")
+      assert.deepInclude(second.authorization_state, {
+        code_info: { _: "authenticationCodeInfo", phone_number: `+${phone}`, type: { _: "authenticationCodeTypeSms", length: 5 }, timeout: 0 }
+      })
+      const again = yield* tdlibFailure(tdl.invoke({ _: "resendAuthenticationCode" }))
+      assert.deepInclude(again, { code: 400, message: "Authentication code can't be resend" })
+    }).pipe(Effect.provide(fakeLayer())))
+
+  it.live("a script's overrides for one phone number apply to that number only", () =>
+    Effect.gen(function*() {
+      const config = yield* TestConfig
+      const states = yield* Effect.forEach([config.phone, Schema.decodeUnknownSync(PhoneNumber)("5511900000009")], (phone) =>
+        Effect.gen(function*() {
+          const tdl = yield* Tdl
+          return (yield* tdl.authorizationState)._
+        }).pipe(
+          Effect.provide(fakeTdl({ ...config, phone }, Option.some(JSON.stringify({
+            byPhone: { [config.phone]: { pendingQrCodeLogin: true } }
+          }))).pipe(Layer.provide(NodeFileSystem.layer)))
+        ))
+      assert.deepStrictEqual(states, ["authorizationStateWaitOtherDeviceConfirmation", "authorizationStateWaitPhoneNumber"])
+    }).pipe(Effect.provideServiceEffect(TestConfig, Effect.sync(() => testConfig(makeDataDir())))))
 
   it.live("refuses a script it cannot read", () =>
     Effect.gen(function*() {
