@@ -101,7 +101,7 @@ const texts = (api: FakeBotApi["Service"], seller: FakeUser) =>
 
 /** What the control plane's `/metrics` says now. */
 const metrics = (control: ControlProcess.ControlProcess) =>
-  Effect.promise(() => fetch(`http://127.0.0.1:${control.port}/metrics`).then((response) => response.text()))
+  Effect.promise(() => fetch(`http://127.0.0.1:${control.metricsPort}/metrics`).then((response) => response.text()))
 
 const keypadPresses = (digits: string) => [...digits].map((digit) => `kp:${digit}`).concat("kp:submit")
 
