@@ -3,6 +3,7 @@
  * manager's caps and timings, what each worker is handed, the session keys' master secret, the command timeout.
  */
 import { Config, Duration, Option, Redacted, Schema, SchemaIssue } from "effect"
+import * as Path from "node:path"
 import { RuntimeKind } from "../data/Sessions.ts"
 import type { ContainerManagerOptions } from "../sessions/manager/ContainerManager.ts"
 import type { TdlSettings, WorkerEnvironmentOptions } from "../sessions/manager/WorkerEnvironment.ts"
@@ -14,15 +15,15 @@ import { defaultEntry, type ProcessRuntimeOptions } from "../sessions/runtimes/P
 import type { RuntimeOptions } from "../sessions/runtimes/SelectedRuntime.ts"
 import type { SwarmRuntimeOptions } from "../sessions/runtimes/SwarmRuntime.ts"
 import type { SessionGatewayOptions } from "../sessions/SessionGateway.ts"
-import { masterFromBotToken, type SessionKeysOptions } from "../sessions/SessionKeys.ts"
+import type { MasterSource } from "../sessions/SessionKeys.ts"
+
+/** A variable reported missing under its own name, in the words of the rule that requires it. */
+const missing = (name: string, rule: string) =>
+  Config.fail(new Schema.SchemaError(new SchemaIssue.Pointer([name], new SchemaIssue.MissingKey({ messageMissingKey: rule }))))
 
 /** A variable a rule over others requires, reported under its own name in the rule's words. */
 const required = <A>(config: Config.Config<A>, name: string, rule: string): Config.Config<A> =>
-  Config.option(config).pipe(Config.flatMap(Option.match({
-    onSome: Config.succeed,
-    onNone: () =>
-      Config.fail(new Schema.SchemaError(new SchemaIssue.Pointer([name], new SchemaIssue.MissingKey({ messageMissingKey: rule }))))
-  })))
+  Config.option(config).pipe(Config.flatMap(Option.match({ onSome: Config.succeed, onNone: () => missing(name, rule) })))
 
 const atLeast = (minimum: number, name: string, fallback: number) =>
   Config.schema(Schema.Int.check(Schema.isGreaterThanOrEqualTo(minimum)), name).pipe(Config.withDefault(fallback))
@@ -45,16 +46,35 @@ export const redisUrl: Config.Config<Option.Option<Redacted.Redacted<string>>> =
   )
 )
 
-/** `SESSION_MASTER_KEY` when set and not blank, else a master derived from `BOT_TOKEN`. */
-export const keys: Config.Wrap<SessionKeysOptions> = {
-  master: Config.option(Config.Redacted("SESSION_MASTER_KEY")).pipe(
-    Config.map(Option.filter((value) => Redacted.value(value).trim() !== "")),
-    Config.flatMap(Option.match({
-      onSome: Config.succeed,
-      onNone: () => Config.Redacted("BOT_TOKEN").pipe(Config.map(masterFromBotToken))
-    }))
+/**
+ * `SESSION_MASTER_KEY` (blank counts as unset), required with every runtime but `inline`. Nothing stands in for it:
+ * a master derived from another secret (the bot token, say) would hand every account's keys to whoever leaks that one.
+ */
+export const masterKey: Config.Config<Option.Option<Redacted.Redacted<string>>> = runtimeKind.pipe(
+  Config.flatMap((kind) =>
+    Config.option(Config.Redacted("SESSION_MASTER_KEY")).pipe(
+      Config.map(Option.filter((value) => Redacted.value(value).trim() !== "")),
+      Config.flatMap((master) =>
+        kind === "inline" || Option.isSome(master)
+          ? Config.succeed(master)
+          : missing("SESSION_MASTER_KEY", `required with CONTAINER_RUNTIME=${kind} (generate one: openssl rand -base64 32)`)
+      )
+    )
   )
-}
+)
+
+/** The master secret: `SESSION_MASTER_KEY`, else (single-process mode) the file `{VIGIA_DATA_DIR}/session-master-key`. */
+export const keys: Config.Config<MasterSource> = Config.all({
+  master: masterKey,
+  dataDirectory: Config.String("VIGIA_DATA_DIR").pipe(Config.withDefault("data"))
+}).pipe(
+  Config.map(({ dataDirectory, master }): MasterSource =>
+    Option.match(master, {
+      onSome: (given) => ({ _tag: "Given", master: given }),
+      onNone: () => ({ _tag: "Generated", file: Path.join(dataDirectory, "session-master-key") })
+    })
+  )
+)
 
 export const gateway: Config.Wrap<SessionGatewayOptions> = {
   timeout: duration("SESSION_COMMAND_TIMEOUT", Duration.seconds(30))
@@ -135,7 +155,10 @@ export const processRuntime: Config.Wrap<ProcessRuntimeOptions> = {
 export const engine: Config.Wrap<EngineOptions> = {
   image: Config.String("WORKER_IMAGE").pipe(Config.withDefault("vigia/session-worker:latest")),
   deployment,
-  accountKeySecret: Config.unwrap(keys).pipe(Config.map(({ master }) => ContainerNames.accountKeySecret(master))),
+  // The engine runtimes require SESSION_MASTER_KEY; read with another runtime, this setting is never used.
+  accountKeySecret: masterKey.pipe(
+    Config.map((master) => ContainerNames.accountKeySecret(Option.getOrElse(master, () => Redacted.make(""))))
+  ),
   network: Config.String("WORKER_NETWORK").pipe(Config.withDefault("bridge")),
   memoryBytes: atLeast(6, "WORKER_MEMORY_MB", 256).pipe(Config.map((megabytes) => megabytes * 1024 * 1024)),
   pidsLimit: atLeast(1, "WORKER_PIDS_LIMIT", 256),

@@ -2,6 +2,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Config, ConfigProvider, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as Crypto from "node:crypto"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
 import * as SessionsConfig from "../../src/config/SessionsConfig.ts"
 import { WorkerEnvironment } from "../../src/sessions/manager/WorkerEnvironment.ts"
 import { SessionKeys } from "../../src/sessions/SessionKeys.ts"
@@ -54,7 +57,7 @@ describe("SessionsConfig", () => {
 
   it.effect("the fake driver needs no Telegram credentials and gets its script", () =>
     Effect.gen(function*() {
-      const spec = yield* specFor({ REDIS_URL: "redis://127.0.0.1:6379", TDL_DRIVER: "fake", FAKE_TDL_SCRIPT: "{}", BOT_TOKEN: "1:a" })
+      const spec = yield* specFor({ REDIS_URL: "redis://127.0.0.1:6379", TDL_DRIVER: "fake", FAKE_TDL_SCRIPT: "{}", SESSION_MASTER_KEY: "m" })
       assert.strictEqual(spec.environment.TDL_DRIVER, "fake")
       assert.strictEqual(spec.environment.FAKE_TDL_SCRIPT, "{}")
       assert.isFalse("TELEGRAM_API_HASH" in spec.secrets)
@@ -134,30 +137,59 @@ describe("SessionsConfig", () => {
 
 describe("SessionKeys from the configuration", () => {
   const keysFrom = (env: Record<string, string>) =>
-    Effect.map(read(SessionsConfig.keys, env), SessionKeys.make)
+    Effect.flatMap(read(SessionsConfig.keys, env), (source) => Effect.provide(SessionKeys, SessionKeys.layerSource(source)))
+  const key = (keys: SessionKeys["Service"], of = alice) => Redacted.value(keys.keyFor(of))
+  const singleProcess = (dataDirectory: string) => ({ VIGIA_DATA_DIR: dataDirectory, BOT_TOKEN: "123:abc" })
 
-  it.effect("keys are 32 bytes, the same for a phone, distinct across phones and master secrets", () =>
+  it.effect("keys are 32 bytes, the same for a phone, distinct across phones, master secrets and purposes", () =>
     Effect.gen(function*() {
       const other = Schema.decodeUnknownSync(PhoneNumber)("5511900000002")
       const fromMaster = yield* keysFrom({ SESSION_MASTER_KEY: "a long random master secret", BOT_TOKEN: "123:abc" })
-      const fromToken = yield* keysFrom({ BOT_TOKEN: "123:abc" })
-      const blankMaster = yield* keysFrom({ SESSION_MASTER_KEY: "  ", BOT_TOKEN: "123:abc" })
-      const otherToken = yield* keysFrom({ BOT_TOKEN: "456:def" })
-      const key = (keys: SessionKeys["Service"], of = alice) => Redacted.value(keys.keyFor(of))
+      const otherMaster = yield* keysFrom({ SESSION_MASTER_KEY: "another master secret", BOT_TOKEN: "123:abc" })
 
       assert.strictEqual(Buffer.from(key(fromMaster), "base64").length, 32)
       assert.strictEqual(key(fromMaster), key(yield* keysFrom({ SESSION_MASTER_KEY: "a long random master secret" })))
       assert.notStrictEqual(key(fromMaster), key(fromMaster, other))
-      assert.notStrictEqual(key(fromMaster), key(fromToken))
-      assert.strictEqual(key(fromToken), key(blankMaster))
-      assert.notStrictEqual(key(fromToken), key(otherToken))
-      assert.notInclude(key(fromToken), "abc")
-      assert.strictEqual(yield* fromToken.boxFor(alice), yield* fromToken.boxFor(alice))
+      assert.notStrictEqual(key(fromMaster), key(otherMaster))
+      assert.strictEqual(Buffer.from(Redacted.value(fromMaster.databaseKeyFor(alice)), "base64").length, 32)
+      assert.match(Redacted.value(fromMaster.redisPasswordFor(alice)), /^[0-9a-f]{64}$/)
+      const purposes = [fromMaster.keyFor(alice), fromMaster.databaseKeyFor(alice), fromMaster.redisPasswordFor(alice)]
+      assert.strictEqual(new Set(purposes.map((secret) => Buffer.from(Redacted.value(secret), secret === purposes[2] ? "hex" : "base64").toString("hex"))).size, 3)
+      assert.strictEqual(yield* fromMaster.boxFor(alice), yield* fromMaster.boxFor(alice))
     }))
 
-  it.effect("with neither SESSION_MASTER_KEY nor BOT_TOKEN the configuration fails naming BOT_TOKEN", () =>
+  it.effect("outside the single-process mode SESSION_MASTER_KEY is required: the bot token never stands in for it", () =>
     Effect.gen(function*() {
-      assert.include(yield* failure(SessionsConfig.keys, {}), "BOT_TOKEN")
+      for (const runtime of ["process", "docker", "swarm"]) {
+        const env = { CONTAINER_RUNTIME: runtime, REDIS_URL: "redis://127.0.0.1:6379", BOT_TOKEN: "123:abc" }
+        for (const blankOrUnset of [{}, { SESSION_MASTER_KEY: "  " }]) {
+          const error = yield* failure(SessionsConfig.keys, { ...env, ...blankOrUnset })
+          assert.include(error, "SESSION_MASTER_KEY")
+          assert.include(error, `required with CONTAINER_RUNTIME=${runtime}`)
+        }
+      }
+      assert.include(yield* failure(SessionsConfig.engine, { CONTAINER_RUNTIME: "docker", BOT_TOKEN: "1:a" }), "SESSION_MASTER_KEY")
+    }))
+
+  it.effect("the single-process mode generates its master secret into its data folder (0600) and reuses it", () =>
+    Effect.gen(function*() {
+      const folder = Fs.mkdtempSync(Path.join(Os.tmpdir(), "vigia-master-key-"))
+      const dataDirectory = Path.join(folder, "data")
+      const first = yield* keysFrom(singleProcess(dataDirectory))
+      const file = Path.join(dataDirectory, "session-master-key")
+      assert.strictEqual(Fs.statSync(file).mode & 0o777, 0o600)
+      assert.strictEqual(Fs.statSync(dataDirectory).mode & 0o777, 0o700)
+      assert.strictEqual(Buffer.from(Fs.readFileSync(file, "utf8").trim(), "base64").length, 32)
+      assert.strictEqual(key(yield* keysFrom(singleProcess(dataDirectory))), key(first), "reused on the next start")
+      assert.strictEqual(key(yield* keysFrom({ ...singleProcess(dataDirectory), BOT_TOKEN: "456:def" })), key(first))
+      const elsewhere = yield* keysFrom(singleProcess(Path.join(folder, "other")))
+      assert.notStrictEqual(key(elsewhere), key(first), "a new random master, not one derived from the bot token")
+      const given = yield* keysFrom({ ...singleProcess(dataDirectory), SESSION_MASTER_KEY: "a master secret" })
+      assert.strictEqual(key(given), key(SessionKeys.make({ master: Redacted.make("a master secret") })))
+      Fs.writeFileSync(file, "\n")
+      const empty = yield* Effect.flip(keysFrom(singleProcess(dataDirectory)))
+      assert.include(empty.message, "empty")
+      Fs.rmSync(folder, { recursive: true, force: true })
     }))
 })
 
@@ -173,7 +205,7 @@ describe("SessionsConfig.checks", () => {
         Effect.provide(fromEnv(env))
       )
       const failures = new Set(results.flatMap((result) => result._tag === "Failure" ? [String(result.failure)] : []))
-      for (const name of ["REDIS_URL", "MAX_SESSIONS", "WORKER_MEMORY_MB", "SWARM_IMAGE_BY_ID", "TELEGRAM_API_ID", "BOT_TOKEN"]) {
+      for (const name of ["REDIS_URL", "MAX_SESSIONS", "WORKER_MEMORY_MB", "SWARM_IMAGE_BY_ID", "TELEGRAM_API_ID", "SESSION_MASTER_KEY"]) {
         assert.isTrue([...failures].some((line) => line.includes(name)), `${name} is reported`)
       }
       assert.isTrue([...failures].every((line) => !line.includes("WORKER_CHECK_INTERVAL")), "what is fine is not reported")
