@@ -16,6 +16,8 @@ import type { RuntimeOptions } from "../sessions/runtimes/SelectedRuntime.ts"
 import type { SwarmRuntimeOptions } from "../sessions/runtimes/SwarmRuntime.ts"
 import type { SessionGatewayOptions } from "../sessions/SessionGateway.ts"
 import type { MasterSource } from "../sessions/SessionKeys.ts"
+import type { WorkerRedisSettings } from "../sessions/WorkerRedisUsers.ts"
+import * as QueueConfig from "./QueueConfig.ts"
 
 /** A variable reported missing under its own name, in the words of the rule that requires it. */
 const missing = (name: string, rule: string) =>
@@ -37,12 +39,18 @@ export const runtimeKind: Config.Config<RuntimeKind> = Config.option(Config.Stri
   )
 )
 
-/** `REDIS_URL`, required by every runtime but `inline`: their workers reach the control plane only through Redis. */
+/**
+ * `REDIS_URL` with `REDIS_PASSWORD`, required by every runtime but `inline`: their workers reach the control plane
+ * only through Redis.
+ */
 export const redisUrl: Config.Config<Option.Option<Redacted.Redacted<string>>> = runtimeKind.pipe(
   Config.flatMap((kind) =>
     kind === "inline"
-      ? Config.option(Config.Redacted("REDIS_URL"))
-      : required(Config.Redacted("REDIS_URL"), "REDIS_URL", `required with CONTAINER_RUNTIME=${kind}`).pipe(Config.map(Option.some))
+      ? QueueConfig.redisUrl
+      : Config.all({
+        url: required(Config.Redacted("REDIS_URL"), "REDIS_URL", `required with CONTAINER_RUNTIME=${kind}`),
+        password: QueueConfig.redisPassword
+      }).pipe(Config.map(({ password, url }) => Option.some(QueueConfig.withPassword(url, password))))
   )
 )
 
@@ -125,14 +133,32 @@ export const tdl: Config.Config<TdlSettings> = tdlDriver.pipe(
 const ifTdlib = <A>(config: Config.Config<A>) =>
   tdlDriver.pipe(Config.flatMap((driver) => driver === "tdlib" ? Config.map(config, Option.some) : Config.succeed(Option.none())))
 
-/** What each worker is handed; `WORKER_REDIS_URL` when workers reach Redis by another address than `REDIS_URL`. */
+const queuePrefix = Config.String("QUEUE_PREFIX").pipe(Config.withDefault("bull"))
+
+const hasPassword = (url: Redacted.Redacted<string>) => (URL.parse(Redacted.value(url))?.password ?? "") !== ""
+
+/**
+ * How workers reach Redis: the inline runtime's share the control plane's queue; the others reach `REDIS_URL`, or
+ * `WORKER_REDIS_URL` when they reach Redis by another address, each as its own user when Redis has a password.
+ */
+export const workerRedis: Config.Config<WorkerRedisSettings> = Config.all({
+  kind: runtimeKind,
+  control: redisUrl,
+  worker: Config.option(Config.Redacted("WORKER_REDIS_URL")),
+  prefix: queuePrefix
+}).pipe(
+  Config.map(({ control, kind, prefix, worker }): WorkerRedisSettings => {
+    if (kind === "inline" || Option.isNone(control)) return { _tag: "None" }
+    const workerUrl = Option.getOrElse(worker, () => control.value)
+    return hasPassword(control.value)
+      ? { _tag: "PerAccount", adminUrl: control.value, workerUrl, prefix }
+      : { _tag: "Shared", url: workerUrl }
+  })
+)
+
+/** What each worker is handed (its Redis URL comes from `workerRedis`). */
 export const worker: Config.Wrap<WorkerEnvironmentOptions> = {
-  redisUrl: redisUrl.pipe(
-    Config.flatMap((control) =>
-      Config.option(Config.Redacted("WORKER_REDIS_URL")).pipe(Config.map(Option.orElse(() => control)))
-    )
-  ),
-  queuePrefix: Config.String("QUEUE_PREFIX").pipe(Config.withDefault("bull")),
+  queuePrefix,
   tdl,
   logFormat: Config.Literals(["json", "pretty"], "WORKER_LOG_FORMAT").pipe(Config.withDefault("json" as const)),
   heartbeatInterval: atLeast(1, "WORKER_HEARTBEAT_INTERVAL", 5)
@@ -206,6 +232,7 @@ export const checks = {
   gateway,
   manager,
   worker,
+  workerRedis,
   inlineRuntime,
   processRuntime,
   dockerRuntime,

@@ -8,6 +8,7 @@ import * as Path from "node:path"
 import * as SessionsConfig from "../../src/config/SessionsConfig.ts"
 import { WorkerEnvironment } from "../../src/sessions/manager/WorkerEnvironment.ts"
 import { SessionKeys } from "../../src/sessions/SessionKeys.ts"
+import { WorkerRedisUsers } from "../../src/sessions/WorkerRedisUsers.ts"
 
 const alice = Schema.decodeUnknownSync(PhoneNumber)("5511900000001")
 
@@ -29,7 +30,8 @@ const failure = <A>(config: Config.Wrap<A>, env: Record<string, string>) => Effe
 const specFor = (env: Record<string, string>) =>
   Effect.flatMap(WorkerEnvironment, (workers) => workers.specFor(alice)).pipe(
     Effect.provide(WorkerEnvironment.layerConfig(SessionsConfig.worker).pipe(
-      Layer.provide(SessionKeys.layerConfig(SessionsConfig.keys)),
+      Layer.provide(WorkerRedisUsers.layerConfig(SessionsConfig.workerRedis)),
+      Layer.provideMerge(SessionKeys.layerConfig(SessionsConfig.keys)),
       Layer.provide(fromEnv(env))
     ))
   )
@@ -63,12 +65,23 @@ describe("SessionsConfig", () => {
       assert.isFalse("TELEGRAM_API_HASH" in spec.secrets)
     }))
 
-  it.effect("workers are handed WORKER_REDIS_URL when it is set, else REDIS_URL; inline workers none", () =>
+  it.effect("with a Redis password each worker is handed its own user at REDIS_URL's address (or WORKER_REDIS_URL's), never the control plane's", () =>
     Effect.gen(function*() {
       const redisOf = (env: Record<string, string>) =>
         Effect.map(specFor({ ...environment, ...env }), (spec) => Option.map(Option.fromNullishOr(spec.secrets.REDIS_URL), Redacted.value))
-      assert.deepStrictEqual(yield* redisOf({}), Option.some(environment.REDIS_URL))
-      assert.deepStrictEqual(yield* redisOf({ WORKER_REDIS_URL: "redis://redis:6379" }), Option.some("redis://redis:6379"))
+      const password = Redacted.value(SessionKeys.make({ master: Redacted.make("a master secret") }).redisPasswordFor(alice))
+      const own = `vigia-bull-${alice}:${password}`
+      assert.deepStrictEqual(yield* redisOf({}), Option.some(`redis://${own}@127.0.0.1:6379`))
+      assert.deepStrictEqual(yield* redisOf({ WORKER_REDIS_URL: "redis://redis:6379" }), Option.some(`redis://${own}@redis:6379`))
+      const split = { REDIS_URL: "rediss://redis.internal:6380/2", REDIS_PASSWORD: "hunter2", QUEUE_PREFIX: "q" }
+      assert.deepStrictEqual(yield* redisOf(split), Option.some(`rediss://vigia-q-${alice}:${password}@redis.internal:6380/2`))
+      assert.deepStrictEqual(
+        yield* read(SessionsConfig.redisUrl, { ...environment, ...split }),
+        Option.some(Redacted.make("rediss://:hunter2@redis.internal:6380/2")),
+        "the control plane itself connects with REDIS_PASSWORD"
+      )
+      // Without a password a user per account would confine nothing: the one URL, as before.
+      assert.deepStrictEqual(yield* redisOf({ REDIS_URL: "redis://127.0.0.1:6379" }), Option.some("redis://127.0.0.1:6379"))
       const inline = { TELEGRAM_API_ID: "1", TELEGRAM_API_HASH: "h", SESSION_MASTER_KEY: "m" }
       assert.isFalse("REDIS_URL" in (yield* specFor(inline)).secrets)
     }))

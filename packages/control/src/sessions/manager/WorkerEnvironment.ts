@@ -1,11 +1,13 @@
 /**
- * The environment each account's worker runs with: its queues' Redis and prefix, the Telegram driver and its
- * credentials, its log format and heartbeat, and its own session key; secrets kept apart from plain variables.
+ * The environment each account's worker runs with: its queues' Redis (as the account's own user) and prefix, the
+ * Telegram driver and its credentials, its log format and heartbeat, and its own session key; secrets kept apart
+ * from plain variables.
  */
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Config, Context, Effect, Layer, Option, type Redacted } from "effect"
 import type { WorkerSpec } from "../runtimes/ContainerRuntime.ts"
 import { SessionKeys } from "../SessionKeys.ts"
+import { WorkerRedisUsers } from "../WorkerRedisUsers.ts"
 
 /** Real TDLib with the API credentials from my.telegram.org, or the fake TDLib with its optional script. */
 export type TdlSettings =
@@ -18,8 +20,6 @@ export type TdlSettings =
   | { readonly driver: "fake"; readonly script: Option.Option<string> }
 
 export interface WorkerEnvironmentOptions {
-  /** The Redis of the worker's queues; none with the inline runtime, whose workers share the control plane's. */
-  readonly redisUrl: Option.Option<Redacted.Redacted<string>>
   readonly queuePrefix: string
   readonly tdl: TdlSettings
   readonly logFormat: "json" | "pretty"
@@ -32,6 +32,7 @@ export class WorkerEnvironment extends Context.Service<WorkerEnvironment, {
 }>()("@vigia/control/sessions/manager/WorkerEnvironment") {
   static readonly make = Effect.fnUntraced(function*(options: WorkerEnvironmentOptions) {
     const keys = yield* SessionKeys
+    const redis = yield* WorkerRedisUsers
     const { tdl } = options
     const byDriver = tdl.driver === "tdlib"
       ? {
@@ -50,7 +51,7 @@ export class WorkerEnvironment extends Context.Service<WorkerEnvironment, {
           HEARTBEAT_INTERVAL: Option.some(String(options.heartbeatInterval)),
           ...byDriver.environment
         }),
-        secrets: present({ REDIS_URL: options.redisUrl, SESSION_KEY: Option.some(keys.keyFor(phone)), ...byDriver.secrets })
+        secrets: present({ REDIS_URL: redis.urlFor(phone), SESSION_KEY: Option.some(keys.keyFor(phone)), ...byDriver.secrets })
       })
     return WorkerEnvironment.of({ specFor })
   })
