@@ -115,6 +115,28 @@ const apiHash = required(
   "required with TDL_DRIVER=tdlib: the API hash from my.telegram.org"
 )
 
+/**
+ * `TDL_DATABASE_ENCRYPTION_KEY` is no longer the control plane's to set: each account's key derives from the master
+ * secret. Set, it was the key of every existing database, so start-up refuses rather than leave them unopenable.
+ */
+const retiredDatabaseKey = Config.option(Config.String("TDL_DATABASE_ENCRYPTION_KEY")).pipe(
+  Config.flatMap(Option.match({
+    onNone: () => Config.succeed(undefined),
+    onSome: () =>
+      Config.fail(
+        new Schema.SchemaError(
+          new SchemaIssue.Pointer(
+            ["TDL_DATABASE_ENCRYPTION_KEY"],
+            new SchemaIssue.InvalidValue({
+              message: "each account's database key now derives from SESSION_MASTER_KEY: rename this variable to " +
+                "TDL_PREVIOUS_DATABASE_ENCRYPTION_KEY, so that existing databases open and move to their own keys"
+            })
+          )
+        )
+      )
+  }))
+)
+
 /** `TDL_DRIVER`: with `tdlib`, `TELEGRAM_API_ID` and `TELEGRAM_API_HASH` are required. */
 export const tdl: Config.Config<TdlSettings> = tdlDriver.pipe(
   Config.flatMap((driver): Config.Config<TdlSettings> =>
@@ -123,8 +145,9 @@ export const tdl: Config.Config<TdlSettings> = tdlDriver.pipe(
         driver: Config.succeed(driver),
         apiId,
         apiHash,
-        databaseEncryptionKey: Config.option(Config.Redacted("TDL_DATABASE_ENCRYPTION_KEY"))
-      })
+        previousDatabaseEncryptionKey: Config.option(Config.Redacted("TDL_PREVIOUS_DATABASE_ENCRYPTION_KEY")),
+        retiredKey: retiredDatabaseKey
+      }).pipe(Config.map(({ retiredKey: _, ...settings }) => settings))
       : Config.all({ driver: Config.succeed(driver), script: Config.option(Config.String("FAKE_TDL_SCRIPT")) })
   )
 )

@@ -27,8 +27,8 @@ const read = <A>(config: Config.Wrap<A>, env: Record<string, string>) => Config.
 /** The failure of reading `config` from `env`, as a `ConfigCheck` line would name it. */
 const failure = <A>(config: Config.Wrap<A>, env: Record<string, string>) => Effect.map(Effect.flip(read(config, env)), String)
 
-const specFor = (env: Record<string, string>) =>
-  Effect.flatMap(WorkerEnvironment, (workers) => workers.specFor(alice)).pipe(
+const specFor = (env: Record<string, string>, phone = alice) =>
+  Effect.flatMap(WorkerEnvironment, (workers) => workers.specFor(phone)).pipe(
     Effect.provide(WorkerEnvironment.layerConfig(SessionsConfig.worker).pipe(
       Layer.provide(WorkerRedisUsers.layerConfig(SessionsConfig.workerRedis)),
       Layer.provideMerge(SessionKeys.layerConfig(SessionsConfig.keys)),
@@ -48,13 +48,34 @@ describe("SessionsConfig", () => {
         HEARTBEAT_INTERVAL: "5",
         TELEGRAM_API_ID: "12345"
       })
-      assert.deepStrictEqual(Object.keys(spec.secrets).sort(), ["REDIS_URL", "SESSION_KEY", "TELEGRAM_API_HASH"])
+      assert.deepStrictEqual(Object.keys(spec.secrets).sort(), ["REDIS_URL", "SESSION_KEY", "TDL_DATABASE_ENCRYPTION_KEY", "TELEGRAM_API_HASH"])
       const keys = SessionKeys.make({ master: Redacted.make("a master secret") })
       assert.strictEqual(Redacted.value(spec.secrets.SESSION_KEY!), Redacted.value(keys.keyFor(alice)))
       assert.notInclude(JSON.stringify(spec.environment), "hunter2")
       const manager = yield* read(SessionsConfig.manager, environment)
       assert.strictEqual(manager.maxRunning, 100)
       assert.strictEqual(Duration.toSeconds(manager.startTimeout), 60)
+    }))
+
+  it.effect("every TDLib is encrypted by default, each account under its own key derived from the master secret", () =>
+    Effect.gen(function*() {
+      const bob = Schema.decodeUnknownSync(PhoneNumber)("5511900000002")
+      const databaseKey = (spec: { readonly secrets: Readonly<Record<string, Redacted.Redacted<string>>> }) =>
+        Redacted.value(spec.secrets.TDL_DATABASE_ENCRYPTION_KEY!)
+      const forAlice = databaseKey(yield* specFor(environment))
+      const forBob = databaseKey(yield* specFor(environment, bob))
+      assert.strictEqual(Buffer.from(forAlice, "base64").length, 32)
+      assert.notStrictEqual(forAlice, forBob)
+      assert.strictEqual(forAlice, Redacted.value(SessionKeys.make({ master: Redacted.make("a master secret") }).databaseKeyFor(alice)))
+      assert.notStrictEqual(forAlice, Redacted.value(SessionKeys.make({ master: Redacted.make("another master") }).databaseKeyFor(alice)))
+      const shared = Buffer.alloc(32, 3).toString("base64")
+      const migrating = yield* specFor({ ...environment, TDL_PREVIOUS_DATABASE_ENCRYPTION_KEY: shared })
+      assert.strictEqual(Redacted.value(migrating.secrets.TDL_PREVIOUS_DATABASE_ENCRYPTION_KEY!), shared)
+      assert.strictEqual(databaseKey(migrating), forAlice)
+      const retired = yield* failure(SessionsConfig.tdl, { ...environment, TDL_DATABASE_ENCRYPTION_KEY: shared })
+      assert.include(retired, "TDL_DATABASE_ENCRYPTION_KEY")
+      assert.include(retired, "rename this variable to TDL_PREVIOUS_DATABASE_ENCRYPTION_KEY")
+      assert.notInclude(retired, shared, "the refused key is not shown")
     }))
 
   it.effect("the fake driver needs no Telegram credentials and gets its script", () =>

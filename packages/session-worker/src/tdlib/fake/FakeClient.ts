@@ -16,10 +16,17 @@ import {
   forget,
   type Handlers,
   makeSession,
+  ready,
   setState
 } from "./FakeSession.ts"
 
-type Lifecycle = "setTdlibParameters" | "getAuthorizationState" | "setNetworkType" | "logOut" | "close"
+type Lifecycle =
+  | "setTdlibParameters"
+  | "setDatabaseEncryptionKey"
+  | "getAuthorizationState"
+  | "setNetworkType"
+  | "logOut"
+  | "close"
 
 const lifecycleHandlers = (account: FakeAccount, session: FakeSession): Handlers<Lifecycle> => ({
   setTdlibParameters: (request) =>
@@ -48,6 +55,9 @@ const lifecycleHandlers = (account: FakeAccount, session: FakeSession): Handlers
       }
       return ok
     }),
+
+  // TDLib changes its database's key only for an authorized account; the fake keeps no encrypted database.
+  setDatabaseEncryptionKey: () => ready(session).pipe(Effect.as(ok)),
 
   getAuthorizationState: () => Ref.get(session.authorization),
 
