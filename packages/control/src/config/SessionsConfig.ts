@@ -11,7 +11,8 @@ import * as ContainerNames from "../sessions/runtimes/ContainerNames.ts"
 import type { DockerRuntimeOptions } from "../sessions/runtimes/DockerRuntime.ts"
 import type { EngineOptions } from "../sessions/runtimes/Engine.ts"
 import type { InlineRuntimeOptions } from "../sessions/runtimes/InlineRuntime.ts"
-import { defaultEntry, type ProcessRuntimeOptions } from "../sessions/runtimes/ProcessRuntime.ts"
+import { defaultEntry, defaultUids, type ProcessRuntimeOptions } from "../sessions/runtimes/ProcessRuntime.ts"
+import { uidRangeSize } from "../sessions/runtimes/ProcessUsers.ts"
 import type { RuntimeOptions } from "../sessions/runtimes/SelectedRuntime.ts"
 import type { SwarmRuntimeOptions } from "../sessions/runtimes/SwarmRuntime.ts"
 import type { SessionGatewayOptions } from "../sessions/SessionGateway.ts"
@@ -193,12 +194,20 @@ const stopGracePeriod = duration("WORKER_STOP_GRACE", Duration.seconds(20))
 
 export const inlineRuntime: Config.Wrap<InlineRuntimeOptions> = { dataRoot, stopGracePeriod }
 
-export const processRuntime: Config.Wrap<ProcessRuntimeOptions> = {
+/** The highest first uid: the range must end below 4294967295, which is no uid. */
+const maxUidBase = 4_294_967_294 - uidRangeSize
+
+export const processRuntime = {
   entry: Config.String("WORKER_ENTRY").pipe(Config.withDefault(defaultEntry)),
   dataRoot,
   deployment,
-  stopGracePeriod
-}
+  stopGracePeriod,
+  uids: Config.schema(Schema.Int.check(Schema.isBetween({ minimum: 1000, maximum: maxUidBase })), "WORKER_UID_BASE").pipe(
+    Config.map((first) => ({ first, count: uidRangeSize })),
+    Config.withDefault(defaultUids)
+  ),
+  logMaxBytes: atLeast(1, "WORKER_LOG_MAX_SIZE", 10).pipe(Config.map((megabytes) => megabytes * 1024 * 1024))
+} satisfies Config.Wrap<ProcessRuntimeOptions>
 
 /** What the `docker` and `swarm` runtimes share. */
 export const engine: Config.Wrap<EngineOptions> = {

@@ -158,11 +158,17 @@ describe("SessionsConfig", () => {
       assert.strictEqual(Redacted.value(swarm.accountKeySecret), expected)
       const process = yield* read(SessionsConfig.runtime, { REDIS_URL: "redis://127.0.0.1:6379", WORKER_DATA_DIR: "/srv/vigia" })
       assert.deepStrictEqual(process.kind === "process" && [process.dataRoot, process.deployment], ["/srv/vigia", "default"])
+      assert.deepStrictEqual(
+        process.kind === "process" && [process.uids, process.logMaxBytes],
+        [{ first: 2_000_000_000, count: 1_000_000 }, 10 * 1024 * 1024]
+      )
     }))
 
   it.effect("counts and limits out of range are refused under their own names", () =>
     Effect.gen(function*() {
       assert.include(yield* failure(SessionsConfig.manager, { MAX_SESSIONS: "0" }), "MAX_SESSIONS")
+      assert.include(yield* failure(SessionsConfig.processRuntime, { WORKER_UID_BASE: "0" }), "WORKER_UID_BASE")
+      assert.include(yield* failure(SessionsConfig.processRuntime, { WORKER_LOG_MAX_SIZE: "0" }), "WORKER_LOG_MAX_SIZE")
       assert.include(yield* failure(SessionsConfig.manager, { WORKER_SILENCE_THRESHOLD: "soon" }), "WORKER_SILENCE_THRESHOLD")
       assert.include(yield* failure(SessionsConfig.engine, { WORKER_MEMORY_MB: "2", BOT_TOKEN: "1:a" }), "WORKER_MEMORY_MB")
       assert.include(yield* failure(SessionsConfig.worker, { WORKER_LOG_FORMAT: "xml", TDL_DRIVER: "fake" }), "WORKER_LOG_FORMAT")
