@@ -9,7 +9,7 @@ import type { ContainerManagerOptions } from "../sessions/manager/ContainerManag
 import type { TdlSettings, WorkerEnvironmentOptions } from "../sessions/manager/WorkerEnvironment.ts"
 import * as ContainerNames from "../sessions/runtimes/ContainerNames.ts"
 import type { DockerRuntimeOptions } from "../sessions/runtimes/DockerRuntime.ts"
-import type { EngineOptions } from "../sessions/runtimes/Engine.ts"
+import { type EngineAddress, type EngineOptions, parseAddress } from "../sessions/runtimes/Engine.ts"
 import type { InlineRuntimeOptions } from "../sessions/runtimes/InlineRuntime.ts"
 import { defaultEntry, defaultUids, type ProcessRuntimeOptions } from "../sessions/runtimes/ProcessRuntime.ts"
 import { uidRangeSize } from "../sessions/runtimes/ProcessUsers.ts"
@@ -23,6 +23,10 @@ import * as QueueConfig from "./QueueConfig.ts"
 /** A variable reported missing under its own name, in the words of the rule that requires it. */
 const missing = (name: string, rule: string) =>
   Config.fail(new Schema.SchemaError(new SchemaIssue.Pointer([name], new SchemaIssue.MissingKey({ messageMissingKey: rule }))))
+
+/** A variable whose value a rule refuses, reported under its own name in the rule's words. */
+const invalid = (name: string, rule: string) =>
+  Config.fail(new Schema.SchemaError(new SchemaIssue.Pointer([name], new SchemaIssue.InvalidValue({ message: rule }))))
 
 /** A variable a rule over others requires, reported under its own name in the rule's words. */
 const required = <A>(config: Config.Config<A>, name: string, rule: string): Config.Config<A> =>
@@ -124,16 +128,10 @@ const retiredDatabaseKey = Config.option(Config.String("TDL_DATABASE_ENCRYPTION_
   Config.flatMap(Option.match({
     onNone: () => Config.succeed(undefined),
     onSome: () =>
-      Config.fail(
-        new Schema.SchemaError(
-          new SchemaIssue.Pointer(
-            ["TDL_DATABASE_ENCRYPTION_KEY"],
-            new SchemaIssue.InvalidValue({
-              message: "each account's database key now derives from SESSION_MASTER_KEY: rename this variable to " +
-                "TDL_PREVIOUS_DATABASE_ENCRYPTION_KEY, so that existing databases open and move to their own keys"
-            })
-          )
-        )
+      invalid(
+        "TDL_DATABASE_ENCRYPTION_KEY",
+        "each account's database key now derives from SESSION_MASTER_KEY: rename this variable to " +
+          "TDL_PREVIOUS_DATABASE_ENCRYPTION_KEY, so that existing databases open and move to their own keys"
       )
   }))
 )
@@ -209,8 +207,28 @@ export const processRuntime = {
   logMaxBytes: atLeast(1, "WORKER_LOG_MAX_SIZE", 10).pipe(Config.map((megabytes) => megabytes * 1024 * 1024))
 } satisfies Config.Wrap<ProcessRuntimeOptions>
 
+/**
+ * `DOCKER_HOST` (`tcp://host:port`, the engine gate in the compose files and the stack; or `unix:///path`), else
+ * `DOCKER_SOCKET`, else Docker's default socket.
+ */
+const engineAddress: Config.Config<EngineAddress | undefined> = Config.all({
+  host: Config.option(Config.String("DOCKER_HOST")),
+  socket: Config.option(Config.String("DOCKER_SOCKET"))
+}).pipe(
+  Config.flatMap(({ host, socket }): Config.Config<EngineAddress | undefined> =>
+    Option.match(host, {
+      onSome: (text) =>
+        Option.match(parseAddress(text), {
+          onNone: () => invalid("DOCKER_HOST", "must be tcp://host:port or unix:///path"),
+          onSome: (address) => Config.succeed(address)
+        }),
+      onNone: () => Config.succeed(Option.getOrUndefined(Option.map(socket, (path) => ({ _tag: "Socket", path } as const))))
+    })
+  )
+)
+
 /** What the `docker` and `swarm` runtimes share. */
-export const engine: Config.Wrap<EngineOptions> = {
+export const engine = {
   image: Config.String("WORKER_IMAGE").pipe(Config.withDefault("vigia/session-worker:latest")),
   deployment,
   // The engine runtimes require SESSION_MASTER_KEY; read with another runtime, this setting is never used.
@@ -221,21 +239,21 @@ export const engine: Config.Wrap<EngineOptions> = {
   memoryBytes: atLeast(6, "WORKER_MEMORY_MB", 256).pipe(Config.map((megabytes) => megabytes * 1024 * 1024)),
   pidsLimit: atLeast(1, "WORKER_PIDS_LIMIT", 256),
   stopGracePeriod,
-  socketPath: Config.option(Config.String("DOCKER_SOCKET")).pipe(Config.map(Option.getOrUndefined))
-}
+  engine: engineAddress
+} satisfies Config.Wrap<EngineOptions>
 
-export const dockerRuntime: Config.Wrap<DockerRuntimeOptions> = {
+export const dockerRuntime = {
   ...engine,
   restartRetries: atLeast(0, "WORKER_RESTART_RETRIES", 5)
-}
+} satisfies Config.Wrap<DockerRuntimeOptions>
 
-export const swarmRuntime: Config.Wrap<SwarmRuntimeOptions> = {
+export const swarmRuntime = {
   ...engine,
   constraints: Config.Array(Schema.String, "SWARM_CONSTRAINTS").pipe(Config.withDefault([])),
   restartDelay: duration("SWARM_RESTART_DELAY", Duration.seconds(5)),
   restartAttempts: atLeast(0, "SWARM_RESTART_ATTEMPTS", 5),
   imageById: Config.Boolean("SWARM_IMAGE_BY_ID").pipe(Config.withDefault(false))
-}
+} satisfies Config.Wrap<SwarmRuntimeOptions>
 
 /** The runtime `CONTAINER_RUNTIME` names, with its settings. */
 export const runtime: Config.Config<RuntimeOptions> = runtimeKind.pipe(

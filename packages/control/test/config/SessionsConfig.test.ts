@@ -151,7 +151,7 @@ describe("SessionsConfig", () => {
       assert.deepStrictEqual(swarm.constraints, ["node.labels.vigia==true", "node.role==worker"])
       assert.strictEqual(swarm.memoryBytes, 256 * 1024 * 1024)
       assert.strictEqual(swarm.image, "vigia/session-worker:latest")
-      assert.strictEqual(swarm.socketPath, undefined)
+      assert.strictEqual(swarm.engine, undefined, "Docker's default socket")
       assert.strictEqual(Duration.toSeconds(swarm.restartDelay), 5)
       // The labels' secret derives from the master secret as it always did: existing workers keep their labels.
       const expected = Buffer.from(Crypto.hkdfSync("sha256", "a master secret", "vigia/account-label/v1", "labels", 32)).toString("hex")
@@ -162,6 +162,16 @@ describe("SessionsConfig", () => {
         process.kind === "process" && [process.uids, process.logMaxBytes],
         [{ first: 2_000_000_000, count: 1_000_000 }, 10 * 1024 * 1024]
       )
+    }))
+
+  it.effect("the engine is reached at DOCKER_HOST (the gate's tcp:// address, or unix://), else DOCKER_SOCKET", () =>
+    Effect.gen(function*() {
+      const engineOf = (env: Record<string, string>) =>
+        Effect.map(read(SessionsConfig.engine, { SESSION_MASTER_KEY: "m", ...env }), (options) => options.engine)
+      assert.deepStrictEqual(yield* engineOf({ DOCKER_HOST: "tcp://gate:2375" }), { _tag: "Tcp", host: "gate", port: 2375 })
+      assert.deepStrictEqual(yield* engineOf({ DOCKER_HOST: "unix:///run/gate.sock", DOCKER_SOCKET: "/x" }), { _tag: "Socket", path: "/run/gate.sock" })
+      assert.deepStrictEqual(yield* engineOf({ DOCKER_SOCKET: "/var/run/docker.sock" }), { _tag: "Socket", path: "/var/run/docker.sock" })
+      assert.include(yield* failure(SessionsConfig.engine, { DOCKER_HOST: "gate:2375" }), "DOCKER_HOST")
     }))
 
   it.effect("counts and limits out of range are refused under their own names", () =>

@@ -1,0 +1,164 @@
+/**
+ * What the gate does with each request of the Docker Engine API: only those the `docker` and `swarm` runtimes
+ * make, each with only the query parameters it takes; a request on one resource is served only when the resource
+ * carries Vigia's labels, lists only show such resources, and anything else is refused.
+ */
+import { Predicate } from "effect"
+import { deploymentLabel, roleLabel, type WorkerTemplate, workerNamePattern } from "./WorkerTemplate.ts"
+
+/** What a resource is, where its labels and id are in the engine's answers about it. */
+export type Owned = "container" | "service" | "volume" | "secret"
+export type Listed = "containers" | "services" | "tasks" | "secrets"
+
+export type Route =
+  /** A read that shows nothing of other resources: the engine's version, the worker image. */
+  | { readonly _tag: "Forward"; readonly method: "GET"; readonly path: string }
+  /** A list, answered with Vigia's resources only. */
+  | { readonly _tag: "List"; readonly kind: Listed; readonly path: string }
+  /** A resource created from the template: its body is checked, and only the checked body is sent on. */
+  | { readonly _tag: "Create"; readonly kind: Owned; readonly path: string; readonly name?: string }
+  /** A request on one resource, served only when the resource is Vigia's: inspected, or acted on by its id. */
+  | {
+    readonly _tag: "OnOwn"
+    readonly kind: Owned
+    readonly name: string
+    readonly act: { readonly method: "POST" | "DELETE"; readonly suffix: string; readonly query: string } | undefined
+  }
+  | { readonly _tag: "Refuse"; readonly reason: string }
+
+const refuse = (reason: string): Route => ({ _tag: "Refuse", reason })
+
+/** The query reduced to `allowed` parameters, each matching its pattern; or what is wrong with it. */
+const reduce = (query: URLSearchParams, allowed: Readonly<Record<string, RegExp>>): string | { readonly wrong: string } => {
+  const kept = new URLSearchParams()
+  for (const [name, value] of query) {
+    const pattern = allowed[name]
+    if (pattern === undefined) return { wrong: `the parameter ${name} is not allowed here` }
+    if (!pattern.test(value)) return { wrong: `the parameter ${name} has a value not allowed here` }
+    kept.append(name, value)
+  }
+  return kept.toString()
+}
+
+const flag = /^(true|false|1|0)$/
+const anything = /^[\s\S]{0,4096}$/
+const resourceName = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/
+
+/** A route over one query, or the refusal of its parameters. */
+const withQuery = (query: URLSearchParams, allowed: Readonly<Record<string, RegExp>>, make: (query: string) => Route): Route => {
+  const reduced = reduce(query, allowed)
+  return typeof reduced === "string" ? make(reduced) : refuse(reduced.wrong)
+}
+
+const onOwn = (kind: Owned, name: string, act?: { readonly method: "POST" | "DELETE"; readonly suffix: string; readonly query: string }): Route =>
+  resourceName.test(name) ? { _tag: "OnOwn", kind, name, act } : refuse(`${name} is not a name the gate serves`)
+
+/** The route of `method` `url` (path and query; an API version prefix such as `/v1.41` is allowed). */
+export const route = (template: WorkerTemplate, method: string, url: string): Route => {
+  const parsed = URL.parse(url, "http://gate")
+  if (parsed === null) return refuse("the request's address does not parse")
+  const path = parsed.pathname.replace(/^\/v[0-9]+\.[0-9]+(?=\/)/, "")
+  const query = parsed.searchParams
+  const bare = [...query.keys()].length === 0
+  // An image's name holds slashes (`vigia/session-worker:latest`): the one path matched whole.
+  const image = /^\/images\/(.+)\/json$/.exec(path)?.[1]
+  if (method === "GET" && image !== undefined) {
+    return decodeURIComponent(image) === template.image && bare
+      ? { _tag: "Forward", method: "GET", path: `/images/${encodeURIComponent(template.image)}/json` }
+      : refuse("only the worker image may be inspected")
+  }
+  const segments = path.split("/").slice(1).map(decodeURIComponent)
+  const [first, second, third, ...rest] = segments
+  if (rest.length > 0) return refuse(`${method} ${path} is not an operation of the session workers`)
+  const key = `${method} ${first ?? ""}${second === undefined ? "" : " *"}${third === undefined ? "" : ` ${third}`}`
+
+  switch (key) {
+    case "GET _ping":
+    case "GET version":
+      return bare ? { _tag: "Forward", method: "GET", path: `/${first}` } : refuse("no parameters allowed here")
+    case "GET containers *":
+      if (second !== "json") return refuse(`${method} ${path} is not an operation of the session workers`)
+      return withQuery(query, { all: flag, filters: anything }, (kept) => ({ _tag: "List", kind: "containers", path: `/containers/json?${kept}` }))
+    case "POST containers *":
+      if (second !== "create") return refuse(`${method} ${path} is not an operation of the session workers`)
+      return withQuery(query, { name: workerNamePattern }, (kept) => {
+        const name = query.get("name")
+        return name === null
+          ? refuse("a worker container is created with its name")
+          : { _tag: "Create", kind: "container", path: `/containers/create?${kept}`, name }
+      })
+    case "GET containers * json":
+      return bare ? onOwn("container", second ?? "") : refuse("no parameters allowed here")
+    case "POST containers * start":
+      return bare ? onOwn("container", second ?? "", { method: "POST", suffix: "/start", query: "" }) : refuse("no parameters allowed here")
+    case "POST containers * stop":
+      return withQuery(query, { t: /^[0-9]{1,4}$/ }, (kept) => onOwn("container", second ?? "", { method: "POST", suffix: "/stop", query: kept }))
+    case "DELETE containers *":
+      return withQuery(query, { force: flag, v: flag }, (kept) => onOwn("container", second ?? "", { method: "DELETE", suffix: "", query: kept }))
+    case "POST volumes *":
+      return second === "create" && query.toString() === "" ? { _tag: "Create", kind: "volume", path: "/volumes/create" } : refuse("only a worker volume may be created")
+    case "GET volumes *":
+      return bare ? onOwn("volume", second ?? "") : refuse("no parameters allowed here")
+    case "GET services":
+      return withQuery(query, { filters: anything, status: flag }, (kept) => ({ _tag: "List", kind: "services", path: `/services?${kept}` }))
+    case "POST services *":
+      return second === "create" && bare ? { _tag: "Create", kind: "service", path: "/services/create" } : refuse("only a worker service may be created")
+    case "GET services *":
+      return bare ? onOwn("service", second ?? "") : refuse("no parameters allowed here")
+    case "DELETE services *":
+      return bare ? onOwn("service", second ?? "", { method: "DELETE", suffix: "", query: "" }) : refuse("no parameters allowed here")
+    case "GET tasks":
+      return withQuery(query, { filters: anything }, (kept) => ({ _tag: "List", kind: "tasks", path: `/tasks?${kept}` }))
+    case "GET secrets":
+      return withQuery(query, { filters: anything }, (kept) => ({ _tag: "List", kind: "secrets", path: `/secrets?${kept}` }))
+    case "POST secrets *":
+      return second === "create" && query.toString() === "" ? { _tag: "Create", kind: "secret", path: "/secrets/create" } : refuse("only a worker secret may be created")
+    case "GET secrets *":
+      return bare ? onOwn("secret", second ?? "") : refuse("no parameters allowed here")
+    case "DELETE secrets *":
+      return bare ? onOwn("secret", second ?? "", { method: "DELETE", suffix: "", query: "" }) : refuse("no parameters allowed here")
+    default:
+      return refuse(`${method} ${path} is not an operation of the session workers`)
+  }
+}
+
+/** The labels of a resource, where the engine puts them in its inspection (`item` of a list, or one resource). */
+export const labelsOf = (kind: Owned | Listed, item: unknown): Readonly<Record<string, unknown>> => {
+  const at = (value: unknown, ...path: ReadonlyArray<string>): unknown =>
+    path.reduce<unknown>((node, step) => (Predicate.hasProperty(node, step) ? node[step] : undefined), value)
+  const labels = (() => {
+    switch (kind) {
+      case "container":
+        return at(item, "Config", "Labels")
+      case "containers":
+      case "volume":
+        return at(item, "Labels")
+      case "tasks":
+        return at(item, "Spec", "ContainerSpec", "Labels")
+      default:
+        return at(item, "Spec", "Labels")
+    }
+  })()
+  return Predicate.isObject(labels) ? labels : {}
+}
+
+/** The id to act on a resource by, from its inspection: acting by id, the resource checked is the one touched. */
+export const idOf = (kind: Owned, item: unknown): string | undefined => {
+  const field = kind === "container" ? "Id" : kind === "volume" ? "Name" : "ID"
+  const id = Predicate.hasProperty(item, field) ? item[field] : undefined
+  return typeof id === "string" && resourceName.test(id) ? id : undefined
+}
+
+/** A resource of this deployment's session workers. */
+export const isOurs = (template: WorkerTemplate, labels: Readonly<Record<string, unknown>>): boolean =>
+  labels[roleLabel] === "session-worker" && labels[deploymentLabel] === template.deployment
+
+export const basePath: Record<Owned, string> = {
+  container: "/containers",
+  service: "/services",
+  volume: "/volumes",
+  secret: "/secrets"
+}
+
+/** Where a resource is inspected. */
+export const inspectPath = (kind: Owned, name: string) => `${basePath[kind]}/${encodeURIComponent(name)}${kind === "container" ? "/json" : ""}`
