@@ -27,7 +27,9 @@ export const request = (socketPath: string, method: string, path: string, body?:
         socketPath,
         method,
         path,
-        headers: payload === undefined ? {} : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) }
+        headers: payload === undefined
+          ? {}
+          : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) }
       },
       (answer) => {
         const chunks: Array<Buffer> = []

@@ -97,8 +97,9 @@ export class Gate extends Context.Service<Gate, {
       if (found.act === undefined) return { reply: inspected } as const
       const id = Routes.idOf(found.kind, item)
       if (id === undefined) return { refused: `the engine named no id for ${found.name}` } as const
-      const query = found.act.query === "" ? "" : `?${found.act.query}`
-      return { reply: yield* engine(found.act.method, `${Routes.basePath[found.kind]}/${encodeURIComponent(id)}${found.act.suffix}${query}`) } as const
+      const { method, query, suffix } = found.act
+      const path = `${Routes.basePath[found.kind]}/${encodeURIComponent(id)}${suffix}${query === "" ? "" : `?${query}`}`
+      return { reply: yield* engine(method, path) } as const
     })
 
     const handle = Effect.fnUntraced(function*(method: string, url: string, body: Buffer) {

@@ -14,11 +14,8 @@ const listen = Config.String("GATE_LISTEN").pipe(
     if (url?.protocol === "tcp:" && url.port !== "") {
       return Config.succeed({ _tag: "Tcp", host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port) })
     }
-    return Config.fail(
-      new Schema.SchemaError(
-        new SchemaIssue.Pointer(["GATE_LISTEN"], new SchemaIssue.InvalidValue({ message: "must be tcp://host:port or unix:///path" }))
-      )
-    )
+    const rule = new SchemaIssue.InvalidValue({ message: "must be tcp://host:port or unix:///path" })
+    return Config.fail(new Schema.SchemaError(new SchemaIssue.Pointer(["GATE_LISTEN"], rule)))
   })
 )
 
@@ -36,7 +33,9 @@ export const gate: Config.Wrap<GateOptions> = {
     deployment: Config.String("WORKER_DEPLOYMENT").pipe(Config.withDefault("default")),
     network: Config.String("WORKER_NETWORK").pipe(Config.withDefault("bridge")),
     maxMemoryBytes: megabytes("WORKER_MEMORY_MB", 256),
-    maxPids: Config.schema(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)), "WORKER_PIDS_LIMIT").pipe(Config.withDefault(256))
+    maxPids: Config.schema(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)), "WORKER_PIDS_LIMIT").pipe(
+      Config.withDefault(256)
+    )
   }
 }
 

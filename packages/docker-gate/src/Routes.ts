@@ -18,12 +18,7 @@ export type Route =
   /** A resource created from the template: its body is checked, and only the checked body is sent on. */
   | { readonly _tag: "Create"; readonly kind: Owned; readonly path: string; readonly name?: string }
   /** A request on one resource, served only when the resource is Vigia's: inspected, or acted on by its id. */
-  | {
-    readonly _tag: "OnOwn"
-    readonly kind: Owned
-    readonly name: string
-    readonly act: { readonly method: "POST" | "DELETE"; readonly suffix: string; readonly query: string } | undefined
-  }
+  | { readonly _tag: "OnOwn"; readonly kind: Owned; readonly name: string; readonly act: Act | undefined }
   | { readonly _tag: "Refuse"; readonly reason: string }
 
 const refuse = (reason: string): Route => ({ _tag: "Refuse", reason })
@@ -44,14 +39,18 @@ const flag = /^(true|false|1|0)$/
 const anything = /^[\s\S]{0,4096}$/
 const resourceName = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/
 
+type Act = { readonly method: "POST" | "DELETE"; readonly suffix: string; readonly query: string }
+
 /** A route over one query, or the refusal of its parameters. */
-const withQuery = (query: URLSearchParams, allowed: Readonly<Record<string, RegExp>>, make: (query: string) => Route): Route => {
+const withQuery = (query: URLSearchParams, allowed: Readonly<Record<string, RegExp>>, make: (kept: string) => Route): Route => {
   const reduced = reduce(query, allowed)
   return typeof reduced === "string" ? make(reduced) : refuse(reduced.wrong)
 }
 
-const onOwn = (kind: Owned, name: string, act?: { readonly method: "POST" | "DELETE"; readonly suffix: string; readonly query: string }): Route =>
-  resourceName.test(name) ? { _tag: "OnOwn", kind, name, act } : refuse(`${name} is not a name the gate serves`)
+const onOwn = (kind: Owned, name: string | undefined, act?: Act): Route =>
+  name !== undefined && resourceName.test(name) ? { _tag: "OnOwn", kind, name, act } : refuse(`${name} is not a name the gate serves`)
+
+const notAnOperation = (method: string, path: string) => refuse(`${method} ${path} is not an operation of the session workers`)
 
 /** The route of `method` `url` (path and query; an API version prefix such as `/v1.41` is allowed). */
 export const route = (template: WorkerTemplate, method: string, url: string): Route => {
@@ -60,6 +59,7 @@ export const route = (template: WorkerTemplate, method: string, url: string): Ro
   const path = parsed.pathname.replace(/^\/v[0-9]+\.[0-9]+(?=\/)/, "")
   const query = parsed.searchParams
   const bare = [...query.keys()].length === 0
+  const noQuery = (make: () => Route): Route => (bare ? make() : refuse("no parameters allowed here"))
   // An image's name holds slashes (`vigia/session-worker:latest`): the one path matched whole.
   const image = /^\/images\/(.+)\/json$/.exec(path)?.[1]
   if (method === "GET" && image !== undefined) {
@@ -67,58 +67,60 @@ export const route = (template: WorkerTemplate, method: string, url: string): Ro
       ? { _tag: "Forward", method: "GET", path: `/images/${encodeURIComponent(template.image)}/json` }
       : refuse("only the worker image may be inspected")
   }
-  const segments = path.split("/").slice(1).map(decodeURIComponent)
-  const [first, second, third, ...rest] = segments
-  if (rest.length > 0) return refuse(`${method} ${path} is not an operation of the session workers`)
+  const [first, second, third, ...rest] = path.split("/").slice(1).map(decodeURIComponent)
+  if (rest.length > 0) return notAnOperation(method, path)
   const key = `${method} ${first ?? ""}${second === undefined ? "" : " *"}${third === undefined ? "" : ` ${third}`}`
+  const created = (kind: Owned) =>
+    second === "create" && bare ? { _tag: "Create", kind, path: `${basePath[kind]}/create` } as const : refuse(`only a worker ${kind} may be created`)
+  const listed = (kind: Listed, allowed: Readonly<Record<string, RegExp>>) =>
+    withQuery(query, allowed, (kept) => ({ _tag: "List", kind, path: `/${kind === "containers" ? "containers/json" : kind}?${kept}` }))
 
   switch (key) {
     case "GET _ping":
     case "GET version":
-      return bare ? { _tag: "Forward", method: "GET", path: `/${first}` } : refuse("no parameters allowed here")
+      return noQuery(() => ({ _tag: "Forward", method: "GET", path: `/${first}` }))
     case "GET containers *":
-      if (second !== "json") return refuse(`${method} ${path} is not an operation of the session workers`)
-      return withQuery(query, { all: flag, filters: anything }, (kept) => ({ _tag: "List", kind: "containers", path: `/containers/json?${kept}` }))
-    case "POST containers *":
-      if (second !== "create") return refuse(`${method} ${path} is not an operation of the session workers`)
-      return withQuery(query, { name: workerNamePattern }, (kept) => {
-        const name = query.get("name")
-        return name === null
+      return second === "json" ? listed("containers", { all: flag, filters: anything }) : notAnOperation(method, path)
+    case "POST containers *": {
+      const name = query.get("name")
+      if (second !== "create") return notAnOperation(method, path)
+      return withQuery(query, { name: workerNamePattern }, (kept) =>
+        name === null
           ? refuse("a worker container is created with its name")
-          : { _tag: "Create", kind: "container", path: `/containers/create?${kept}`, name }
-      })
+          : { _tag: "Create", kind: "container", path: `/containers/create?${kept}`, name })
+    }
     case "GET containers * json":
-      return bare ? onOwn("container", second ?? "") : refuse("no parameters allowed here")
+      return noQuery(() => onOwn("container", second))
     case "POST containers * start":
-      return bare ? onOwn("container", second ?? "", { method: "POST", suffix: "/start", query: "" }) : refuse("no parameters allowed here")
+      return noQuery(() => onOwn("container", second, { method: "POST", suffix: "/start", query: "" }))
     case "POST containers * stop":
-      return withQuery(query, { t: /^[0-9]{1,4}$/ }, (kept) => onOwn("container", second ?? "", { method: "POST", suffix: "/stop", query: kept }))
+      return withQuery(query, { t: /^[0-9]{1,4}$/ }, (kept) => onOwn("container", second, { method: "POST", suffix: "/stop", query: kept }))
     case "DELETE containers *":
-      return withQuery(query, { force: flag, v: flag }, (kept) => onOwn("container", second ?? "", { method: "DELETE", suffix: "", query: kept }))
+      return withQuery(query, { force: flag, v: flag }, (kept) => onOwn("container", second, { method: "DELETE", suffix: "", query: kept }))
     case "POST volumes *":
-      return second === "create" && query.toString() === "" ? { _tag: "Create", kind: "volume", path: "/volumes/create" } : refuse("only a worker volume may be created")
+      return created("volume")
     case "GET volumes *":
-      return bare ? onOwn("volume", second ?? "") : refuse("no parameters allowed here")
+      return noQuery(() => onOwn("volume", second))
     case "GET services":
-      return withQuery(query, { filters: anything, status: flag }, (kept) => ({ _tag: "List", kind: "services", path: `/services?${kept}` }))
+      return listed("services", { filters: anything, status: flag })
     case "POST services *":
-      return second === "create" && bare ? { _tag: "Create", kind: "service", path: "/services/create" } : refuse("only a worker service may be created")
+      return created("service")
     case "GET services *":
-      return bare ? onOwn("service", second ?? "") : refuse("no parameters allowed here")
+      return noQuery(() => onOwn("service", second))
     case "DELETE services *":
-      return bare ? onOwn("service", second ?? "", { method: "DELETE", suffix: "", query: "" }) : refuse("no parameters allowed here")
+      return noQuery(() => onOwn("service", second, { method: "DELETE", suffix: "", query: "" }))
     case "GET tasks":
-      return withQuery(query, { filters: anything }, (kept) => ({ _tag: "List", kind: "tasks", path: `/tasks?${kept}` }))
+      return listed("tasks", { filters: anything })
     case "GET secrets":
-      return withQuery(query, { filters: anything }, (kept) => ({ _tag: "List", kind: "secrets", path: `/secrets?${kept}` }))
+      return listed("secrets", { filters: anything })
     case "POST secrets *":
-      return second === "create" && query.toString() === "" ? { _tag: "Create", kind: "secret", path: "/secrets/create" } : refuse("only a worker secret may be created")
+      return created("secret")
     case "GET secrets *":
-      return bare ? onOwn("secret", second ?? "") : refuse("no parameters allowed here")
+      return noQuery(() => onOwn("secret", second))
     case "DELETE secrets *":
-      return bare ? onOwn("secret", second ?? "", { method: "DELETE", suffix: "", query: "" }) : refuse("no parameters allowed here")
+      return noQuery(() => onOwn("secret", second, { method: "DELETE", suffix: "", query: "" }))
     default:
-      return refuse(`${method} ${path} is not an operation of the session workers`)
+      return notAnOperation(method, path)
   }
 }
 
@@ -161,4 +163,5 @@ export const basePath: Record<Owned, string> = {
 }
 
 /** Where a resource is inspected. */
-export const inspectPath = (kind: Owned, name: string) => `${basePath[kind]}/${encodeURIComponent(name)}${kind === "container" ? "/json" : ""}`
+export const inspectPath = (kind: Owned, name: string) =>
+  `${basePath[kind]}/${encodeURIComponent(name)}${kind === "container" ? "/json" : ""}`

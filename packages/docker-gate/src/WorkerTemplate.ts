@@ -64,7 +64,9 @@ const schemas = (template: WorkerTemplate, imageId: string) => {
   }
   const Labels = Schema.Struct({ ...accountLabels, "org.vigia.config-hash": matching(/^[0-9a-f]{16}$/) })
   const AccountLabels = Schema.Struct(accountLabels)
-  const Env = Schema.Array(Schema.String.check(Schema.makeFilter(isWorkerVariable, { expected: "one of the worker's variables" })))
+  const Env = Schema.Array(
+    Schema.String.check(Schema.makeFilter(isWorkerVariable, { expected: "one of the worker's variables" }))
+  )
   const memory = between(6 * 1024 * 1024, template.maxMemoryBytes)
   const pids = between(1, template.maxPids)
   const logOptions = Schema.Struct({ "max-size": matching(/^[0-9]{1,4}[km]$/), "max-file": matching(/^[0-9]{1,2}$/) })
@@ -81,7 +83,11 @@ const schemas = (template: WorkerTemplate, imageId: string) => {
       Init: Schema.Literal(true),
       NetworkMode: Schema.Literal(template.network),
       Mounts: Schema.Tuple([
-        Schema.Struct({ Type: Schema.Literal("volume"), Source: matching(volumeNamePattern), Target: Schema.Literal("/user-data") })
+        Schema.Struct({
+          Type: Schema.Literal("volume"),
+          Source: matching(volumeNamePattern),
+          Target: Schema.Literal("/user-data")
+        })
       ]),
       RestartPolicy: Schema.Struct({ Name: Schema.Literal("on-failure"), MaximumRetryCount: between(0, 100) }),
       Memory: memory,
@@ -171,7 +177,9 @@ const formatIssue = SchemaIssue.makeFormatterStandardSchemaV1()
 const decode = <A>(schema: Schema.ConstraintDecoder<A>, body: unknown): Result.Result<A, string> =>
   Result.mapError(
     Schema.decodeUnknownResult(schema, strict)(body),
-    (error) => formatIssue(error.issue).issues.map(({ message, path }) => `${(path ?? []).map(String).join(".")}: ${message}`).join("; ")
+    (error) =>
+      formatIssue(error.issue).issues.map(({ message, path }) => `${(path ?? []).map(String).join(".")}: ${message}`)
+        .join("; ")
   )
 
 /** `value`, unless `rule` names what it breaks. */

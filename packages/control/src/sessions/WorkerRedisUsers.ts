@@ -31,7 +31,8 @@ export class WorkerRedisUsersError extends Schema.TaggedError<WorkerRedisUsersEr
 }) {}
 
 /** The account's user name: its prefix (letters, digits, `-`, `_` only) and its phone. */
-export const userName = (prefix: string, phone: PhoneNumber): string => `vigia-${prefix.replace(/[^A-Za-z0-9_-]/g, "_")}-${phone}`
+export const userName = (prefix: string, phone: PhoneNumber): string =>
+  `vigia-${prefix.replace(/[^A-Za-z0-9_-]/g, "_")}-${phone}`
 
 const escapeGlob = (text: string) => text.replace(/[*?[\]\\]/g, "\\$&")
 

@@ -28,7 +28,9 @@ const folderPattern = /^vigia-session-[1-9][0-9]{7,14}-data$/
 /** Every file and folder under `path`, `path` included, owned by `uid`. */
 const chownTree = (path: string, uid: number) => {
   Fs.chownSync(path, uid, uid)
-  for (const entry of Fs.readdirSync(path, { recursive: true, encoding: "utf8" })) Fs.lchownSync(Path.join(path, entry), uid, uid)
+  for (const entry of Fs.readdirSync(path, { recursive: true, encoding: "utf8" })) {
+    Fs.lchownSync(Path.join(path, entry), uid, uid)
+  }
 }
 
 /** The first folder up from `path` (itself included) that others cannot traverse. */
@@ -51,7 +53,10 @@ export const make = Effect.fnUntraced(function*(options: {
   readonly dataPath: (phone: PhoneNumber) => string
 }) {
   const { dataRoot, uids } = options
-  yield* Effect.try({ try: () => Fs.chmodSync(dataRoot, 0o711), catch: (cause) => refused(`cannot protect ${dataRoot}: ${String(cause)}`) })
+  yield* Effect.try({
+    try: () => Fs.chmodSync(dataRoot, 0o711),
+    catch: (cause) => refused(`cannot protect ${dataRoot}: ${String(cause)}`)
+  })
   for (const path of [Path.dirname(dataRoot), Path.dirname(options.entry), Path.dirname(process.execPath)]) {
     const closed = closedAncestor(path)
     if (Option.isSome(closed)) {

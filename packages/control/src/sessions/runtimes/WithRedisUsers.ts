@@ -12,7 +12,9 @@ export const withRedisUsers = (runtime: ContainerRuntime["Service"], users: Work
     ...runtime,
     create: (spec: WorkerSpec) =>
       users.ensure(spec.phone).pipe(
-        Effect.mapError((error) => new ContainerRuntimeError({ reason: "Unavailable", runtime: runtime.kind, message: error.message })),
+        Effect.mapError((error) =>
+          new ContainerRuntimeError({ reason: "Unavailable", runtime: runtime.kind, message: error.message })
+        ),
         Effect.andThen(runtime.create(spec))
       ),
     stop: (phone: PhoneNumber) =>
