@@ -10,6 +10,7 @@ import { WorkerEnvironment } from "@vigia/control/sessions/manager/WorkerEnviron
 import * as ContainerNames from "@vigia/control/sessions/runtimes/ContainerNames"
 import * as ProcessRuntime from "@vigia/control/sessions/runtimes/ProcessRuntime"
 import { SessionKeys } from "@vigia/control/sessions/SessionKeys"
+import { WorkerRedisUsers } from "@vigia/control/sessions/WorkerRedisUsers"
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Queue } from "@vigia/protocol/Queue"
 import { ConfigProvider, Duration, Effect, Layer, Redacted } from "effect"
@@ -119,6 +120,7 @@ const adoptionRecords = (env: Readonly<Record<string, string>>, dataRoot: string
       }), { discard: true })
   })).pipe(
     Effect.provide(WorkerEnvironment.layerConfig(SessionsConfig.worker).pipe(
+      Layer.provide(WorkerRedisUsers.layerConfig(SessionsConfig.workerRedis)),
       Layer.provide(Layer.mergeAll(
         ConfigProvider.layer(ConfigProvider.fromEnvRecord(env)),
         SessionKeys.layer({ master: Workers.masterKey })

@@ -30,21 +30,30 @@ export interface PrivateRedis {
   readonly restart: Effect.Effect<void>
 }
 
-/** A private redis-server, started now and stopped (its folder removed) when the scope closes. */
-export const privateRedis: Effect.Effect<PrivateRedis, never, Scope.Scope> = Effect.gen(function*() {
+/**
+ * A private redis-server, started now and stopped (its folder removed) when the scope closes; with a `password`,
+ * its `default` user requires it (`requirepass`) and `url` carries it.
+ */
+export const privateRedisWith = (options: { readonly password?: string } = {}): Effect.Effect<PrivateRedis, never, Scope.Scope> => Effect.gen(function*() {
   const port = yield* freePort
   const dir = yield* Effect.acquireRelease(
     Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "vigia-redis-"))),
     (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
   )
+  const auth = options.password === undefined ? {} : { REDISCLI_AUTH: options.password }
   const cli = (...args: Array<string>) =>
-    Effect.sync(() => ChildProcess.spawnSync("redis-cli", ["-p", String(port), ...args], { encoding: "utf8" }).stdout.trim())
+    Effect.sync(() =>
+      ChildProcess.spawnSync("redis-cli", ["-p", String(port), ...args], { encoding: "utf8", env: { ...process.env, ...auth } }).stdout.trim()
+    )
   let server: ChildProcess.ChildProcess | undefined
 
   const start = Effect.gen(function*() {
     server = ChildProcess.spawn(
       "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", dir],
+      [
+        "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes", "--dir", dir,
+        ...(options.password === undefined ? [] : ["--requirepass", options.password])
+      ],
       { stdio: "ignore" }
     )
     yield* cli("ping").pipe(
@@ -65,5 +74,15 @@ export const privateRedis: Effect.Effect<PrivateRedis, never, Scope.Scope> = Eff
 
   yield* start
   yield* Effect.addFinalizer(() => stop)
-  return { url: `redis://127.0.0.1:${port}`, port, start, stop, restart: stop.pipe(Effect.andThen(Effect.sleep("300 millis")), Effect.andThen(start)) }
+  const credentials = options.password === undefined ? "" : `:${encodeURIComponent(options.password)}@`
+  return {
+    url: `redis://${credentials}127.0.0.1:${port}`,
+    port,
+    start,
+    stop,
+    restart: stop.pipe(Effect.andThen(Effect.sleep("300 millis")), Effect.andThen(start))
+  }
 })
+
+/** A private redis-server without a password (see `privateRedisWith`). */
+export const privateRedis: Effect.Effect<PrivateRedis, never, Scope.Scope> = privateRedisWith()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Deploys or updates Vigia's Swarm stack (infra/docker-compose.prod.yml), on a manager node:
-#  1. creates the stack's Docker secrets when missing, from BOT_TOKEN, TELEGRAM_API_HASH, DATABASE_URL and
-#     SESSION_MASTER_KEY (a random one when unset); an existing secret is kept, whatever the variable says;
+#  1. creates the stack's Docker secrets when missing, from BOT_TOKEN, TELEGRAM_API_HASH, DATABASE_URL,
+#     SESSION_MASTER_KEY and REDIS_PASSWORD (random ones when these two are unset); an existing secret is kept,
+#     whatever the variable says;
 #  2. labels this node for Redis (vigia.redis) and for session workers (vigia.sessions) when no node has
 #     the label yet, so that one node works as it is;
 #  3. deploys the stack, then waits until the control plane's task runs and is healthy (its /healthz),
@@ -19,7 +20,7 @@ files=(--compose-file "$root/infra/docker-compose.prod.yml")
 while [ $# -gt 0 ]; do
   case "$1" in
     -f | --file) files+=(--compose-file "$2"); shift 2 ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "deploy.sh: unknown argument $1 (see --help)" >&2; exit 64 ;;
   esac
 done
@@ -36,7 +37,7 @@ ensure_secret() { # name, variable holding the value, "generate" to make a rando
   local name="${stack}_$1" variable=$2 value
   if docker secret inspect "$name" >/dev/null 2>&1; then return; fi
   value=${!variable:-}
-  if [ -z "$value" ] && [ "${3:-}" = generate ]; then value=$(head -c 32 /dev/urandom | base64); fi
+  if [ -z "$value" ] && [ "${3:-}" = generate ]; then value=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'); fi
   [ -n "$value" ] || fail "the secret $name does not exist yet: set $variable to create it"
   printf '%s' "$value" | docker secret create --label "org.vigia.stack=$stack" "$name" - >/dev/null
   say "created the secret $name"
@@ -45,6 +46,7 @@ ensure_secret bot_token BOT_TOKEN
 ensure_secret telegram_api_hash TELEGRAM_API_HASH
 ensure_secret database_url DATABASE_URL
 ensure_secret session_master_key SESSION_MASTER_KEY generate
+ensure_secret redis_password REDIS_PASSWORD generate
 
 # 2. Node labels: where Redis keeps its append-only file, where the accounts' volumes live.
 node=$(docker info --format '{{.Swarm.NodeID}}')

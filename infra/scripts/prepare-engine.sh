@@ -7,7 +7,7 @@
 # and its inputs did not change; the last ones rely on Docker's layer cache. Safe to
 # run concurrently (a lock serialises callers). No image is pulled from any registry.
 #   infra/scripts/prepare-engine.sh            # base, node and session-worker images
-#   VIGIA_IMAGE_TARGETS="session-worker control test-redis test-postgres" infra/scripts/prepare-engine.sh
+#   VIGIA_IMAGE_TARGETS="session-worker control docker-gate test-redis test-postgres" infra/scripts/prepare-engine.sh
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -16,6 +16,7 @@ base_image=local/debian:bookworm
 node_image=node:24-bookworm-slim
 worker_image=${SESSION_WORKER_IMAGE:-vigia/session-worker:latest}
 control_image=${CONTROL_IMAGE:-vigia/control:latest}
+gate_image=${GATE_IMAGE:-vigia/docker-gate:latest}
 test_redis_image=vigia-test/redis:bookworm
 test_postgres_image=vigia-test/postgres:bookworm
 targets=${VIGIA_IMAGE_TARGETS-session-worker}
@@ -73,21 +74,9 @@ case "$node_version" in v24.*) ;; *) say "$node_bin is $node_version, not Node 2
 npm_dir=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 npm_version=$("$node_bin" -p "require('$npm_dir/package.json').version")
 ca_bundle=/etc/ssl/certs/ca-certificates.crt
-inputs=$( {
-  docker image inspect --format '{{.Id}}' "$base_image"
-  echo "$node_version" "$npm_version"
-  sha256sum "$ca_bundle" | cut -d' ' -f1
-  sha256sum "$0" | cut -d' ' -f1
-} | sha256sum | cut -d' ' -f1)
-if [ "$(image_label "$node_image" "$inputs_label")" = "$inputs" ]; then
-  took "$node_image is up to date (node $node_version, npm $npm_version)"
-else
-  context="$work/node"
-  mkdir -p "$context"
-  cp "$node_bin" "$context/node"
-  cp -r "$npm_dir" "$context/npm"
-  cp "$ca_bundle" "$context/ca-certificates.crt"
-  cat >"$context/Dockerfile" <<DOCKERFILE
+# The image's Dockerfile, labelled with the digest of its inputs ($1).
+node_dockerfile() {
+  cat <<DOCKERFILE
 FROM $base_image
 COPY node /usr/local/bin/node
 COPY npm /usr/local/lib/node_modules/npm
@@ -97,9 +86,26 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \\
  && groupadd --gid 1000 node \\
  && useradd --uid 1000 --gid node --shell /bin/bash --create-home node
 ENV NODE_VERSION=${node_version#v} NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
-LABEL $inputs_label=$inputs
+LABEL $inputs_label=$1
 CMD ["node"]
 DOCKERFILE
+}
+# What the image is made of; the rest of this script does not count, so editing it rebuilds nothing.
+inputs=$( {
+  docker image inspect --format '{{.Id}}' "$base_image"
+  echo "$node_version" "$npm_version"
+  sha256sum "$ca_bundle" | cut -d' ' -f1
+  node_dockerfile "" | sha256sum | cut -d' ' -f1
+} | sha256sum | cut -d' ' -f1)
+if [ "$(image_label "$node_image" "$inputs_label")" = "$inputs" ]; then
+  took "$node_image is up to date (node $node_version, npm $npm_version)"
+else
+  context="$work/node"
+  mkdir -p "$context"
+  cp "$node_bin" "$context/node"
+  cp -r "$npm_dir" "$context/npm"
+  cp "$ca_bundle" "$context/ca-certificates.crt"
+  node_dockerfile "$inputs" >"$context/Dockerfile"
   build --tag "$node_image" "$context"
   took "$node_image built (node $node_version, npm $npm_version)"
 fi
@@ -111,8 +117,8 @@ revision=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 source_url=$(git remote get-url origin 2>/dev/null || echo unknown)
 for target in $targets; do
   case "$target" in
-    session-worker | control)
-      if [ "$target" = control ]; then tag=$control_image; else tag=$worker_image; fi
+    session-worker | control | docker-gate)
+      case "$target" in control) tag=$control_image ;; docker-gate) tag=$gate_image ;; *) tag=$worker_image ;; esac
       build --file infra/Dockerfile --target "$target" --tag "$tag" \
         --build-arg VERSION="$(version_of "$target")" --build-arg REVISION="$revision" --build-arg SOURCE="$source_url" .
       ;;

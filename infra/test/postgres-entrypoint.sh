@@ -1,10 +1,14 @@
 #!/bin/sh
 # The official postgres image's start-up, in short: an empty $PGDATA is initialised with the
-# POSTGRES_USER (default postgres) whose password is POSTGRES_PASSWORD, and the database
-# POSTGRES_DB (default: the user's name); then the server runs, listening on
-# POSTGRES_LISTEN_ADDRESSES (default *) and on $PGPORT when set.
+# POSTGRES_USER (default postgres) whose password is POSTGRES_PASSWORD (or the content of the file
+# POSTGRES_PASSWORD_FILE names, a Docker secret), and the database POSTGRES_DB (default: the user's
+# name); then the server runs, listening on POSTGRES_LISTEN_ADDRESSES (default *) and on $PGPORT when set.
 set -eu
 user=${POSTGRES_USER:-postgres}
+if [ -n "${POSTGRES_PASSWORD_FILE:-}" ]; then
+  [ -z "${POSTGRES_PASSWORD:-}" ] || { echo "both POSTGRES_PASSWORD and POSTGRES_PASSWORD_FILE are set" >&2; exit 1; }
+  POSTGRES_PASSWORD=$(cat "$POSTGRES_PASSWORD_FILE")
+fi
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   : "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD is required}"
   password_file=$(mktemp)

@@ -1,8 +1,9 @@
 # Stand-ins for the Redis and PostgreSQL images the compose files name (`redis:7-bookworm`,
 # `postgres:16-bookworm`), for an engine with no registry: Debian's own redis-server and
 # PostgreSQL 15 on the offline base, behaving as the official images do where the compose files
-# rely on it (Redis in /data as `redis`; PostgreSQL initialised from POSTGRES_USER, POSTGRES_PASSWORD
-# and POSTGRES_DB into $PGDATA on first start, `pg_isready` on the path). The test overrides use them;
+# rely on it (Redis in /data as `redis`, started through `docker-entrypoint.sh`; PostgreSQL
+# initialised from POSTGRES_USER, POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE, and POSTGRES_DB into
+# $PGDATA on first start, `pg_isready` on the path). The test overrides use them;
 # infra/scripts/prepare-engine.sh builds them (targets test-redis, test-postgres).
 ARG BASE_IMAGE=local/debian:bookworm
 
@@ -23,7 +24,10 @@ ENTRYPOINT ["postgres-entrypoint"]
 CMD ["postgres"]
 
 FROM packages AS redis
-RUN mkdir -p /data && chown redis:redis /data
+# The official image's entry point switches to `redis` and runs its arguments; this one already runs as `redis`.
+RUN mkdir -p /data && chown redis:redis /data \
+ && printf '#!/bin/sh\nexec "$@"\n' >/usr/local/bin/docker-entrypoint.sh \
+ && chmod 0755 /usr/local/bin/docker-entrypoint.sh
 WORKDIR /data
 USER redis
 CMD ["redis-server"]

@@ -215,6 +215,11 @@ const tdlib = area({
   apiId: required("TELEGRAM_API_ID", integer(1, 2_147_483_647)),
   apiHash: required("TELEGRAM_API_HASH", secret((hash) => hash !== "", "must not be blank")),
   databaseEncryptionKey: optional("TDL_DATABASE_ENCRYPTION_KEY", some(secret(isBase64, "must be base64")), Option.none()),
+  previousDatabaseEncryptionKey: optional(
+    "TDL_PREVIOUS_DATABASE_ENCRYPTION_KEY",
+    some(secret(isBase64, "must be base64")),
+    Option.none()
+  ),
   network: optional("TDL_NETWORK", oneOf(["auto", "none"]), "auto")
 })
 

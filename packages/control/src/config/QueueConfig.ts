@@ -2,10 +2,25 @@
  * The per-account queues' Redis: `REDIS_URL` (unset: the in-memory queue of the single-process mode), BullMQ's
  * key prefix, how idle accounts' consumers close and are swept, and what happens to failed jobs.
  */
-import { Config, Duration, Schema } from "effect"
+import { Config, Duration, Option, Redacted, Schema } from "effect"
 
-/** Unset: no Redis, the single-process mode's in-memory queue. */
-export const redisUrl = Config.option(Config.Redacted("REDIS_URL"))
+/** `url` with `password` as its user's password (replacing any in the URL); a URL that does not parse is kept. */
+export const withPassword = (url: Redacted.Redacted<string>, password: Option.Option<Redacted.Redacted<string>>) =>
+  Option.match(Option.product(Option.fromNullishOr(URL.parse(Redacted.value(url))), password), {
+    onNone: () => url,
+    onSome: ([parsed, secret]) => {
+      parsed.password = encodeURIComponent(Redacted.value(secret))
+      return Redacted.make(parsed.href)
+    }
+  })
+
+/** `REDIS_PASSWORD` (a Docker secret: `REDIS_PASSWORD_FILE`), the password of `REDIS_URL`'s user. */
+export const redisPassword = Config.option(Config.Redacted("REDIS_PASSWORD"))
+
+/** `REDIS_URL` with `REDIS_PASSWORD`. Unset: no Redis, the single-process mode's in-memory queue. */
+export const redisUrl = Config.all({ url: Config.option(Config.Redacted("REDIS_URL")), password: redisPassword }).pipe(
+  Config.map(({ password, url }) => Option.map(url, (given) => withPassword(given, password)))
+)
 
 export const bullMq = {
   prefix: Config.String("QUEUE_PREFIX").pipe(Config.withDefault("bull")),

@@ -3,26 +3,34 @@
  * manager's caps and timings, what each worker is handed, the session keys' master secret, the command timeout.
  */
 import { Config, Duration, Option, Redacted, Schema, SchemaIssue } from "effect"
+import * as Path from "node:path"
 import { RuntimeKind } from "../data/Sessions.ts"
 import type { ContainerManagerOptions } from "../sessions/manager/ContainerManager.ts"
 import type { TdlSettings, WorkerEnvironmentOptions } from "../sessions/manager/WorkerEnvironment.ts"
 import * as ContainerNames from "../sessions/runtimes/ContainerNames.ts"
 import type { DockerRuntimeOptions } from "../sessions/runtimes/DockerRuntime.ts"
-import type { EngineOptions } from "../sessions/runtimes/Engine.ts"
+import { type EngineAddress, type EngineOptions, parseAddress } from "../sessions/runtimes/Engine.ts"
 import type { InlineRuntimeOptions } from "../sessions/runtimes/InlineRuntime.ts"
-import { defaultEntry, type ProcessRuntimeOptions } from "../sessions/runtimes/ProcessRuntime.ts"
+import { defaultEntry, defaultUids, type ProcessRuntimeOptions } from "../sessions/runtimes/ProcessRuntime.ts"
+import { uidRangeSize } from "../sessions/runtimes/ProcessUsers.ts"
 import type { RuntimeOptions } from "../sessions/runtimes/SelectedRuntime.ts"
 import type { SwarmRuntimeOptions } from "../sessions/runtimes/SwarmRuntime.ts"
 import type { SessionGatewayOptions } from "../sessions/SessionGateway.ts"
-import { masterFromBotToken, type SessionKeysOptions } from "../sessions/SessionKeys.ts"
+import type { MasterSource } from "../sessions/SessionKeys.ts"
+import type { WorkerRedisSettings } from "../sessions/WorkerRedisUsers.ts"
+import * as QueueConfig from "./QueueConfig.ts"
+
+/** A variable reported missing under its own name, in the words of the rule that requires it. */
+const missing = (name: string, rule: string) =>
+  Config.fail(new Schema.SchemaError(new SchemaIssue.Pointer([name], new SchemaIssue.MissingKey({ messageMissingKey: rule }))))
+
+/** A variable whose value a rule refuses, reported under its own name in the rule's words. */
+const invalid = (name: string, rule: string) =>
+  Config.fail(new Schema.SchemaError(new SchemaIssue.Pointer([name], new SchemaIssue.InvalidValue({ message: rule }))))
 
 /** A variable a rule over others requires, reported under its own name in the rule's words. */
 export const required = <A>(config: Config.Config<A>, name: string, rule: string): Config.Config<A> =>
-  Config.option(config).pipe(Config.flatMap(Option.match({
-    onSome: Config.succeed,
-    onNone: () =>
-      Config.fail(new Schema.SchemaError(new SchemaIssue.Pointer([name], new SchemaIssue.MissingKey({ messageMissingKey: rule }))))
-  })))
+  Config.option(config).pipe(Config.flatMap(Option.match({ onSome: Config.succeed, onNone: () => missing(name, rule) })))
 
 const atLeast = (minimum: number, name: string, fallback: number) =>
   Config.schema(Schema.Int.check(Schema.isGreaterThanOrEqualTo(minimum)), name).pipe(Config.withDefault(fallback))
@@ -36,25 +44,50 @@ export const runtimeKind: Config.Config<RuntimeKind> = Config.option(Config.Stri
   )
 )
 
-/** `REDIS_URL`, required by every runtime but `inline`: their workers reach the control plane only through Redis. */
+/**
+ * `REDIS_URL` with `REDIS_PASSWORD`, required by every runtime but `inline`: their workers reach the control plane
+ * only through Redis.
+ */
 export const redisUrl: Config.Config<Option.Option<Redacted.Redacted<string>>> = runtimeKind.pipe(
   Config.flatMap((kind) =>
     kind === "inline"
-      ? Config.option(Config.Redacted("REDIS_URL"))
-      : required(Config.Redacted("REDIS_URL"), "REDIS_URL", `required with CONTAINER_RUNTIME=${kind}`).pipe(Config.map(Option.some))
+      ? QueueConfig.redisUrl
+      : Config.all({
+        url: required(Config.Redacted("REDIS_URL"), "REDIS_URL", `required with CONTAINER_RUNTIME=${kind}`),
+        password: QueueConfig.redisPassword
+      }).pipe(Config.map(({ password, url }) => Option.some(QueueConfig.withPassword(url, password))))
   )
 )
 
-/** `SESSION_MASTER_KEY` when set and not blank, else a master derived from `BOT_TOKEN`. */
-export const keys: Config.Wrap<SessionKeysOptions> = {
-  master: Config.option(Config.Redacted("SESSION_MASTER_KEY")).pipe(
-    Config.map(Option.filter((value) => Redacted.value(value).trim() !== "")),
-    Config.flatMap(Option.match({
-      onSome: Config.succeed,
-      onNone: () => Config.Redacted("BOT_TOKEN").pipe(Config.map(masterFromBotToken))
-    }))
+/**
+ * `SESSION_MASTER_KEY` (blank counts as unset), required with every runtime but `inline`. Nothing stands in for it:
+ * a master derived from another secret (the bot token, say) would hand every account's keys to whoever leaks that one.
+ */
+export const masterKey: Config.Config<Option.Option<Redacted.Redacted<string>>> = runtimeKind.pipe(
+  Config.flatMap((kind) =>
+    Config.option(Config.Redacted("SESSION_MASTER_KEY")).pipe(
+      Config.map(Option.filter((value) => Redacted.value(value).trim() !== "")),
+      Config.flatMap((master) =>
+        kind === "inline" || Option.isSome(master)
+          ? Config.succeed(master)
+          : missing("SESSION_MASTER_KEY", `required with CONTAINER_RUNTIME=${kind} (generate one: openssl rand -base64 32)`)
+      )
+    )
   )
-}
+)
+
+/** The master secret: `SESSION_MASTER_KEY`, else (single-process mode) the file `{VIGIA_DATA_DIR}/session-master-key`. */
+export const keys: Config.Config<MasterSource> = Config.all({
+  master: masterKey,
+  dataDirectory: Config.String("VIGIA_DATA_DIR").pipe(Config.withDefault("data"))
+}).pipe(
+  Config.map(({ dataDirectory, master }): MasterSource =>
+    Option.match(master, {
+      onSome: (given) => ({ _tag: "Given", master: given }),
+      onNone: () => ({ _tag: "Generated", file: Path.join(dataDirectory, "session-master-key") })
+    })
+  )
+)
 
 export const gateway: Config.Wrap<SessionGatewayOptions> = {
   timeout: duration("SESSION_COMMAND_TIMEOUT", Duration.seconds(30))
@@ -88,6 +121,22 @@ const apiHash = required(
   "required with TDL_DRIVER=tdlib: the API hash from my.telegram.org"
 )
 
+/**
+ * `TDL_DATABASE_ENCRYPTION_KEY` is no longer the control plane's to set: each account's key derives from the master
+ * secret. Set, it was the key of every existing database, so start-up refuses rather than leave them unopenable.
+ */
+const retiredDatabaseKey = Config.option(Config.String("TDL_DATABASE_ENCRYPTION_KEY")).pipe(
+  Config.flatMap(Option.match({
+    onNone: () => Config.succeed(undefined),
+    onSome: () =>
+      invalid(
+        "TDL_DATABASE_ENCRYPTION_KEY",
+        "each account's database key now derives from SESSION_MASTER_KEY: rename this variable to " +
+          "TDL_PREVIOUS_DATABASE_ENCRYPTION_KEY, so that existing databases open and move to their own keys"
+      )
+  }))
+)
+
 /** `TDL_DRIVER`: with `tdlib`, `TELEGRAM_API_ID` and `TELEGRAM_API_HASH` are required. */
 export const tdl: Config.Config<TdlSettings> = tdlDriver.pipe(
   Config.flatMap((driver): Config.Config<TdlSettings> =>
@@ -96,8 +145,9 @@ export const tdl: Config.Config<TdlSettings> = tdlDriver.pipe(
         driver: Config.succeed(driver),
         apiId,
         apiHash,
-        databaseEncryptionKey: Config.option(Config.Redacted("TDL_DATABASE_ENCRYPTION_KEY"))
-      })
+        previousDatabaseEncryptionKey: Config.option(Config.Redacted("TDL_PREVIOUS_DATABASE_ENCRYPTION_KEY")),
+        retiredKey: retiredDatabaseKey
+      }).pipe(Config.map(({ retiredKey: _, ...settings }) => settings))
       : Config.all({ driver: Config.succeed(driver), script: Config.option(Config.String("FAKE_TDL_SCRIPT")) })
   )
 )
@@ -106,14 +156,32 @@ export const tdl: Config.Config<TdlSettings> = tdlDriver.pipe(
 const ifTdlib = <A>(config: Config.Config<A>) =>
   tdlDriver.pipe(Config.flatMap((driver) => driver === "tdlib" ? Config.map(config, Option.some) : Config.succeed(Option.none())))
 
-/** What each worker is handed; `WORKER_REDIS_URL` when workers reach Redis by another address than `REDIS_URL`. */
+const queuePrefix = Config.String("QUEUE_PREFIX").pipe(Config.withDefault("bull"))
+
+const hasPassword = (url: Redacted.Redacted<string>) => (URL.parse(Redacted.value(url))?.password ?? "") !== ""
+
+/**
+ * How workers reach Redis: the inline runtime's share the control plane's queue; the others reach `REDIS_URL`, or
+ * `WORKER_REDIS_URL` when they reach Redis by another address, each as its own user when Redis has a password.
+ */
+export const workerRedis: Config.Config<WorkerRedisSettings> = Config.all({
+  kind: runtimeKind,
+  control: redisUrl,
+  worker: Config.option(Config.Redacted("WORKER_REDIS_URL")),
+  prefix: queuePrefix
+}).pipe(
+  Config.map(({ control, kind, prefix, worker }): WorkerRedisSettings => {
+    if (kind === "inline" || Option.isNone(control)) return { _tag: "None" }
+    const workerUrl = Option.getOrElse(worker, () => control.value)
+    return hasPassword(control.value)
+      ? { _tag: "PerAccount", adminUrl: control.value, workerUrl, prefix }
+      : { _tag: "Shared", url: workerUrl }
+  })
+)
+
+/** What each worker is handed (its Redis URL comes from `workerRedis`). */
 export const worker: Config.Wrap<WorkerEnvironmentOptions> = {
-  redisUrl: redisUrl.pipe(
-    Config.flatMap((control) =>
-      Config.option(Config.Redacted("WORKER_REDIS_URL")).pipe(Config.map(Option.orElse(() => control)))
-    )
-  ),
-  queuePrefix: Config.String("QUEUE_PREFIX").pipe(Config.withDefault("bull")),
+  queuePrefix,
   tdl,
   logFormat: Config.Literals(["json", "pretty"], "WORKER_LOG_FORMAT").pipe(Config.withDefault("json" as const)),
   heartbeatInterval: atLeast(1, "WORKER_HEARTBEAT_INTERVAL", 5)
@@ -125,37 +193,68 @@ const stopGracePeriod = duration("WORKER_STOP_GRACE", Duration.seconds(20))
 
 export const inlineRuntime: Config.Wrap<InlineRuntimeOptions> = { dataRoot, stopGracePeriod }
 
-export const processRuntime: Config.Wrap<ProcessRuntimeOptions> = {
+/** The highest first uid: the range must end below 4294967295, which is no uid. */
+const maxUidBase = 4_294_967_294 - uidRangeSize
+
+export const processRuntime = {
   entry: Config.String("WORKER_ENTRY").pipe(Config.withDefault(defaultEntry)),
   dataRoot,
   deployment,
-  stopGracePeriod
-}
+  stopGracePeriod,
+  uids: Config.schema(Schema.Int.check(Schema.isBetween({ minimum: 1000, maximum: maxUidBase })), "WORKER_UID_BASE").pipe(
+    Config.map((first) => ({ first, count: uidRangeSize })),
+    Config.withDefault(defaultUids)
+  ),
+  logMaxBytes: atLeast(1, "WORKER_LOG_MAX_SIZE", 10).pipe(Config.map((megabytes) => megabytes * 1024 * 1024))
+} satisfies Config.Wrap<ProcessRuntimeOptions>
+
+/**
+ * `DOCKER_HOST` (`tcp://host:port`, the engine gate in the compose files and the stack; or `unix:///path`), else
+ * `DOCKER_SOCKET`, else Docker's default socket.
+ */
+const engineAddress: Config.Config<EngineAddress | undefined> = Config.all({
+  host: Config.option(Config.String("DOCKER_HOST")),
+  socket: Config.option(Config.String("DOCKER_SOCKET"))
+}).pipe(
+  Config.flatMap(({ host, socket }): Config.Config<EngineAddress | undefined> =>
+    Option.match(host, {
+      onSome: (text) =>
+        Option.match(parseAddress(text), {
+          onNone: () => invalid("DOCKER_HOST", "must be tcp://host:port or unix:///path"),
+          onSome: (address) => Config.succeed(address)
+        }),
+      onNone: () => Config.succeed(Option.getOrUndefined(Option.map(socket, (path) => ({ _tag: "Socket", path } as const))))
+    })
+  )
+)
 
 /** What the `docker` and `swarm` runtimes share. */
-export const engine: Config.Wrap<EngineOptions> = {
+export const engine = {
   image: Config.String("WORKER_IMAGE").pipe(Config.withDefault("vigia/session-worker:latest")),
   deployment,
-  accountKeySecret: Config.unwrap(keys).pipe(Config.map(({ master }) => ContainerNames.accountKeySecret(master))),
+  // The engine runtimes require SESSION_MASTER_KEY; read with another runtime, this setting is never used.
+  accountKeySecret: masterKey.pipe(
+    Config.map((master) => ContainerNames.accountKeySecret(Option.getOrElse(master, () => Redacted.make(""))))
+  ),
   network: Config.String("WORKER_NETWORK").pipe(Config.withDefault("bridge")),
   memoryBytes: atLeast(6, "WORKER_MEMORY_MB", 256).pipe(Config.map((megabytes) => megabytes * 1024 * 1024)),
   pidsLimit: atLeast(1, "WORKER_PIDS_LIMIT", 256),
   stopGracePeriod,
-  socketPath: Config.option(Config.String("DOCKER_SOCKET")).pipe(Config.map(Option.getOrUndefined))
-}
+  engine: engineAddress
+} satisfies Config.Wrap<EngineOptions>
 
-export const dockerRuntime: Config.Wrap<DockerRuntimeOptions> = {
+export const dockerRuntime = {
   ...engine,
   restartRetries: atLeast(0, "WORKER_RESTART_RETRIES", 5)
-}
+} satisfies Config.Wrap<DockerRuntimeOptions>
 
-export const swarmRuntime: Config.Wrap<SwarmRuntimeOptions> = {
+export const swarmRuntime = {
   ...engine,
   constraints: Config.Array(Schema.String, "SWARM_CONSTRAINTS").pipe(Config.withDefault([])),
   restartDelay: duration("SWARM_RESTART_DELAY", Duration.seconds(5)),
   restartAttempts: atLeast(0, "SWARM_RESTART_ATTEMPTS", 5),
   imageById: Config.Boolean("SWARM_IMAGE_BY_ID").pipe(Config.withDefault(false))
-}
+} satisfies Config.Wrap<SwarmRuntimeOptions>
 
 /** The runtime `CONTAINER_RUNTIME` names, with its settings. */
 export const runtime: Config.Config<RuntimeOptions> = runtimeKind.pipe(
@@ -184,6 +283,7 @@ export const checks = {
   gateway,
   manager,
   worker,
+  workerRedis,
   inlineRuntime,
   processRuntime,
   dockerRuntime,

@@ -1,36 +1,76 @@
 /**
- * Each session's AES key, derived and never stored: HKDF-SHA256 over a master secret with the phone number as info,
- * 32 bytes, base64. The master secret is given; `masterFromBotToken` derives one from the bot token.
+ * Each account's secrets, derived from one master secret and never stored: the session key (AES-GCM on the wire),
+ * the key of its TDLib database and the password of its Redis user, each an HKDF-SHA256 with the phone as info.
  */
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { SecretBox } from "@vigia/protocol/SecretBox"
-import { Config, Context, Effect, Layer, Redacted } from "effect"
+import { Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as Crypto from "node:crypto"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
 
 const keyBytes = 32
 
-const hkdf = (secret: Redacted.Redacted<string>, salt: string, info: string): string =>
-  Buffer.from(Crypto.hkdfSync("sha256", Redacted.value(secret), salt, info, keyBytes)).toString("base64")
-
-/** A master secret from the bot token, through its own HKDF: used when no master key is set. */
-export const masterFromBotToken = (botToken: Redacted.Redacted<string>): Redacted.Redacted<string> =>
-  Redacted.make(hkdf(botToken, "vigia/session-master-key/v1", "bot-token"))
+const hkdf = (secret: Redacted.Redacted<string>, salt: string, info: string): Buffer =>
+  Buffer.from(Crypto.hkdfSync("sha256", Redacted.value(secret), salt, info, keyBytes))
 
 export interface SessionKeysOptions {
-  /** Changing it changes every session key: workers must restart with their new key. */
+  /** Changing it changes every account's keys: workers restart with theirs, TDLib databases need the old one. */
   readonly master: Redacted.Redacted<string>
 }
+
+/**
+ * Where the master secret comes from: `SESSION_MASTER_KEY`, or (the single-process mode only) a file in the data
+ * folder, generated on the first start and read on every later one.
+ */
+export type MasterSource =
+  | { readonly _tag: "Given"; readonly master: Redacted.Redacted<string> }
+  | { readonly _tag: "Generated"; readonly file: string }
+
+export class SessionKeysError extends Schema.TaggedError<SessionKeysError>()("SessionKeysError", {
+  file: Schema.String,
+  message: Schema.String
+}) {}
+
+/** A new master secret: 32 random bytes in base64. */
+const newMaster = () => Crypto.randomBytes(keyBytes).toString("base64")
+
+/**
+ * The master secret kept in `file`: read when it exists, else created with a new secret, readable by this user
+ * only (0600, in a folder made 0700). Created exclusively, so two processes starting together agree on one.
+ */
+export const masterFromFile = (file: string): Effect.Effect<Redacted.Redacted<string>, SessionKeysError> =>
+  Effect.try({
+    try: () => {
+      Fs.mkdirSync(Path.dirname(file), { recursive: true, mode: 0o700 })
+      Option.liftThrowable(() => Fs.writeFileSync(file, `${newMaster()}\n`, { flag: "wx", mode: 0o600 }))()
+      return Fs.readFileSync(file, "utf8").trim()
+    },
+    catch: (cause) => new SessionKeysError({ file, message: `cannot read or create the session master key: ${String(cause)}` })
+  }).pipe(
+    Effect.flatMap((master) =>
+      master === ""
+        ? Effect.fail(new SessionKeysError({ file, message: "the session master key file is empty" }))
+        : Effect.succeed(Redacted.make(master))
+    )
+  )
 
 export class SessionKeys extends Context.Service<SessionKeys, {
   /** The account's session key, base64 of 32 bytes: the same for the same phone and master secret. */
   readonly keyFor: (phone: PhoneNumber) => Redacted.Redacted<string>
   /** The account's `SecretBox` (made once per phone). */
   readonly boxFor: (phone: PhoneNumber) => Effect.Effect<SecretBox["Service"]>
+  /** The key of the account's TDLib database, base64 of 32 bytes (TDLib's `database_encryption_key`). */
+  readonly databaseKeyFor: (phone: PhoneNumber) => Redacted.Redacted<string>
+  /** The password of the account's own Redis user, 64 hex digits (safe in a URL). */
+  readonly redisPasswordFor: (phone: PhoneNumber) => Redacted.Redacted<string>
 }>()("@vigia/control/sessions/SessionKeys") {
   static readonly make = (options: SessionKeysOptions): SessionKeys["Service"] => {
     const boxes = new Map<PhoneNumber, SecretBox["Service"]>()
+    const derived = (salt: string, encoding: BufferEncoding) => (phone: PhoneNumber) =>
+      Redacted.make(hkdf(options.master, salt, phone).toString(encoding))
 
-    const keyFor = (phone: PhoneNumber) => Redacted.make(hkdf(options.master, "vigia/session-key/v1", phone))
+    const keyFor = derived("vigia/session-key/v1", "base64")
 
     const boxFor = (phone: PhoneNumber) =>
       Effect.suspend(() => {
@@ -43,11 +83,25 @@ export class SessionKeys extends Context.Service<SessionKeys, {
         )
       })
 
-    return SessionKeys.of({ keyFor, boxFor })
+    return SessionKeys.of({
+      keyFor,
+      boxFor,
+      databaseKeyFor: derived("vigia/tdlib-database-key/v1", "base64"),
+      redisPasswordFor: derived("vigia/redis-password/v1", "hex")
+    })
   }
 
   static readonly layer = (options: SessionKeysOptions) => Layer.succeed(SessionKeys, SessionKeys.make(options))
 
-  static readonly layerConfig = (config: Config.Wrap<SessionKeysOptions>) =>
-    Layer.effect(SessionKeys, Effect.map(Config.unwrap(config), SessionKeys.make))
+  /** The keys of the master secret `source` names, generating the single-process mode's file when needed. */
+  static readonly layerSource = (source: MasterSource): Layer.Layer<SessionKeys, SessionKeysError> =>
+    Layer.effect(
+      SessionKeys,
+      (source._tag === "Given" ? Effect.succeed(source.master) : masterFromFile(source.file)).pipe(
+        Effect.map((master) => SessionKeys.make({ master }))
+      )
+    )
+
+  static readonly layerConfig = (config: Config.Config<MasterSource>) =>
+    Layer.unwrap(Effect.map(config, SessionKeys.layerSource))
 }

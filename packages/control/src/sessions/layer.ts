@@ -1,7 +1,7 @@
 /**
  * The sessions concern as one layer, configured from `SessionsConfig`: the session keys, the container manager
- * over the configured runtime, the gateway to the workers and the watched chats. It needs the data layer's
- * `Sessions`, `Users` and `ActiveGroups`, and the control plane's `Queue`.
+ * over the configured runtime (each worker with its own Redis user), the gateway to the workers and the watched
+ * chats. It needs the data layer's `Sessions`, `Users` and `ActiveGroups`, and the control plane's `Queue`.
  */
 import { Layer } from "effect"
 import * as SessionsConfig from "../config/SessionsConfig.ts"
@@ -9,16 +9,19 @@ import * as ContainerManager from "./manager/ContainerManager.ts"
 import { SessionStore } from "./manager/SessionStore.ts"
 import { WorkerEnvironment } from "./manager/WorkerEnvironment.ts"
 import * as SelectedRuntime from "./runtimes/SelectedRuntime.ts"
+import * as WithRedisUsers from "./runtimes/WithRedisUsers.ts"
 import { SessionGateway } from "./SessionGateway.ts"
 import { SessionKeys } from "./SessionKeys.ts"
 import { WatchedChats } from "./WatchedChats.ts"
+import { WorkerRedisUsers } from "./WorkerRedisUsers.ts"
 
 const Manager = ContainerManager.layerConfig(SessionsConfig.manager).pipe(
   Layer.provide(Layer.mergeAll(
-    SelectedRuntime.layerConfig(SessionsConfig.runtime),
+    WithRedisUsers.layer.pipe(Layer.provide(SelectedRuntime.layerConfig(SessionsConfig.runtime))),
     WorkerEnvironment.layerConfig(SessionsConfig.worker),
     SessionStore.layer
-  ))
+  )),
+  Layer.provide(WorkerRedisUsers.layerConfig(SessionsConfig.workerRedis))
 )
 
 export const layer = WatchedChats.layer.pipe(

@@ -35,15 +35,21 @@ layer(FakeBotApi.layer, { excludeTestServices: true, timeout: "60 seconds" })("i
         Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "vigia-compose-"))),
         (folder) => Effect.sync(() => Fs.rmSync(folder, { recursive: true, force: true }))
       )
-      // The control plane's .env, as an operator writes it (the override sets the addresses).
+      // The secrets as files, written as the README says (the override puts PostgreSQL on loopback).
+      const ports = { redis: yield* freePort, postgres: yield* freePort, http: yield* freePort }
+      const secrets = Path.join(folder, "secrets")
+      yield* run(infra("scripts/local-secrets.sh"), [secrets], {
+        BOT_TOKEN: api.token,
+        TELEGRAM_API_HASH: "unused-by-fake-tdlib",
+        VIGIA_POSTGRES_ADDRESS: `127.0.0.1:${ports.postgres}`
+      })
+      const redisPassword = Fs.readFileSync(Path.join(secrets, "redis_password"), "utf8")
+      // The control plane's .env, as an operator writes it: settings, no secret (the override sets the addresses).
       const envFile = Path.join(folder, "control.env")
       yield* writeEnvFile(envFile, {
-        BOT_TOKEN: api.token,
         BOT_API_ROOT: api.apiRoot,
         ADMIN_TELEGRAM_IDS: String(admin.id),
         TDL_DRIVER: "fake",
-        SESSION_MASTER_KEY: "compose-test-master-key",
-        WORKER_DEPLOYMENT: project,
         WORKER_HEARTBEAT_INTERVAL: "1",
         WORKER_CHECK_INTERVAL: "1 second",
         WORKER_STOP_GRACE: "5 seconds",
@@ -51,15 +57,17 @@ layer(FakeBotApi.layer, { excludeTestServices: true, timeout: "60 seconds" })("i
       })
       const environment = {
         VIGIA_ENV_FILE: envFile,
-        POSTGRES_PASSWORD: "composetest",
+        VIGIA_SECRETS_DIR: secrets,
+        WORKER_DEPLOYMENT: project,
         DOCKER_GID: dockerGroup(),
-        TEST_REDIS_PORT: String(yield* freePort),
-        TEST_POSTGRES_PORT: String(yield* freePort),
-        TEST_HTTP_PORT: String(yield* freePort)
+        TEST_REDIS_PORT: String(ports.redis),
+        TEST_POSTGRES_PORT: String(ports.postgres),
+        TEST_HTTP_PORT: String(ports.http)
       }
       const compose = (...args: ReadonlyArray<string>) =>
         run("docker-compose", ["-p", project, "-f", infra("docker-compose.yml"), "-f", infra("docker-compose.test.yml"), ...args], environment)
       const control = `${project}_control_1`
+      const gate = `${project}_gate_1`
       const workers = ContainerNames.deploymentFilter(project)
 
       // Taken down as the README says: the control plane first, then its workers, then the rest. Also the
@@ -79,15 +87,30 @@ layer(FakeBotApi.layer, { excludeTestServices: true, timeout: "60 seconds" })("i
       yield* eventually("a healthy control plane", docker("inspect", "--format", "{{.State.Health.Status}}", control), (s) => s === "healthy", "90 seconds")
       assert.deepStrictEqual(
         yield* resourcesLabelled("container", projectLabel),
-        [control, `${project}_postgres_1`, `${project}_redis_1`].sort()
+        [control, gate, `${project}_postgres_1`, `${project}_redis_1`].sort()
       )
+      // Only the gate holds the engine's socket; the control plane's secrets are files, not its environment.
+      const inspected = (name: string) =>
+        Effect.map(docker("inspect", name), (json) =>
+          (JSON.parse(json) as Array<{ Config: { Env: Array<string> }; Mounts: Array<{ Source: string }> }>)[0]!)
+      const [controlInfo, gateInfo] = [yield* inspected(control), yield* inspected(gate)]
+      assert.isFalse(controlInfo.Mounts.some((mount) => mount.Source.endsWith("docker.sock")), "the control plane holds no engine socket")
+      assert.isTrue(gateInfo.Mounts.some((mount) => mount.Source === "/var/run/docker.sock"))
+      for (const secret of [api.token, redisPassword, Fs.readFileSync(Path.join(secrets, "session_master_key"), "utf8")]) {
+        assert.isFalse(controlInfo.Config.Env.some((entry) => entry.includes(secret)), "no secret in the control plane's environment")
+      }
+      // Redis asks for its password.
+      assert.include(yield* docker("exec", `${project}_redis_1`, "redis-cli", "-p", String(ports.redis), "ping"), "NOAUTH")
 
       const { seller, phone } = newSeller()
       yield* sellerGetsOneQuote(seller, phone, admin)
 
-      // The worker is a container the control plane made through the mounted socket, with its own volume, and
-      // the image's liveness check finds it healthy.
+      // The worker is a container the control plane made through the gate, with its own volume and its own
+      // Redis user, and the image's liveness check finds it healthy.
       const worker = ContainerNames.workerName(phone)
+      const workerEnv = (yield* inspected(worker)).Config.Env
+      assert.isTrue(workerEnv.some((entry) => entry.startsWith(`REDIS_URL=redis://vigia-bull-${phone}:`)), "its own Redis user")
+      assert.isFalse(workerEnv.some((entry) => entry.includes(redisPassword)), "never the control plane's Redis password")
       assert.deepStrictEqual(yield* resourcesLabelled("container", ...workers), [worker])
       assert.deepStrictEqual(yield* resourcesLabelled("volume", ...workers), [ContainerNames.volumeName(phone)])
       yield* eventually("a healthy worker", docker("inspect", "--format", "{{.State.Health.Status}}", worker), (s) => s === "healthy", "60 seconds")

@@ -77,6 +77,7 @@ layer(Layer.mergeAll(FakeBotApi.layer, TestDatabase.layerEmpty), { excludeTestSe
           // No registry: the images are this engine's, by id.
           VIGIA_RESOLVE_IMAGE: "never",
           CONTROL_IMAGE: yield* imageId("vigia/control:latest"),
+          GATE_IMAGE: yield* imageId("vigia/docker-gate:latest"),
           REDIS_IMAGE: yield* imageId("vigia-test/redis:bookworm"),
           DEPLOY_TIMEOUT: "120",
           TEST_REDIS_PORT: String(yield* freePort),
@@ -94,7 +95,14 @@ layer(Layer.mergeAll(FakeBotApi.layer, TestDatabase.layerEmpty), { excludeTestSe
         // deploy.sh returned: the control plane's container is healthy by its image's HEALTHCHECK.
         const [control] = yield* resourcesLabelled("container", stackLabel, `com.docker.swarm.service.name=${stack}_control`)
         assert.strictEqual(yield* docker("inspect", "--format", "{{.State.Health.Status}}", control!), "healthy")
-        assert.deepStrictEqual(yield* resourcesLabelled("service", stackLabel), [`${stack}_control`, `${stack}_redis`])
+        assert.deepStrictEqual(yield* resourcesLabelled("service", stackLabel), [`${stack}_control`, `${stack}_gate`, `${stack}_redis`])
+        // Only the gate holds the engine's socket; Redis asks for its password.
+        const mounts = (service: string) =>
+          docker("service", "inspect", "--format", "{{json .Spec.TaskTemplate.ContainerSpec.Mounts}}", `${stack}_${service}`)
+        assert.notInclude(yield* mounts("control"), "docker.sock", "the control plane holds no engine socket")
+        assert.include(yield* mounts("gate"), "/var/run/docker.sock")
+        const [redis] = yield* resourcesLabelled("container", stackLabel, `com.docker.swarm.service.name=${stack}_redis`)
+        assert.include(yield* docker("exec", redis!, "redis-cli", "-p", environment.TEST_REDIS_PORT, "ping"), "NOAUTH")
 
         const { seller, phone } = newSeller()
         yield* sellerGetsOneQuote(seller, phone, admin)

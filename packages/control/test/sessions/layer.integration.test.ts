@@ -19,6 +19,7 @@ const dataRoot = Fs.mkdtempSync(Path.join(Os.tmpdir(), "vigia-sessions-layer-"))
 const singleMachine = {
   BOT_TOKEN: "123456:sessions-layer-test",
   TDL_DRIVER: "fake",
+  VIGIA_DATA_DIR: Path.join(dataRoot, "control"),
   WORKER_DATA_DIR: dataRoot,
   WORKER_HEARTBEAT_INTERVAL: "1",
   WORKER_CHECK_INTERVAL: "500 millis",
@@ -52,14 +53,15 @@ layer(Layer.mergeAll(Data, removeData), { timeout: "2 minutes", excludeTestServi
 })
 
 describe("the sessions layer's configuration", () => {
-  it.effect("a runtime other than inline without REDIS_URL is refused as the layer builds, naming the rule", () =>
+  it.effect("a runtime other than inline without REDIS_URL or SESSION_MASTER_KEY is refused as the layer builds, naming the rule", () =>
     Effect.gen(function*() {
-      const error = yield* Layer.build(composed({ ...singleMachine, CONTAINER_RUNTIME: "docker" })).pipe(
-        Effect.provide(Data),
-        Effect.scoped,
-        Effect.flip
-      )
-      assert.include(String(error), "REDIS_URL")
-      assert.include(String(error), "required with CONTAINER_RUNTIME=docker")
+      const refusal = (environment: Record<string, string>) =>
+        Layer.build(composed({ ...singleMachine, ...environment })).pipe(Effect.provide(Data), Effect.scoped, Effect.flip, Effect.map(String))
+      const noRedis = yield* refusal({ CONTAINER_RUNTIME: "docker", SESSION_MASTER_KEY: "a master secret" })
+      assert.include(noRedis, "REDIS_URL")
+      assert.include(noRedis, "required with CONTAINER_RUNTIME=docker")
+      const noMaster = yield* refusal({ CONTAINER_RUNTIME: "process", REDIS_URL: "redis://127.0.0.1:6379" })
+      assert.include(noMaster, "SESSION_MASTER_KEY")
+      assert.include(noMaster, "required with CONTAINER_RUNTIME=process")
     }))
 })

@@ -58,9 +58,9 @@ export const run = (file: string, args: ReadonlyArray<string>, environment: Read
     return Effect.sync(() => void child.kill("SIGTERM"))
   })
 
-/** Both images of infra/Dockerfile and the offline stand-ins for Redis and PostgreSQL (cached layers when unchanged). */
+/** The images of infra/Dockerfile and the offline stand-ins for Redis and PostgreSQL (cached layers when unchanged). */
 export const prepareImages = run(infra("scripts/prepare-engine.sh"), [], {
-  VIGIA_IMAGE_TARGETS: "session-worker control test-redis test-postgres"
+  VIGIA_IMAGE_TARGETS: "session-worker control docker-gate test-redis test-postgres"
 })
 
 /** The group of the engine's socket, for the control plane's container to reach it. */

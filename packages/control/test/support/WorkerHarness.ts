@@ -3,6 +3,7 @@
  * test environment (`TDL_DRIVER=fake`, real Redis), the engine's images and swarm mode, an updates listener
  * that feeds the manager, a command round trip, and the cleanup of everything a test deployment made.
  */
+import { Gate } from "@vigia/docker-gate/Gate"
 import { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as Messages from "@vigia/protocol/Messages"
 import { Queue } from "@vigia/protocol/Queue"
@@ -157,6 +158,21 @@ export const eventually = <A, E, R>(
 /** `docker …`, its output trimmed; a failure is a defect of the test. */
 export const docker = (...args: ReadonlyArray<string>) =>
   Effect.sync(() => ChildProcess.execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim())
+
+/**
+ * The engine gate (`@vigia/docker-gate`) in front of the test engine, on a socket of its own, with the runtime
+ * tests' worker template: the `docker` and `swarm` runtime suites reach the engine only through it.
+ */
+export const engineGate = (deployment: string) => {
+  const folder = Fs.mkdtempSync(Path.join(Os.tmpdir(), "vigia-gate-"))
+  const socket = Path.join(folder, "gate.sock")
+  const layer = Gate.layer({
+    listen: { _tag: "Unix", path: socket },
+    engineSocket: "/var/run/docker.sock",
+    template: { image: workerImage, deployment, network: "host", maxMemoryBytes: 256 * 1024 * 1024, maxPids: 256 }
+  }).pipe(Layer.provideMerge(Layer.effectDiscard(Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(folder, { recursive: true, force: true }))))))
+  return { engine: { _tag: "Socket", path: socket } as const, layer }
+}
 
 let prepared: Promise<void> | undefined
 

@@ -185,6 +185,7 @@ export type TdError = typeof TdError.Type
 /** The requests the worker sends, each with the schema of TDLib's answer. */
 export const results = {
   setTdlibParameters: Ok,
+  setDatabaseEncryptionKey: Ok,
   setNetworkType: Ok,
   getAuthorizationState: AuthorizationState,
   setAuthenticationPhoneNumber: Ok,

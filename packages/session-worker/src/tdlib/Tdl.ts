@@ -17,6 +17,7 @@ import {
   SubscriptionRef
 } from "effect"
 import * as Path from "node:path"
+import * as DatabaseKey from "./DatabaseKey.ts"
 import { type FakeOptions, TdlFake } from "./fake/TdlFake.ts"
 import * as TdApi from "./TdApi.ts"
 import { connectTdlib } from "./TdlibClient.ts"
@@ -38,7 +39,10 @@ export interface TdlOptions {
 export interface TdlibSettings {
   readonly apiId: number
   readonly apiHash: Redacted.Redacted<string>
+  /** The account's own key; none: TDLib's public default, which protects nothing. */
   readonly databaseEncryptionKey: Option.Option<Redacted.Redacted<string>>
+  /** A key the database may still be under (earlier versions' one key for every account): moved to the own key. */
+  readonly previousDatabaseEncryptionKey: Option.Option<Redacted.Redacted<string>>
   /** `none` tells TDLib there is no network, so it connects nowhere (tests, offline checks). */
   readonly network: "auto" | "none"
 }
@@ -70,10 +74,6 @@ export class Tdl extends Context.Service<Tdl, {
         use_test_dc: false,
         database_directory: databaseDirectory(options.folder),
         files_directory: filesDirectory(options.folder),
-        database_encryption_key: Option.match(options.databaseEncryptionKey, {
-          onNone: () => "",
-          onSome: Redacted.value
-        }),
         use_file_database: false,
         use_chat_info_database: true,
         use_message_database: true,
@@ -84,7 +84,11 @@ export class Tdl extends Context.Service<Tdl, {
         device_model: "Vigia",
         system_version: "Linux",
         application_version: "0.1.0"
-      }, { timeout: options.requestTimeout, offline: options.network === "none" })
+      }, {
+        timeout: options.requestTimeout,
+        offline: options.network === "none",
+        keys: DatabaseKey.databaseKeys(options.databaseEncryptionKey, options.previousDatabaseEncryptionKey)
+      })
     )
 
   /**
@@ -107,7 +111,7 @@ export class Tdl extends Context.Service<Tdl, {
           system_language_code: "pt",
           device_model: "Vigia",
           application_version: "0.1.0"
-        }, { timeout: options.requestTimeout, offline: false })
+        }, { timeout: options.requestTimeout, offline: false, keys: DatabaseKey.databaseKeys(Option.none(), Option.none()) })
       )
     ).pipe(Layer.provideMerge(TdlFake.layer(options)))
 }
@@ -130,6 +134,8 @@ const make = Effect.fnUntraced(function*<E, R>(
     readonly timeout: Duration.Input
     /** Tell TDLib there is no network before it could open a connection. */
     readonly offline: boolean
+    /** The database's keys: its own first, then the older ones it may still be under. */
+    readonly keys: DatabaseKey.DatabaseKeys
   }
 ) {
   const raw = yield* Queue.unbounded<{ readonly _: string }>()
@@ -139,6 +145,7 @@ const make = Effect.fnUntraced(function*<E, R>(
   })
   const closed = yield* Deferred.make<void>()
   const parametersFailure = yield* Deferred.make<string>()
+  const openedWith = yield* Deferred.make<string>()
 
   const client: TdApi.TdClient = yield* connect((update) => {
     if (TdApi.updateTags.has(update._)) Queue.offerUnsafe(raw, update)
@@ -183,7 +190,8 @@ const make = Effect.fnUntraced(function*<E, R>(
 
   // TDLib answers requests in the order it got them: the network type is set before anything could connect.
   const sendParameters = (options.offline ? offline : Effect.void).pipe(
-    Effect.andThen(send(parameters, openTimeout)),
+    Effect.andThen(DatabaseKey.open((request) => send(request, openTimeout), parameters, options.keys)),
+    Effect.flatMap((key) => Deferred.succeed(openedWith, key)),
     Effect.catch((error) =>
       Deferred.succeed(parametersFailure, error.message).pipe(
         Effect.andThen(Effect.logError("TDLib refused its parameters", error.message))
@@ -240,6 +248,14 @@ const make = Effect.fnUntraced(function*<E, R>(
   )
   const failure = Option.getOrElse(opened, () => `no answer within ${Duration.format(openTimeout)}`)
   if (failure !== undefined) return yield* startFailed(failure)
+  if ((yield* Deferred.await(openedWith)) !== options.keys.current) {
+    yield* Effect.logWarning("TDLib's database is under an older key: it moves to the account's own once authorized")
+    yield* DatabaseKey.reencryptWhenAuthorized(
+      (request) => send(request, options.timeout),
+      SubscriptionRef.changes(authorizationState),
+      options.keys.current
+    ).pipe(Effect.forkScoped)
+  }
 
   return Tdl.of({
     invoke,

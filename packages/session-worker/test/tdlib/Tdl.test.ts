@@ -1,25 +1,10 @@
 import { assert, describe, it } from "@effect/vitest"
-import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
-import { Effect, Layer, Option, Redacted, Stream } from "effect"
+import { Effect, Layer, Stream } from "effect"
 import * as Fs from "node:fs"
-import { databaseDirectory, Tdl, type TdlibSettings } from "../../src/tdlib/Tdl.ts"
+import { databaseDirectory, Tdl } from "../../src/tdlib/Tdl.ts"
 import { accountFolder } from "../../src/WorkerConfig.ts"
-import { makeDataDir, randomPhone, testConfig } from "../TestConfig.ts"
-
-/** Real TDLib with dummy credentials and no network: it must never try to reach Telegram from a test. */
-const tdlib = (dataDir: string, phone: PhoneNumber, encryptionKey?: string) => {
-  const tdlib: TdlibSettings = {
-    apiId: 12345,
-    apiHash: Redacted.make("0123456789abcdef0123456789abcdef"),
-    databaseEncryptionKey: Option.map(Option.fromUndefinedOr(encryptionKey), Redacted.make),
-    network: "none"
-  }
-  const config = testConfig(dataDir, { phone, tdl: { _tag: "Tdlib", ...tdlib } })
-  return {
-    config,
-    layer: Tdl.layer({ folder: accountFolder(config), requestTimeout: config.commandTimeout, ...tdlib })
-  }
-}
+import { makeDataDir, randomPhone } from "../TestConfig.ts"
+import { tdlib } from "./RealTdlib.ts"
 
 describe("Tdl with real TDLib", () => {
   it.live("opens offline, answers with TDLib's errors, times out what would wait for the network, closes cleanly and reopens", () =>
@@ -62,7 +47,12 @@ describe("Tdl with real TDLib", () => {
       }).pipe(Effect.provide(tdlib(dataDir, phone).layer))
       assert.strictEqual(reopened, "authorizationStateWaitPhoneNumber")
 
-      const wrongKey = yield* Effect.flip(Layer.build(tdlib(dataDir, phone, "AAAAAAAAAAA=").layer)).pipe(Effect.scoped)
+      // A database under its own key opens with neither another key nor TDLib's default one.
+      const keyed = randomPhone()
+      yield* Layer.build(tdlib(dataDir, keyed, Buffer.alloc(32, 1).toString("base64")).layer).pipe(Effect.scoped)
+      const wrongKey = yield* Effect.flip(Layer.build(tdlib(dataDir, keyed, Buffer.alloc(32, 2).toString("base64")).layer)).pipe(
+        Effect.scoped
+      )
       assert.strictEqual(wrongKey.message, "TDLib could not start: setTdlibParameters failed: 401 Wrong database encryption key")
       Fs.rmSync(dataDir, { recursive: true, force: true })
     }), 60_000)

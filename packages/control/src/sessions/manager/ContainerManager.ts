@@ -5,7 +5,7 @@
  */
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import type { UpdateMessage } from "@vigia/protocol/Messages"
-import { Config, Context, type Duration, Effect, Layer, Option, Stream } from "effect"
+import { Config, Context, type Duration, Effect, Layer, Option, Schedule, Stream } from "effect"
 import type { RuntimeKind } from "../runtimes/ContainerRuntime.ts"
 import * as Adoption from "./Adoption.ts"
 import { type ContainerManagerError, runtimeFailed } from "./ContainerManagerError.ts"
@@ -94,6 +94,12 @@ export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions
 
   yield* Liveness.watch(context)
   yield* Adoption.reconcile(context).pipe(
+    // An engine not answering yet (the engine gate starting beside the control plane) is waited for, a little.
+    Effect.retry({
+      while: (error) => error._tag === "ContainerRuntimeError" && error.reason === "Unavailable",
+      schedule: Schedule.spaced("2 seconds"),
+      times: 10
+    }),
     Effect.catchCause((cause) => Effect.logError("could not reconcile workers at start", cause))
   )
 

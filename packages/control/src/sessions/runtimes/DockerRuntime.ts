@@ -125,7 +125,11 @@ export const make = Effect.fnUntraced(function*(options: DockerRuntimeOptions) {
       yield* remove(phone)
     }
     yield* Engine.ensureVolume("docker", docker, phone, Engine.accountLabels(options, phone))
-    const created = yield* call("creating the container", () => docker.createContainer(containerSpec(options, spec, hash)), [409])
+    const created = yield* call("creating the container", () => {
+      const container = containerSpec(options, spec, hash)
+      const { name, ...body } = container
+      return docker.createContainer(Engine.bodyOnly(body, { name: name ?? ContainerNames.workerName(phone) }))
+    }, [409])
     // 409: someone created it between our look and our create; it is started like any existing one.
     if (Option.isNone(created)) yield* ownContainer(phone)
     const worker = yield* start(phone)

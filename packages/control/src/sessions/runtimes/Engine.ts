@@ -20,8 +20,23 @@ export interface EngineOptions {
   readonly memoryBytes: number
   readonly pidsLimit: number
   readonly stopGracePeriod: Duration.Duration
-  /** The engine's socket; Docker's default (`DOCKER_HOST` or `/var/run/docker.sock`) when absent. */
-  readonly socketPath?: string | undefined
+  /** The engine, or the gate in front of it (`infra/README.md`); Docker's default socket when absent. */
+  readonly engine?: EngineAddress | undefined
+}
+
+/** Where the engine's API is: a Unix socket, or a TCP address (the engine gate on its own network). */
+export type EngineAddress =
+  | { readonly _tag: "Socket"; readonly path: string }
+  | { readonly _tag: "Tcp"; readonly host: string; readonly port: number }
+
+/** `unix:///path` or `tcp://host:port`, as `DOCKER_HOST` writes them. */
+export const parseAddress = (text: string): Option.Option<EngineAddress> => {
+  const url = URL.parse(text)
+  if (url?.protocol === "unix:" && url.pathname !== "") return Option.some({ _tag: "Socket", path: url.pathname })
+  if (url?.protocol === "tcp:" && url.port !== "") {
+    return Option.some({ _tag: "Tcp", host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port) })
+  }
+  return Option.none()
 }
 
 /** The image's `node` account (uid and gid 1000): never root. */
@@ -61,8 +76,22 @@ export const call = <A>(
     })
   )
 
-export const connect = (options: EngineOptions): Docker =>
-  new Docker(options.socketPath === undefined ? undefined : { socketPath: options.socketPath })
+export const connect = (options: EngineOptions): Docker => {
+  const { engine } = options
+  if (engine === undefined) return new Docker()
+  return new Docker(engine._tag === "Socket" ? { socketPath: engine.path } : { host: engine.host, port: engine.port, protocol: "http" })
+}
+
+/**
+ * A create call's body as dockerode sends it: only as the body, its query only `query`. Otherwise docker-modem
+ * copies every field of the body into the URL too, where a worker's secrets would reach the engine's logs, and
+ * which the engine gate refuses.
+ */
+export const bodyOnly = <A extends object>(body: A, query: Readonly<Record<string, string>> = {}) => ({
+  ...body,
+  _query: query,
+  _body: body
+})
 
 /** The id of the worker image on this engine: part of the config hash, so a rebuilt image replaces workers. */
 export const imageId = (runtime: RuntimeKind, docker: Docker, image: string) =>
@@ -90,7 +119,7 @@ export const ensureVolume = Effect.fnUntraced(function*(
   const name = ContainerNames.volumeName(phone)
   const existing = yield* call(runtime, "inspecting the volume", () => docker.getVolume(name).inspect(), [404])
   if (Option.isNone(existing)) {
-    yield* call(runtime, "creating the volume", () => docker.createVolume({ Name: name, Labels: labels }))
+    yield* call(runtime, "creating the volume", () => docker.createVolume(bodyOnly({ Name: name, Labels: labels })))
   }
 })
 

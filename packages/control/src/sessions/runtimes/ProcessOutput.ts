@@ -1,6 +1,6 @@
 /**
- * The output of `process` workers folded into the control plane's logs: each worker writes to its own log file;
- * what it wrote since the last look is relayed line by line, at its own level, with the masked phone.
+ * The output of `process` workers folded into the control plane's logs: each worker writes to its own log file,
+ * capped in size; what it wrote since the last look is relayed line by line, at its own level, with the masked phone.
  */
 import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Effect, type LogLevel, Option, Schema } from "effect"
@@ -54,19 +54,32 @@ const readLines = (path: string, from: number | undefined) =>
     return { lines: text.slice(0, complete).split("\n").filter((line) => line !== ""), next: start + complete }
   })()
 
-export const make = (logPath: (phone: PhoneNumber) => string) => {
+/**
+ * A log larger than `maxBytes` is copied to `{path}.1` (replacing the one before) and emptied, as logrotate's
+ * `copytruncate` does: the worker writes with `O_APPEND`, so its next line starts the file again.
+ */
+const rotate = (path: string, maxBytes: number) =>
+  Option.liftThrowable(() => {
+    if (Fs.statSync(path).size <= maxBytes) return false
+    Fs.copyFileSync(path, `${path}.1`)
+    Fs.chmodSync(`${path}.1`, 0o600)
+    Fs.truncateSync(path, 0)
+    return true
+  })().pipe(Option.getOrElse(() => false))
+
+export const make = (logPath: (phone: PhoneNumber) => string, maxBytes: number) => {
   /** Where the output of each worker was read up to. */
   const offsets = new Map<PhoneNumber, number>()
 
   /** A worker spawned now: its output is read from the start. */
   const started = (phone: PhoneNumber) => offsets.set(phone, 0)
 
-  /** Reads what each worker wrote since the last look and logs it line by line. */
+  /** Reads what each worker wrote since the last look, logs it line by line, and rotates a log grown too large. */
   const fold = (phones: ReadonlyArray<PhoneNumber>) =>
     Effect.forEach(phones, (phone) => {
       const read = readLines(logPath(phone), offsets.get(phone))
       if (Option.isNone(read)) return Effect.void
-      offsets.set(phone, read.value.next)
+      offsets.set(phone, rotate(logPath(phone), maxBytes) ? 0 : read.value.next)
       return Effect.forEach(read.value.lines, relayLine, { discard: true }).pipe(
         Effect.annotateLogs({ phone: mask(phone), source: "session-worker" })
       )

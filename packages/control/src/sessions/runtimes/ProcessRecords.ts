@@ -60,7 +60,7 @@ export const make = (dataRoot: string, deployment: string) => {
     Effect.try({
       try: () => {
         const temporary = `${recordPath(phone)}.${record.pid}.tmp`
-        Fs.writeFileSync(temporary, JSON.stringify(record))
+        Fs.writeFileSync(temporary, JSON.stringify(record), { mode: 0o600 })
         Fs.renameSync(temporary, recordPath(phone))
       },
       catch: (cause) => refused(`cannot record the worker: ${String(cause)}`)

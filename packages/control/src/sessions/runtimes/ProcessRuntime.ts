@@ -1,7 +1,8 @@
 /**
  * The `process` runtime: each account's worker is the built session worker run as a detached child process,
- * with its own data folder, its output folded into our logs, and a record on disk that lets a restarted control
- * plane find it again. A control plane that stops leaves its workers running.
+ * with its own data folder (0700; as root, its own user too), its output folded into our logs from a capped file,
+ * and a record on disk that lets a restarted control plane find it again. A control plane that stops leaves its
+ * workers running.
  */
 import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { type Duration, Effect, Layer, Option, Schedule } from "effect"
@@ -14,6 +15,7 @@ import { ContainerRuntime, ContainerRuntimeError, environmentOf, specDigest, typ
 import * as ProcessOutput from "./ProcessOutput.ts"
 import * as ProcessRecords from "./ProcessRecords.ts"
 import { isAlive, procStat, type ProcessRecord, refused } from "./ProcessRecords.ts"
+import * as ProcessUsers from "./ProcessUsers.ts"
 
 export interface ProcessRuntimeOptions {
   /** The worker's entry point: `packages/session-worker/dist/main.js` by default. */
@@ -23,7 +25,15 @@ export interface ProcessRuntimeOptions {
   readonly deployment: string
   /** Between SIGTERM and SIGKILL when a worker is stopped. */
   readonly stopGracePeriod: Duration.Duration
+  /** When the control plane runs as root, each account's worker runs as a uid of its own from this range. */
+  readonly uids?: ProcessUsers.UidRange | undefined
+  /** A worker's log file is rotated (one previous file kept) once it is larger than this. */
+  readonly logMaxBytes?: number | undefined
 }
+
+/** Workers' uids (as root) from 2,000,000,000: far above people's (1000…) and containers' subordinate ranges. */
+export const defaultUids: ProcessUsers.UidRange = { first: 2_000_000_000, count: ProcessUsers.uidRangeSize }
+export const defaultLogMaxBytes = 10 * 1024 * 1024
 
 /** The built worker, found from this module whether it runs from `src` or `dist`. */
 export const defaultEntry = Url.fileURLToPath(new URL("../../../../session-worker/dist/main.js", import.meta.url))
@@ -34,17 +44,33 @@ export const workerAutogroupNice = 10
 const yieldToTheControlPlane = (pid: number) =>
   Effect.sync(() => Option.liftThrowable(() => Fs.writeFileSync(`/proc/${pid}/autogroup`, String(workerAutogroupNice)))())
 
+/**
+ * A worker's log, emptied, readable by the control plane alone. Appending: when the file is rotated (copied, then
+ * truncated), the worker's next line lands at its new end, not at the old offset.
+ */
+const openLog = (path: string) => {
+  const fd = Fs.openSync(path, Fs.constants.O_WRONLY | Fs.constants.O_CREAT | Fs.constants.O_TRUNC | Fs.constants.O_APPEND, 0o600)
+  Fs.fchmodSync(fd, 0o600)
+  return fd
+}
+
 /** Signals the worker's process group (it leads one, being detached); a group already gone is fine. */
 const signalGroup = (pid: number, signal: NodeJS.Signals) =>
   Effect.sync(() => Option.liftThrowable(() => process.kill(-pid, signal))())
 
-/** Starts the worker detached, its output to `logFd`, and resolves once it runs. */
-const spawnWorker = (options: ProcessRuntimeOptions, spec: WorkerSpec, dataDir: string, logFd: number) =>
+/** Starts the worker detached (as `user`, if any), its output to `logFd`, and resolves once it runs. */
+const spawnWorker = (
+  options: ProcessRuntimeOptions,
+  spec: WorkerSpec,
+  launch: { readonly dataDir: string; readonly logFd: number; readonly user: Option.Option<ProcessUsers.AccountUser> }
+) =>
   Effect.callback<ChildProcess.ChildProcess, ContainerRuntimeError>((resume) => {
+    const { dataDir, logFd } = launch
     const child = ChildProcess.spawn(process.execPath, [options.entry], {
       cwd: dataDir,
       detached: true,
       stdio: ["ignore", logFd, logFd],
+      ...Option.getOrElse(launch.user, () => ({})),
       env: {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
         ...environmentOf(spec),
@@ -63,7 +89,13 @@ export const make = Effect.fnUntraced(function*(options: ProcessRuntimeOptions) 
     catch: (cause) => refused(`cannot create ${dataRoot}: ${String(cause)}`)
   })
   const records = ProcessRecords.make(dataRoot, options.deployment)
-  const output = ProcessOutput.make(records.logPath)
+  const output = ProcessOutput.make(records.logPath, options.logMaxBytes ?? defaultLogMaxBytes)
+  // As root, each account gets a user of its own; otherwise workers share ours, their folders still 0700.
+  const users = process.getuid?.() === 0
+    ? Option.some(
+      yield* ProcessUsers.make({ dataRoot, entry: options.entry, uids: options.uids ?? defaultUids, dataPath: records.dataPath })
+    )
+    : Option.none()
   /** How children we spawned ended (code or signal), for `status`; adopted ones end unseen. */
   const exits = new Map<PhoneNumber, { readonly pid: number; readonly how: string }>()
 
@@ -111,14 +143,17 @@ export const make = Effect.fnUntraced(function*(options: ProcessRuntimeOptions) 
       })
     }
     const dataDir = records.dataPath(phone)
+    const user = yield* Effect.transposeOption(Option.map(users, (accounts) => accounts.userFor(phone)))
     const logFd = yield* Effect.try({
       try: () => {
-        Fs.mkdirSync(dataDir, { recursive: true })
-        return Fs.openSync(records.logPath(phone), "w")
+        Fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+        return openLog(records.logPath(phone))
       },
       catch: (cause) => refused(`cannot prepare ${dataDir}: ${String(cause)}`)
     })
-    const child = yield* spawnWorker(options, spec, dataDir, logFd).pipe(Effect.ensuring(Effect.sync(() => Fs.closeSync(logFd))))
+    const child = yield* spawnWorker(options, spec, { dataDir, logFd, user }).pipe(
+      Effect.ensuring(Effect.sync(() => Fs.closeSync(logFd)))
+    )
     const pid = child.pid ?? 0
     yield* yieldToTheControlPlane(pid)
     child.once("exit", (code, signal) => {

@@ -48,11 +48,11 @@ export const ensureSecret = Effect.fnUntraced(function*(
   if (Option.isSome(existing)) return { id: existing.value.ID, name }
   const content = yield* secretsEnvFile(spec)
   yield* Engine.call("swarm", "creating the secret", () =>
-    docker.createSecret({
+    docker.createSecret(Engine.bodyOnly({
       Name: name,
       Labels: Engine.accountLabels(options, spec.phone),
       Data: Buffer.from(content).toString("base64")
-    }), [409])
+    })), [409])
   const created = yield* inspect
   if (Option.isNone(created)) return yield* refused("the secret vanished as it was created")
   return { id: created.value.ID, name }

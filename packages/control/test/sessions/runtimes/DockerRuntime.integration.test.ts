@@ -5,6 +5,7 @@ import * as ContainerNames from "../../../src/sessions/runtimes/ContainerNames.t
 import * as DockerRuntime from "../../../src/sessions/runtimes/DockerRuntime.ts"
 import { runtimeSuite } from "./RuntimeSuite.ts"
 import {
+  engineGate,
   engineTestOptions,
   cleanup,
   docker,
@@ -15,6 +16,7 @@ import {
 } from "../../support/WorkerHarness.ts"
 
 const deployment = randomDeployment("docker")
+const gate = engineGate(deployment)
 
 /** The images built first; every container and volume of the suite removed at its end. */
 const engine = Layer.effectDiscard(
@@ -24,9 +26,10 @@ const engine = Layer.effectDiscard(
 const runtime = Layer.provideMerge(
   DockerRuntime.layer({
     ...engineTestOptions(deployment),
+    engine: gate.engine,
     restartRetries: 3
   }),
-  engine
+  Layer.merge(engine, gate.layer)
 )
 
 const name = (phone: PhoneNumber) => ContainerNames.workerName(phone)

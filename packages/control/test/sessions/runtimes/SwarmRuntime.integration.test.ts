@@ -5,6 +5,7 @@ import * as ContainerNames from "../../../src/sessions/runtimes/ContainerNames.t
 import * as SwarmRuntime from "../../../src/sessions/runtimes/SwarmRuntime.ts"
 import { runtimeSuite } from "./RuntimeSuite.ts"
 import {
+  engineGate,
   engineTestOptions,
   cleanup,
   docker,
@@ -16,6 +17,7 @@ import {
 } from "../../support/WorkerHarness.ts"
 
 const deployment = randomDeployment("swarm")
+const gate = engineGate(deployment)
 
 /** The images built and swarm mode on first; at the end every service, container and volume of the suite is
  * removed, then swarm mode is left as it was found. */
@@ -30,12 +32,13 @@ const engine = Layer.effectDiscard(
 const runtime = Layer.provideMerge(
   SwarmRuntime.layer({
     ...engineTestOptions(deployment),
+    engine: gate.engine,
     constraints: ["node.role==manager"],
     restartDelay: Duration.seconds(1),
     restartAttempts: 3,
     imageById: true
   }),
-  engine
+  Layer.merge(engine, gate.layer)
 )
 
 const name = (phone: PhoneNumber) => ContainerNames.workerName(phone)

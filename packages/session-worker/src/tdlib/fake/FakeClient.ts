@@ -16,6 +16,7 @@ import {
   forget,
   type Handlers,
   makeSession,
+  ready,
   setState
 } from "./FakeSession.ts"
 
@@ -25,7 +26,13 @@ const qrCodeConfirmation = (account: FakeAccount): TdApi.AuthorizationState => (
   link: `tg://login?token=${Buffer.from(`fake-login-${account.phone}`).toString("base64url")}`
 })
 
-type Lifecycle = "setTdlibParameters" | "getAuthorizationState" | "setNetworkType" | "logOut" | "close"
+type Lifecycle =
+  | "setTdlibParameters"
+  | "setDatabaseEncryptionKey"
+  | "getAuthorizationState"
+  | "setNetworkType"
+  | "logOut"
+  | "close"
 
 const lifecycleHandlers = (account: FakeAccount, session: FakeSession): Handlers<Lifecycle> => ({
   setTdlibParameters: (request) =>
@@ -55,6 +62,9 @@ const lifecycleHandlers = (account: FakeAccount, session: FakeSession): Handlers
       }
       return ok
     }),
+
+  // TDLib changes its database's key only for an authorized account; the fake keeps no encrypted database.
+  setDatabaseEncryptionKey: () => ready(session).pipe(Effect.as(ok)),
 
   getAuthorizationState: () => Ref.get(session.authorization),
 

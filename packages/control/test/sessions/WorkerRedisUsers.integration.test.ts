@@ -1,0 +1,143 @@
+import { assert, layer } from "@effect/vitest"
+import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
+import * as Messages from "@vigia/protocol/Messages"
+import { Queue } from "@vigia/protocol/Queue"
+import * as QueueNames from "@vigia/protocol/QueueNames"
+import { SecretBox } from "@vigia/protocol/SecretBox"
+import { Context, Duration, Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
+import { Redis } from "ioredis"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { privateRedisWith } from "../../../../test-support/PrivateRedis.ts"
+import * as ContainerManager from "../../src/sessions/manager/ContainerManager.ts"
+import { SessionStore } from "../../src/sessions/manager/SessionStore.ts"
+import { WorkerEnvironment } from "../../src/sessions/manager/WorkerEnvironment.ts"
+import { ContainerRuntime } from "../../src/sessions/runtimes/ContainerRuntime.ts"
+import * as ProcessRuntime from "../../src/sessions/runtimes/ProcessRuntime.ts"
+import * as WithRedisUsers from "../../src/sessions/runtimes/WithRedisUsers.ts"
+import { SessionKeys } from "../../src/sessions/SessionKeys.ts"
+import { userName, WorkerRedisUsers } from "../../src/sessions/WorkerRedisUsers.ts"
+import { listenUpdates, managerOptions, memorySessions, ping, randomDeployment, randomPhone, sessionKey } from "../support/WorkerHarness.ts"
+
+// Process workers over a private Redis that requires a password, as compose and the Swarm stack run it: each
+// worker is handed its own Redis user, and the test uses that user's URL the way a compromised worker would.
+
+const prefix = randomDeployment("acl")
+const controlPassword = "control-plane-redis-password"
+const dataRoot = Fs.mkdtempSync(Path.join(Os.tmpdir(), "vigia-acl-"))
+
+/** The control plane's own connection to the private Redis, as an administrator. */
+class RedisAdmin extends Context.Service<RedisAdmin, Redis>()("test/RedisAdmin") {}
+
+const connectAs = (url: string) =>
+  Effect.acquireRelease(Effect.sync(() => new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 })), (redis) =>
+    Effect.sync(() => redis.disconnect()))
+
+const Services = Layer.unwrap(Effect.gen(function*() {
+  const redis = yield* privateRedisWith({ password: controlPassword })
+  const url = Redacted.make(redis.url)
+  const users = WorkerRedisUsers.layer({ _tag: "PerAccount", adminUrl: url, workerUrl: url, prefix })
+  const environment = WorkerEnvironment.layer({
+    queuePrefix: prefix,
+    tdl: { driver: "fake", script: Option.none() },
+    logFormat: "json",
+    heartbeatInterval: 1
+  })
+  const runtime = WithRedisUsers.layer.pipe(
+    Layer.provide(ProcessRuntime.layer({ entry: ProcessRuntime.defaultEntry, dataRoot, deployment: prefix, stopGracePeriod: Duration.seconds(5) }))
+  )
+  const queue = Layer.mergeAll(
+    Queue.layerBullMq({ redisUrl: url, prefix, idleTimeout: Duration.seconds(5), sweepInterval: Duration.seconds(2) }),
+    SecretBox.layer(sessionKey)
+  )
+  return Layer.mergeAll(environment, runtime, queue, Layer.effect(RedisAdmin, connectAs(redis.url))).pipe(
+    Layer.provideMerge(users),
+    Layer.provideMerge(SessionKeys.layer({ master: Redacted.make("acl test master key") }))
+  )
+}))
+
+/** The reply to one command sent with `redis`, or the error Redis answered. */
+const reply = (redis: Redis, ...command: [string, ...Array<string | number>]) =>
+  Effect.promise(() => redis.call(...command).then(String, (error: Error) => `error: ${error.message}`))
+
+/** Redis' refusal: NOPERM, or (for a key a script reaches without naming it) its own words for the same. */
+const refused = (answer: string) =>
+  answer.startsWith("error: NOPERM") || answer.includes("The user executing the script can't access at least one of the keys")
+
+const workerUrlOf = (phone: PhoneNumber) =>
+  Effect.flatMap(WorkerEnvironment, (environment) => environment.specFor(phone)).pipe(
+    Effect.map((spec) => Redacted.value(spec.secrets.REDIS_URL!))
+  )
+
+const key = (phone: PhoneNumber, rest: string) => `${prefix}:user-${phone}-${rest}`
+
+layer(Layer.mergeAll(Services, Layer.effectDiscard(Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dataRoot, { recursive: true, force: true }))))), {
+  timeout: "2 minutes",
+  excludeTestServices: true
+})("each worker's own Redis user", (it) => {
+  it.effect("a worker reaches its own queues and works; another account's queues and FLUSHALL answer NOPERM; stopping deletes its user", () =>
+    Effect.gen(function*() {
+      const [alice, bob] = [randomPhone(), randomPhone()]
+      const sessions = memorySessions()
+      const scope = yield* Scope.make()
+      const manager = yield* ContainerManager.make(managerOptions).pipe(Effect.provideService(SessionStore, sessions.store), Scope.provide(scope))
+      const updates = yield* listenUpdates([alice, bob], () => manager.observe)
+      yield* manager.start(alice)
+      yield* manager.start(bob)
+      yield* ping(alice)
+      yield* ping(bob)
+      assert.strictEqual(updates.started(alice), 1, "alice's worker said it started, on its own updates queue")
+
+      const admin = yield* RedisAdmin
+      yield* Effect.sleep("2 seconds")
+      assert.deepStrictEqual(yield* reply(admin, "ACL", "LOG"), "", "working normally, no worker was refused anything")
+
+      const aliceUrl = yield* workerUrlOf(alice)
+      assert.notInclude(aliceUrl, controlPassword, "the control plane's password never reaches a worker")
+      const asAlice = yield* connectAs(aliceUrl)
+      assert.strictEqual(yield* reply(asAlice, "SET", key(alice, "probe"), "mine"), "OK")
+      assert.strictEqual(yield* reply(asAlice, "GET", key(alice, "probe")), "mine")
+
+      const attempts = {
+        "write Bob's commands queue": yield* reply(asAlice, "XADD", `${key(bob, "commands")}:events`, "*", "event", "forged"),
+        "read Bob's responses": yield* reply(asAlice, "LRANGE", `${key(bob, "responses")}:wait`, 0, -1),
+        "wake Bob's worker": yield* reply(asAlice, "PUBLISH", `${key(bob, "commands")}:wake`, ""),
+        "listen to Bob's wake-ups": yield* reply(asAlice, "SUBSCRIBE", `${key(bob, "commands")}:wake`),
+        "a script on Bob's key": yield* reply(asAlice, "EVAL", "return redis.call('GET', KEYS[1])", 1, key(bob, "heartbeat")),
+        "a script reaching Bob's key unnamed": yield* reply(asAlice, "EVAL", `return redis.call('DEL', '${key(bob, "heartbeat")}')`, 0),
+        "FLUSHALL": yield* reply(asAlice, "FLUSHALL"),
+        "FLUSHDB": yield* reply(asAlice, "FLUSHDB"),
+        "KEYS": yield* reply(asAlice, "KEYS", "*"),
+        "SCAN": yield* reply(asAlice, "SCAN", 0),
+        "PUBSUB CHANNELS": yield* reply(asAlice, "PUBSUB", "CHANNELS"),
+        "CONFIG GET": yield* reply(asAlice, "CONFIG", "GET", "requirepass"),
+        "ACL LIST": yield* reply(asAlice, "ACL", "LIST"),
+        "CLIENT LIST": yield* reply(asAlice, "CLIENT", "LIST"),
+        "SCRIPT FLUSH": yield* reply(asAlice, "SCRIPT", "FLUSH")
+      }
+      for (const [what, answer] of Object.entries(attempts)) assert.isTrue(refused(answer), `${what}: ${answer}`)
+      assert.notStrictEqual(yield* reply(admin, "ACL", "LOG"), "", "Redis logged the refusals")
+
+      // Through BullMQ, as a compromised worker would queue a SendMessage on Bob's account.
+      const forged = yield* Effect.flip(Effect.gen(function*() {
+        const queue = yield* Queue
+        const command = yield* Messages.commandMessage(bob, new Messages.SendMessage({ chatId: 1, text: "forged" }))
+        yield* queue.send(QueueNames.commandsQueue(bob), Messages.CommandMessage, command)
+      }).pipe(Effect.provide(Queue.layerBullMq({ redisUrl: Redacted.make(aliceUrl), prefix, redisTimeout: Duration.seconds(3) }))))
+      assert.include(forged.message, "NOPERM")
+      yield* ping(bob)
+
+      const usersNow = () => Effect.promise(() => admin.acl("USERS"))
+      assert.includeMembers(yield* usersNow(), [userName(prefix, alice), userName(prefix, bob)])
+      yield* manager.stop(alice)
+      assert.notInclude(yield* usersNow(), userName(prefix, alice), "stopping deletes the worker's user")
+      const afterStop = yield* connectAs(aliceUrl)
+      assert.match(yield* reply(afterStop, "PING"), /WRONGPASS/)
+      // The runtime's stop is also what a crash loop given up, a failed start and an orphan's removal call.
+      const runtime = yield* ContainerRuntime
+      yield* runtime.stop(bob)
+      assert.notInclude(yield* usersNow(), userName(prefix, bob))
+      yield* Scope.close(scope, Exit.void)
+    }))
+})
