@@ -146,6 +146,7 @@ export const processEnvironment = (options: {
   REDIS_URL: options.redisUrl,
   QUEUE_PREFIX: options.prefix,
   CONTAINER_RUNTIME: "process",
+  SESSION_MASTER_KEY: "process-environment-master-key",
   TDL_DRIVER: "fake",
   WORKER_DATA_DIR: options.workersRoot,
   WORKER_DEPLOYMENT: options.prefix,
