@@ -25,7 +25,8 @@ const cappedBackoff = (base: Duration.Input, max: Duration.Input) =>
   )
 
 const senderOf = (update: Update): number =>
-  update.message?.from?.id ?? update.callback_query?.from.id ?? update.edited_message?.from?.id ?? 0
+  update.message?.from?.id ?? update.callback_query?.from.id ?? update.edited_message?.from?.id ??
+    update.pre_checkout_query?.from.id ?? 0
 
 export class BotUpdates extends Context.Service<BotUpdates, {
   /** Hands one update to the bot (the webhook calls this); returns once it is queued. */
@@ -84,7 +85,7 @@ const make = Effect.fnUntraced(function*(webhookOptions: WebhookOptions) {
     yield* telegram.call("deleteWebhook", (api) => api.deleteWebhook())
     while (true) {
       const updates = yield* telegram.call("getUpdates", (api, signal) =>
-        api.getUpdates({ offset, timeout: 25, allowed_updates: ["message", "callback_query"] }, signal)).pipe(
+        api.getUpdates({ offset, timeout: 25, allowed_updates: ["message", "callback_query", "pre_checkout_query"] }, signal)).pipe(
           Effect.tapError((error) => Effect.logWarning("getUpdates failed; retrying", error)),
           Effect.retry(cappedBackoff("500 millis", "15 seconds"))
         )
@@ -98,7 +99,7 @@ const make = Effect.fnUntraced(function*(webhookOptions: WebhookOptions) {
   const webhook = (url: string) =>
     telegram.call("setWebhook", (api) =>
       api.setWebhook(url, {
-        allowed_updates: ["message", "callback_query"],
+        allowed_updates: ["message", "callback_query", "pre_checkout_query"],
         ...Option.match(webhookOptions.secret, {
           onNone: () => ({}),
           onSome: (secret) => ({ secret_token: Redacted.value(secret) })

@@ -18,7 +18,8 @@ export const areas = {
   http: HttpConfig.http,
   sessions: SessionsConfig.checks,
   bot: BotConfig.bot,
-  plans: PlansConfig.enforcement
+  plans: PlansConfig.enforcement,
+  newSellers: PlansConfig.newSellers
 } satisfies ConfigTree
 
 /** What an operator should read when a variable is missing or malformed. */
@@ -32,5 +33,9 @@ export const hints: Readonly<Record<string, string>> = {
   QUEUE_IDLE_TIMEOUT: "must be a duration such as \"30 seconds\"",
   QUEUE_SWEEP_INTERVAL: "must be a duration such as \"60 seconds\"",
   QUEUE_SKIP_VERSION_CHECK: "must be true or false",
-  PLAN_CHECK_INTERVAL: "must be a duration such as \"1 minute\""
+  PLAN_CHECK_INTERVAL: "must be a duration such as \"1 minute\"",
+  DEFAULT_PLAN: "must be free, basic or premium",
+  DEFAULT_PLAN_DAYS: "must be a whole number of days, at least 1",
+  PLAN_PRICE_BASIC_STARS: "must be a whole number of Telegram Stars (0: not sold in the bot)",
+  PLAN_PRICE_PREMIUM_STARS: "must be a whole number of Telegram Stars (0: not sold in the bot)"
 }
