@@ -1,6 +1,7 @@
 /**
  * Reads a seller's price table from what they send the bot: one product per line
  * (`Coca-Cola 2L = 9,50`) or CSV with a header; good lines are kept, bad ones explained.
+ * Also one product typed after a command (`parseItem`), and the table written back as CSV (`toCsv`).
  */
 import { Result, Schema } from "effect"
 import * as Money from "./Money.ts"

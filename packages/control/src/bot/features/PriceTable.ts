@@ -76,6 +76,7 @@ export const listingMessages = (items: ReadonlyArray<PriceItem>): Array<string> 
 /** What the seller reads once a confirmed change was applied: the change itself, or the whole table's new size. */
 const appliedText = (confirmation: Extract<Confirmation, { readonly _tag: "Applied" }>) => {
   const { added, changed, removed } = changes(confirmation.before, confirmation.after)
+  if (added.length + changed.length + removed.length === 0) return TableTexts.draftCancelled
   if (confirmation.change === "price" && added[0] !== undefined) return TableTexts.itemAdded(added[0])
   if (confirmation.change === "price" && changed[0] !== undefined) return TableTexts.priceSet(changed[0].before, changed[0].after)
   if (confirmation.change === "remove" && removed[0] !== undefined) return TableTexts.itemRemoved(removed[0])
