@@ -1,6 +1,7 @@
 /**
  * Reads a seller's price table from what they send the bot: one product per line
  * (`Coca-Cola 2L = 9,50`) or CSV with a header; good lines are kept, bad ones explained.
+ * Also one product typed after a command (`parseItem`), and the table written back as CSV (`toCsv`).
  */
 import { Result, Schema } from "effect"
 import * as Money from "./Money.ts"
@@ -183,3 +184,29 @@ export const parse = (text: string): ParsedPriceTable => {
     ? collect(lines, 1, readTextLine)
     : collect(lines.slice(headerIndex + 1), headerIndex + 2, readCsvLine(layout))
 }
+
+/** A product as typed after a command (`Coca-Cola 2L 9,50`, `Carne moída = 42,90/kg`), and whether a unit was typed. */
+export interface TypedItem {
+  readonly item: PriceItem
+  readonly unitGiven: boolean
+}
+
+/** One product in the table's line format; why not when it does not read (the reasons of `InvalidPriceLine`). */
+export const parseItem = (text: string): Result.Result<TypedItem, Pick<InvalidPriceLine, "reason" | "message">> => {
+  const fields = readTextLine(text)
+  return Result.map(toItem(fields), (item) => ({ item, unitGiven: (fields.unit ?? "").trim() !== "" }))
+}
+
+const csvCell = (value: string) => (/[;"\r\n]/.test(value) ? `"${value.replace(/"/g, "\"\"")}"` : value)
+
+/** `1234,50`: a price as a spreadsheet in pt-BR reads it, without thousands separators. */
+const csvPrice = (centavos: number) => `${Math.floor(centavos / 100)},${String(centavos % 100).padStart(2, "0")}`
+
+/**
+ * The table as semicolon CSV with the header `nome;preco;unidade;apelidos` (what spreadsheets in pt-BR open, and what
+ * `parse` reads back to the same items), CRLF line ends and a byte-order mark, so a spreadsheet reads its accents.
+ */
+export const toCsv = (items: ReadonlyArray<PriceItem>): string =>
+  "\uFEFF" + ["nome;preco;unidade;apelidos", ...items.map((item) =>
+    [item.name, csvPrice(item.price), item.unit, item.aliases.join(", ")].map(csvCell).join(";")
+  )].join("\r\n") + "\r\n"

@@ -16,6 +16,8 @@ import { Admin } from "./features/Admin.ts"
 import { Groups } from "./features/Groups.ts"
 import { Login } from "./features/Login.ts"
 import { LoginSteps } from "./features/LoginSteps.ts"
+import { Payments } from "./features/Payments.ts"
+import { PriceEdits } from "./features/PriceEdits.ts"
 import { PriceTable } from "./features/PriceTable.ts"
 import { Handlers } from "./Handlers.ts"
 import { RateLimiter } from "./RateLimiter.ts"
@@ -39,11 +41,16 @@ export class BotMiddleware extends Context.Service<BotMiddleware, {
       const users = yield* Users
       const guard = yield* SubscriptionGuard
       const conversations = yield* Conversations
-      const features = [yield* Account, yield* Login, yield* LoginSteps, yield* Groups, yield* PriceTable, yield* Admin]
+      const payments = yield* Payments
+      // Payments first: a payment message is the seller's purchase, never the answer to the step they are in.
+      const features = [payments, yield* Account, yield* Login, yield* LoginSteps, yield* Groups, yield* PriceTable, yield* PriceEdits, yield* Admin]
       const bot = telegram.bot
 
+      /** Telegram's word that a payment went through, or was given back: money, never dropped by the rate limit. */
+      const isPayment = (ctx: BotContext) => ctx.message?.successful_payment !== undefined || ctx.message?.refunded_payment !== undefined
+
       const rateLimit = handlers.middleware((ctx: BotContext, next) =>
-        Effect.flatMap(limiter.take(ctx.from?.id ?? 0), (verdict) => {
+        isPayment(ctx) ? next : Effect.flatMap(limiter.take(ctx.from?.id ?? 0), (verdict) => {
           switch (verdict) {
             case "allowed":
               return next
@@ -106,10 +113,15 @@ export class BotMiddleware extends Context.Service<BotMiddleware, {
 
       /** What no feature took: an unknown command or a message out of place, a button of an old message. */
       const fallback = new Composer<BotContext>()
-      fallback.on("message", handlers.handle((ctx) => handlers.reply(ctx, Texts.unknownCommand)))
+      fallback.on(
+        "message",
+        handlers.handle((ctx) => handlers.reply(ctx, commandOf(ctx) === undefined ? Texts.chatter : Texts.unknownCommand))
+      )
       fallback.on("callback_query", handlers.button(() => Effect.void))
 
       // Vigia talks to sellers in private chats only; group traffic reaches it through the sellers' workers.
+      // Pre-checkout queries come from no chat: answered before the private-chat filter (Telegram waits 10 seconds).
+      bot.use(payments.preCheckout)
       const sellers = bot.chatType("private").drop((ctx) => ctx.from === undefined || ctx.from.is_bot)
       sellers.use(rateLimit, loadSeller, loadStep, checkGuard)
       sellers.use(...features.map((feature) => feature.composer))

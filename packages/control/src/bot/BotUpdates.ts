@@ -33,7 +33,8 @@ const cappedBackoff = (base: Duration.Input, max: Duration.Input) =>
   )
 
 const senderOf = (update: Update): number =>
-  update.message?.from?.id ?? update.callback_query?.from.id ?? update.edited_message?.from?.id ?? 0
+  update.message?.from?.id ?? update.callback_query?.from.id ?? update.edited_message?.from?.id ??
+    update.pre_checkout_query?.from.id ?? 0
 
 export class BotUpdates extends Context.Service<BotUpdates, {
   /** Hands one update to the bot (the webhook calls this); returns once it is queued. */
@@ -110,7 +111,7 @@ const make = Effect.fnUntraced(function*(options: BotUpdatesOptions) {
 
   const getUpdates = (timeout: number) =>
     telegram.call("getUpdates", (api, signal) =>
-      api.getUpdates({ offset, timeout, allowed_updates: ["message", "callback_query"] }, signal)).pipe(
+      api.getUpdates({ offset, timeout, allowed_updates: ["message", "callback_query", "pre_checkout_query"] }, signal)).pipe(
         Effect.tapError((error) => Effect.logWarning("getUpdates failed; retrying", error.message)),
         Effect.retry(cappedBackoff("500 millis", "15 seconds"))
       )
@@ -145,7 +146,7 @@ const make = Effect.fnUntraced(function*(options: BotUpdatesOptions) {
   const webhook = (url: string) =>
     telegram.call("setWebhook", (api, signal) =>
       api.setWebhook(url, {
-        allowed_updates: ["message", "callback_query"],
+        allowed_updates: ["message", "callback_query", "pre_checkout_query"],
         ...Option.match(options.secret, {
           onNone: () => ({}),
           onSome: (secret) => ({ secret_token: Redacted.value(secret) })

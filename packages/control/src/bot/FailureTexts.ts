@@ -8,7 +8,7 @@ import type { InvalidPriceLine } from "@vigia/domain/PriceTableParser"
 import type { ContainerManagerError } from "../sessions/manager/ContainerManager.ts"
 import type { SessionUnavailable } from "../sessions/SessionGateway.ts"
 import type { GuardRefusal } from "./SubscriptionGuard.ts"
-import { groupsLimit, planName } from "./Texts.ts"
+import { groupsCount, groupsLimit, planName, plural } from "./Texts.ts"
 
 /** The account's worker cannot answer now, by the gateway's reason. */
 export const sessionUnavailable: Record<SessionUnavailable["reason"], string> = {
@@ -53,15 +53,17 @@ const lapsedNote = (lapsedPlan: Plan | null) =>
     ? ""
     : ` Sua assinatura ${planName[lapsedPlan]} não está ativa ou venceu; renove para voltar a ter os recursos dela.`
 
-/** What upgrading from `plan` gives, or where to turn when there is nothing to upgrade to. */
+/** What upgrading from `plan` gives and where to buy it, or where to look when there is nothing to upgrade to. */
 const upgradeFrom = (plan: Plan): string =>
   plan === "free"
     ? `Com o plano ${planName.basic} você conecta sua conta do Telegram, ativa ${
-      groupsLimit(limitsOf.basic.maxActiveGroups)
-    } e usa respostas automáticas nos grupos; com o ${planName.premium}, ${groupsLimit(limitsOf.premium.maxActiveGroups)}.`
+      groupsCount(limitsOf.basic.maxActiveGroups)
+    } e usa respostas automáticas nos grupos; com o ${planName.premium}, ${
+      groupsCount(limitsOf.premium.maxActiveGroups)
+    }. Assine em /plano.`
     : plan === "basic"
-    ? `Com o plano ${planName.premium} você tem ${groupsLimit(limitsOf.premium.maxActiveGroups)}.`
-    : "Fale com o suporte para rever os recursos da sua assinatura."
+    ? `Com o plano ${planName.premium} você tem ${groupsLimit(limitsOf.premium.maxActiveGroups)}: assine em /plano.`
+    : "Use /plano para ver o que a sua assinatura inclui."
 
 /** The plan in force (`plan`) refuses: connecting an account, one more group (past `limit`), automatic replies. */
 export type PlanRefusal =
@@ -95,12 +97,27 @@ const clip = (text: string) => (text.trim().length > 40 ? `${text.trim().slice(0
 
 /** The lines of a new price table that were not read, each with its text and why. */
 export const tableRejectedLines = (errors: ReadonlyArray<Pick<InvalidPriceLine, "line" | "text" | "reason">>) =>
-  `⚠️ ${errors.length === 1 ? "1 linha ignorada" : `${errors.length} linhas ignoradas`}:\n` +
+  `⚠️ ${plural(errors.length, "linha ignorada", "linhas ignoradas")}:\n` +
   errors.slice(0, 20).map((error) => `linha ${error.line} (“${clip(error.text)}”): ${priceLineProblem[error.reason]}`).join("\n") +
   (errors.length > 20 ? `\n… e mais ${errors.length - 20}.` : "")
 
-export const tableNothingValid = "Não encontrei nenhum produto válido. A tabela atual foi mantida."
+export const tableNothingValid =
+  "Não encontrei nenhum produto válido. A tabela atual foi mantida: envie a tabela de novo, ou /cancelar para desistir."
+
+const itemProblem: Record<InvalidPriceLine["reason"], string> = {
+  MissingName: "Falta o nome do produto antes do preço.",
+  MissingPrice: "Não encontrei o preço no fim do que você escreveu.",
+  InvalidPrice: "O preço não é um valor válido: escreva, por exemplo, 9,50.",
+  UnknownUnit: "Não conheço essa unidade: use un, kg, g, l, ml, cx, dz ou pct.",
+  DuplicateProduct: "Escreva um produto só."
+}
+
+/** What was typed after `/preco` is not a product and a price, by the parser's reason. */
+export const itemRefused = (reason: InvalidPriceLine["reason"]) =>
+  `❌ ${itemProblem[reason]} Use: /preco <produto> <preço>, por exemplo /preco Coca-Cola 2L 9,50.`
 export const tableFileTooLarge = "Esse arquivo é grande demais para uma tabela de preços (máximo 1 MB)."
+export const tableSpreadsheetFile =
+  "Esse arquivo é uma planilha, não um CSV. Na planilha, use “Salvar como” → CSV e envie o arquivo .csv (ou cole a tabela como texto)."
 
 /** A change to a group that is not (or no longer) active. */
 export const groupNotActive = "Esse grupo não está ativo no Vigia."
@@ -145,14 +162,12 @@ export const loginRefused = (refusal: LoginRefusal, code: number, retryAfter: nu
   }
 }
 
-const formatWait = (seconds: number) => {
-  const [amount, unit] = seconds < 60
-    ? [seconds, "segundo"]
+const formatWait = (seconds: number) =>
+  seconds < 60
+    ? plural(seconds, "segundo", "segundos")
     : seconds < 3600
-    ? [Math.ceil(seconds / 60), "minuto"]
-    : [Math.ceil(seconds / 3600), "hora"]
-  return `${amount} ${unit}${amount === 1 ? "" : "s"}`
-}
+    ? plural(Math.ceil(seconds / 60), "minuto", "minutos")
+    : plural(Math.ceil(seconds / 3600), "hora", "horas")
 
 // Logins: the rate limit, numbers in use, a login that ran out of time or cannot finish here.
 
@@ -168,7 +183,7 @@ export const otherNumberConnected = (masked: string) =>
 
 /** A login that did not finish within `minutes`: stopped. */
 export const loginExpired = (minutes: number) =>
-  `⌛ Seu login não foi concluído em ${minutes} ${minutes === 1 ? "minuto" : "minutos"} e foi cancelado. Use /login para começar de novo.`
+  `⌛ Seu login não foi concluído em ${plural(minutes, "minuto", "minutos")} e foi cancelado. Use /login para começar de novo.`
 
 /** An answer to a login that is no longer going on (cancelled, expired, or replaced by a newer one). */
 export const loginNotRunning = "Esse login não está mais em andamento. Use /login para começar de novo."

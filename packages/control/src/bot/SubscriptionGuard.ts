@@ -12,8 +12,12 @@ import { type SubscriptionError, Subscriptions } from "../data/Subscriptions.ts"
 import type { UserId } from "../data/UserId.ts"
 import { type BotContext, commandOf } from "./BotContext.ts"
 import * as CodeKeypad from "./CodeKeypad.ts"
+import { buttonPrefix as auditButtonPrefix } from "./features/AdminAudit.ts"
+import { buttonPrefix as sessionsButtonPrefix } from "./features/AdminSessions.ts"
 import { buttonPrefix as groupsButtonPrefix } from "./features/Groups.ts"
 import { resendButton } from "./features/LoginSteps.ts"
+import { buttonPrefix as paymentsButtonPrefix } from "./features/Payments.ts"
+import { buttonPrefix as tableButtonPrefix } from "./features/PriceTable.ts"
 
 /** What an update asks of the bot, as the guard judges it. */
 export type Request =
@@ -27,7 +31,7 @@ export type Request =
 /**
  * The exceptions, in one place: what any seller may do whatever their plan (the free plan, or a paid one that
  * lapsed). Reading about Vigia and their plan, leaving the step they are in (which stops an unfinished login), and
- * chatter. Buying a plan joins this list when it exists: its command, its buttons and Telegram's payment updates.
+ * chatter. Buying a plan is `/plano`'s: its buy buttons and Telegram's payment messages carry on `/plano` (below).
  */
 export const publicCommands: ReadonlySet<string> = new Set(["start", "ajuda", "help", "plano", "cancelar"])
 
@@ -46,7 +50,11 @@ const stepCommands: Record<Step["_tag"], string | undefined> = {
 const buttonCommands: ReadonlyArray<readonly [prefix: string, command: string]> = [
   [groupsButtonPrefix, "grupos"],
   [CodeKeypad.prefix, "login"],
-  [resendButton, "login"]
+  [resendButton, "login"],
+  [tableButtonPrefix, "tabela"],
+  [paymentsButtonPrefix, "plano"],
+  [sessionsButtonPrefix, "admin_sessoes"],
+  [auditButtonPrefix, "admin_auditoria"]
 ]
 
 /** What `ctx` asks: its command, its button's feature, or the step its message answers (`ctx.step`, loaded first). */
@@ -58,6 +66,8 @@ export const requestOf = (ctx: BotContext): Request => {
     const owner = buttonCommands.find(([prefix]) => query.data?.startsWith(prefix) === true)
     return owner === undefined ? { _tag: "Button" } : { _tag: "Command", command: owner[1] }
   }
+  // A payment (or its refund) is the seller's purchase whatever step they are in, and must never be taken for an answer.
+  if (ctx.message?.successful_payment !== undefined || ctx.message?.refunded_payment !== undefined) return { _tag: "Command", command: "plano" }
   const carried = stepCommands[ctx.step?._tag ?? "Idle"]
   return carried === undefined ? { _tag: "Chatter" } : { _tag: "Command", command: carried }
 }

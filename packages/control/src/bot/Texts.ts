@@ -4,10 +4,14 @@
  */
 import { limitsOf, type Plan, Unlimited } from "@vigia/domain/Plan"
 import type { PlanLimits } from "@vigia/domain/Plan"
+import { Option } from "effect"
 import type { ObservedState } from "../data/Sessions.ts"
 import type { PlanEnforced } from "../plans/PlanNotifier.ts"
 
 export const planName: Record<Plan, string> = { free: "Gratuito", basic: "Básico", premium: "Premium" }
+
+/** `1 minuto`, `5 minutos`: a count with its noun in agreement, wherever the bot shows one. */
+export const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`
 
 /** The commands shown in Telegram's menu, in order. */
 export const commandList: ReadonlyArray<{ readonly command: string; readonly description: string }> = [
@@ -19,7 +23,10 @@ export const commandList: ReadonlyArray<{ readonly command: string; readonly des
   { command: "grupos", description: "Escolher os grupos vigiados" },
   { command: "ativar", description: "Ativar um grupo: /ativar <nome ou id>" },
   { command: "desativar", description: "Desativar um grupo: /desativar <nome ou id>" },
-  { command: "tabela", description: "Ver ou trocar sua tabela de preços" },
+  { command: "tabela", description: "Ver sua tabela de preços (nova: trocar; csv: baixar)" },
+  { command: "preco", description: "Mudar ou incluir um produto: /preco <produto> <preço>" },
+  { command: "remover", description: "Tirar um produto da tabela: /remover <produto>" },
+  { command: "desfazer", description: "Voltar a última mudança da tabela" },
   { command: "logout", description: "Desconectar sua conta do Telegram" },
   { command: "cancelar", description: "Cancelar o passo em andamento" }
 ]
@@ -28,31 +35,68 @@ export const welcome = (firstName: string) =>
   `Olá, ${firstName}! 👋 Eu sou o Vigia.\n\n` +
   "Eu leio os pedidos que seus clientes fazem nos grupos do Telegram, calculo o valor com a sua tabela de preços " +
   "e te mando o orçamento pronto.\n\n" +
-  "1. /login conecta a sua conta do Telegram\n2. /grupos escolhe os grupos vigiados\n3. /tabela envia a sua tabela de preços\n\n" +
+  "1. /login conecta a sua conta do Telegram (num plano pago: veja /plano)\n2. /grupos escolhe os grupos vigiados\n" +
+  "3. /tabela nova envia a sua tabela de preços\n\n" +
   "Use /ajuda para ver todos os comandos e /plano para ver o que o seu plano inclui."
 
-export const help = () =>
-  "Comandos do Vigia:\n" + commandList.map(({ command, description }) => `/${command} — ${description}`).join("\n") +
-  "\n\nO código de login do Telegram deve ser digitado com espaços (ex.: 1 2 3 4 5) ou no teclado numérico que eu mostro: " +
-  "o Telegram cancela um código enviado como mensagem comum."
+/** The administrators' commands, as `/ajuda` lists them to an administrator. */
+export const adminCommandList: ReadonlyArray<{ readonly command: string; readonly description: string }> = [
+  { command: "admin_plano", description: "<id> <free|basic|premium> [dias] concede um plano" },
+  { command: "admin_sessoes", description: "lista as sessões, com botões para parar e reiniciar" },
+  { command: "admin_auditoria", description: "[id] mostra as últimas entradas da auditoria (de um vendedor, ou todas)" },
+  { command: "admin_reembolso", description: "<id da cobrança> devolve um pagamento em Stars e encurta o plano" }
+]
+
+/** Where to find support: `SUPPORT_CONTACT`, when the operator gave one. */
+export const supportLine = (contact: Option.Option<string>) =>
+  Option.match(contact, { onNone: () => "", onSome: (found) => `Suporte: ${found}` })
+
+/** `/ajuda`: every command (an administrator's too, for one), the login code's advice, the support, and the seller's id. */
+export const help = (telegramUserId: number, isAdmin: boolean, contact: Option.Option<string>) =>
+  [
+    "Comandos do Vigia:",
+    ...commandList.map(({ command, description }) => `/${command} — ${description}`),
+    ...(isAdmin ? ["", "Administração:", ...adminCommandList.map(({ command, description }) => `/${command} ${description}`)] : []),
+    "",
+    "O código de login do Telegram deve ser digitado com espaços (ex.: 1 2 3 4 5) ou no teclado numérico que eu mostro: " +
+    "o Telegram cancela um código enviado como mensagem comum.",
+    "",
+    ...(Option.isSome(contact) ? [supportLine(contact)] : []),
+    `Seu id no Telegram: ${telegramUserId}`
+  ].join("\n")
 
 /** "até 5 grupos ativos", "grupos ilimitados". */
 export const groupsLimit = (max: number) => max === Unlimited ? "grupos ilimitados" : max === 1 ? "1 grupo ativo" : `até ${max} grupos ativos`
 
+/** "até 5 grupos", "grupos ilimitados": the limit after a verb that already says they are active ("ativa até 5 grupos"). */
+export const groupsCount = (max: number) => max === Unlimited ? "grupos ilimitados" : max === 1 ? "1 grupo" : `até ${max} grupos`
+
+/** A plan's end, as a pt-BR date in Brazil's time. */
+export const dayOf = (date: Date) => date.toLocaleDateString("pt-BR", { timeZone: "America/Sao_Paulo" })
+
+/** What a paid plan gives, in the words `/plano` and the invoices use. */
+export const planOffer = (plan: Exclude<Plan, "free">) =>
+  `conecta sua conta do Telegram, vigia ${groupsCount(limitsOf[plan].maxActiveGroups)} e responde os pedidos nos grupos`
+
+/**
+ * `/plano`: the plan in force with only what it allows (the free plan, which cannot connect an account, is not said
+ * to watch a group it cannot reach), until when, and what the paid plans give.
+ */
 export const planSummary = (plan: Plan, limits: PlanLimits, expiresAt: Date | null) => {
-  const lines = [
-    `Seu plano: ${planName[plan]}`,
-    `• ${groupsLimit(limits.maxActiveGroups)}`,
-    `• conectar conta do Telegram: ${limits.canCreateContainer ? "sim" : "não"}`,
-    `• respostas automáticas nos grupos: ${limits.canUseAdvancedFeatures ? "sim" : "não"}`
-  ]
-  if (expiresAt !== null) lines.push(`Válido até ${expiresAt.toLocaleDateString("pt-BR", { timeZone: "America/Sao_Paulo" })}.`)
+  const lines = limits.canCreateContainer
+    ? [
+      `Seu plano: ${planName[plan]}`,
+      "• conecta sua conta do Telegram",
+      `• ${groupsLimit(limits.maxActiveGroups)}`,
+      ...(limits.canUseAdvancedFeatures ? ["• respostas automáticas nos grupos"] : [])
+    ]
+    : [
+      `Seu plano: ${planName[plan]}`,
+      "Ele serve para conhecer o Vigia: não conecta uma conta do Telegram, então não vigia grupos nem lê pedidos."
+    ]
+  if (expiresAt !== null) lines.push(`Válido até ${dayOf(expiresAt)}.`)
   if (plan !== "premium") {
-    lines.push(
-      "",
-      `Planos: ${planName.basic} — conta conectada, ${groupsLimit(limitsOf.basic.maxActiveGroups)} e respostas automáticas; ` +
-        `${planName.premium} — ${groupsLimit(limitsOf.premium.maxActiveGroups)}. Fale com o suporte para assinar.`
-    )
+    lines.push("", `${planName.basic}: ${planOffer("basic")}.`, `${planName.premium}: ${planOffer("premium")}.`)
   }
   return lines.join("\n")
 }
@@ -69,7 +113,7 @@ export const startingSession = "⏳ Iniciando sua sessão…"
 export const waitingTelegram = "⏳ Sessão iniciada. Aguardando o Telegram…"
 
 export const askCode = (length: number, via: string, resend?: { readonly via: string; readonly seconds: number }) =>
-  `📩 O Telegram enviou um código de ${length > 0 ? `${length} dígitos` : "login"} ${via}.\n\n` +
+  `📩 O Telegram enviou um código de ${length > 0 ? plural(length, "dígito", "dígitos") : "login"} ${via}.\n\n` +
   "Digite o código com espaços entre os números (ex.: 1 2 3 4 5) ou use o teclado abaixo. " +
   "Não envie o código junto, sem espaços: o Telegram cancela códigos enviados em mensagens." +
   (resend === undefined
@@ -108,7 +152,7 @@ export const connected = (name: string, username: string | undefined) =>
 export const loginCancelled = "Ok, cancelei. Nada foi alterado."
 export const nothingToCancel = "Não há nada em andamento para cancelar."
 
-export const notConnected = "Você ainda não conectou sua conta do Telegram. Use /login."
+export const notConnected = "Nenhuma conta do Telegram conectada. Use /login para conectar a sua."
 export const loggedOutElsewhere =
   "⚠️ Sua conta do Telegram foi desconectada (encerrada em outro aparelho ou pelo Telegram). Use /login para conectar de novo."
 export const workerLost =
@@ -129,12 +173,6 @@ export const usageActivate = "Use: /ativar <nome ou id do grupo>"
 export const usageDeactivate = "Use: /desativar <nome ou id do grupo>"
 export const autoReplyOn = (title: string) => `🤖 Respostas automáticas ligadas em ${title}.`
 export const autoReplyOff = (title: string) => `Respostas automáticas desligadas em ${title}.`
-
-export const tableEmpty = "Sua tabela de preços está vazia."
-export const askTable =
-  "Envie a nova tabela como texto (um produto por linha, ex.: “Coca-Cola 2L = 9,50”) ou como arquivo CSV " +
-  "(colunas nome;preco;unidade;apelidos). Ela substitui a tabela atual. Use /cancelar para desistir."
-export const tableReplaced = (count: number) => `✅ Tabela atualizada: ${count} ${count === 1 ? "produto" : "produtos"}.`
 
 export const orderReport = (group: string, customer: string, quoteText: string, link: string | null, replied: boolean) =>
   [`🛒 Pedido em ${group}`, `Cliente: ${customer}`, "", quoteText, ...(link === null ? [] : ["", link]), ...(replied ? ["", "🤖 Orçamento respondido no grupo."] : [])]
@@ -158,7 +196,7 @@ const troubled: ReadonlySet<ObservedState> = new Set(["stopped", "dead", "logged
 /** A session's last error is English, for operators' logs: the seller reads what it means for them. */
 const lastProblem = "Último problema: a sessão parou ou não conseguiu iniciar. Se continuar assim, use /login para conectar de novo."
 
-/** `/status`: the seller's account and session, if connected, and their active groups. */
+/** `/status`: the seller's account and session, if one is connected or connecting, and their active groups. */
 export const status = (
   session: { readonly phone: string; readonly state: ObservedState; readonly lastError: string | null } | undefined,
   groups: ReadonlyArray<{ readonly title: string; readonly autoReply: boolean }>
@@ -178,18 +216,16 @@ export const status = (
   ].join("\n")
 
 export const unknownCommand = "Não conheço esse comando. Use /ajuda para ver a lista."
+/** A message that is neither a command nor the answer to a question: what the bot is for, instead of "unknown command". */
+export const chatter =
+  "Oi! 🙂 Eu não converso por aqui: eu leio os pedidos dos seus clientes nos grupos e te mando o orçamento pronto.\n" +
+  "Por aqui você usa comandos, por exemplo /status (sua conta e grupos), /tabela (sua tabela de preços), " +
+  "/grupos (os grupos vigiados) e /plano (seu plano). /ajuda mostra todos."
 export const slowDown = "Calma! Muitas mensagens em pouco tempo. Espere alguns segundos."
 export const somethingWrong = "😕 Algo deu errado do meu lado. Tente de novo em instantes."
 export const adminPlanUsage = "Use: /admin_plano <id do Telegram> <free|basic|premium> [dias]"
 export const adminPlanGranted = (telegramId: number, plan: Plan, days: number | null) =>
-  `Plano ${planName[plan]} concedido a ${telegramId}${days === null ? " sem vencimento" : ` por ${days} dias`}.`
-/** `/admin_sessoes`: one line per session (the phone masked). */
-export const adminSessions = (
-  sessions: ReadonlyArray<{ readonly phone: string; readonly runtime: string; readonly desired: string; readonly observed: string }>
-) =>
-  sessions.length === 0
-    ? "Nenhuma sessão."
-    : sessions.map((session) => `${session.phone} — ${session.runtime}, ${session.desired}/${session.observed}`).join("\n")
+  `Plano ${planName[plan]} concedido a ${telegramId}${days === null ? " sem vencimento" : ` por ${plural(days, "dia", "dias")}`}.`
 export const adminUserUnknown = (telegramId: number) => `Nenhum usuário com id ${telegramId}. Ele precisa mandar /start antes.`
 /**
  * `/admin_reprocessar`: how many parked updates went back to their queues, from how many accounts, and how many
@@ -217,7 +253,7 @@ const dateAndTime = (date: Date) =>
 
 export const planExpiring = (plan: Plan, expiresAt: Date) =>
   `⏳ Seu plano ${planName[plan]} vence em ${dateAndTime(expiresAt)}. ` +
-  "Renove antes disso para manter sua conta do Telegram conectada e seus grupos ativos. Fale com o suporte para renovar."
+  "Renove antes disso, com /plano, para manter sua conta do Telegram conectada e seus grupos ativos."
 
 /** The plan in force no longer allowed the seller's session or all their groups: what was stopped. */
 export const planEnforced = (notice: PlanEnforced) =>

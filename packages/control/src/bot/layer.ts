@@ -11,31 +11,41 @@ import * as BotPlanNotifier from "./BotPlanNotifier.ts"
 import { BotUpdates } from "./BotUpdates.ts"
 import { Account } from "./features/Account.ts"
 import { Admin } from "./features/Admin.ts"
+import { AdminAudit } from "./features/AdminAudit.ts"
+import { AdminSessions } from "./features/AdminSessions.ts"
 import { Groups } from "./features/Groups.ts"
 import { Login } from "./features/Login.ts"
 import { LoginSessions } from "./features/LoginSessions.ts"
 import { LoginSteps } from "./features/LoginSteps.ts"
+import { Payments } from "./features/Payments.ts"
+import { PreCheckout } from "./features/PreCheckout.ts"
+import { PriceEdits } from "./features/PriceEdits.ts"
 import { PriceTable } from "./features/PriceTable.ts"
+import { Refunds } from "./features/Refunds.ts"
 import { Handlers } from "./Handlers.ts"
 import { RateLimiter } from "./RateLimiter.ts"
 import { SubscriptionGuard } from "./SubscriptionGuard.ts"
+import { Support } from "./Support.ts"
 import { TelegramBot } from "./TelegramBot.ts"
 
 /** What the webhook endpoint hands its updates to (and asks whether the bot reached Telegram). */
 export { BotUpdates }
 
 const Internals = Layer.mergeAll(
-  Account.layer,
+  Account.layerConfig(BotConfig.guard),
   Login.layer,
   LoginSteps.layer,
   Groups.layer,
   PriceTable.layer,
-  Admin.layer,
+  PriceEdits.layer,
+  Payments.layerConfig(BotConfig.payments).pipe(Layer.provide(Layer.mergeAll(Refunds.layer, PreCheckout.layer))),
+  Admin.layer.pipe(Layer.provide(Layer.mergeAll(AdminSessions.layer, AdminAudit.layer))),
   RateLimiter.layerConfig(BotConfig.rateLimit),
   SubscriptionGuard.layerConfig(BotConfig.guard)
 ).pipe(
   Layer.provideMerge(LoginSessions.layerConfig(BotConfig.login)),
   Layer.provideMerge(Handlers.layer),
+  Layer.provideMerge(Support.layerConfig(BotConfig.support)),
   Layer.provideMerge(TelegramBot.layerConfig(BotConfig.telegram))
 )
 

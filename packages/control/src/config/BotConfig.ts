@@ -1,9 +1,12 @@
 /**
  * The bot's configuration from the environment: its token and Bot API server, the administrators, the per-seller
- * rate limit, the webhook (which the webhook's listener reads too), polling, and logins.
+ * rate limit, the webhook (which the webhook's listener reads too), polling, logins, the support contact and the
+ * plans' prices.
  */
 import { Region } from "@vigia/domain/PhoneNumber"
 import { Config, Duration, Option, Schema, SchemaGetter } from "effect"
+import type { PaymentsOptions } from "../bot/features/Payments.ts"
+import type { SupportOptions } from "../bot/Support.ts"
 import { required } from "./SessionsConfig.ts"
 
 /** `BOT_TOKEN` (required) and `BOT_API_ROOT` (default `https://api.telegram.org`). */
@@ -88,5 +91,23 @@ export const login = {
   window: Config.Duration("LOGIN_RATE_WINDOW").pipe(Config.withDefault(Duration.hours(1)))
 }
 
+/** `SUPPORT_CONTACT`: who sellers are told to talk to (`@user`, an e-mail, a link), one line; none by default. */
+export const support: Config.Wrap<SupportOptions> = {
+  contact: Config.option(
+    Config.schema(
+      Schema.String.pipe(Schema.check(Schema.isPattern(/^[^\r\n]{1,200}$/, { expected: "one line of at most 200 characters" }))),
+      "SUPPORT_CONTACT"
+    )
+  ).pipe(Config.map(Option.filter((contact) => contact.trim() !== "")), Config.map(Option.map((contact) => contact.trim())))
+}
+
+const stars = (name: string, fallback: number) =>
+  Config.schema(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 100_000 })), name).pipe(Config.withDefault(fallback))
+
+/** `PLAN_PRICE_BASIC_STARS` (default 300) and `PLAN_PRICE_PREMIUM_STARS` (default 900): 30 days of a plan, in Telegram Stars; 0 is not sold. */
+export const payments: Config.Wrap<PaymentsOptions> = {
+  prices: Config.all({ basic: stars("PLAN_PRICE_BASIC_STARS", 300), premium: stars("PLAN_PRICE_PREMIUM_STARS", 900) })
+}
+
 /** The bot's whole area, for the control plane's configuration and its check. */
-export const bot = { telegram, guard, rateLimit, webhook, polling, login }
+export const bot = { telegram, guard, rateLimit, webhook, polling, login, support, payments }

@@ -18,7 +18,8 @@ export const areas = {
   http: HttpConfig.http,
   sessions: SessionsConfig.checks,
   bot: BotConfig.bot,
-  plans: PlansConfig.enforcement
+  plans: PlansConfig.enforcement,
+  newSellers: PlansConfig.newSellers
 } satisfies ConfigTree
 
 /** What an operator should read when a variable is missing or malformed. */
@@ -41,5 +42,9 @@ export const hints: Readonly<Record<string, string>> = {
   LOGIN_TIMEOUT: "must be a duration such as \"10 minutes\"",
   LOGIN_RATE_LIMIT: "must be a whole number, at least 1",
   LOGIN_RATE_WINDOW: "must be a duration such as \"1 hour\"",
-  START_QUEUE_TIMEOUT: "must be a duration such as \"5 minutes\""
+  START_QUEUE_TIMEOUT: "must be a duration such as \"5 minutes\"",
+  DEFAULT_PLAN: "must be free, basic or premium",
+  DEFAULT_PLAN_DAYS: "must be a whole number of days, at least 1",
+  PLAN_PRICE_BASIC_STARS: "must be a whole number of Telegram Stars (0: not sold in the bot)",
+  PLAN_PRICE_PREMIUM_STARS: "must be a whole number of Telegram Stars (0: not sold in the bot)"
 }

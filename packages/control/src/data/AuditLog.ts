@@ -1,5 +1,5 @@
 /**
- * The audit log: every login, logout, plan change, group (de)activation, price table change,
+ * The audit log: every login, logout, plan change, group (de)activation, price table change, payment,
  * admin action and plan enforcement, appended in the same transaction as the change it records.
  */
 import { Context, DateTime, Effect, Layer, Schema } from "effect"
@@ -17,7 +17,12 @@ export const AuditAction = Schema.Literals([
   "auto-reply-changed",
   "price-table-replaced",
   "admin-action",
-  "plan-enforced"
+  "plan-enforced",
+  "price-item-set",
+  "price-item-removed",
+  "price-table-restored",
+  "payment-received",
+  "payment-refunded"
 ])
 export type AuditAction = typeof AuditAction.Type
 
@@ -39,6 +44,20 @@ export interface NewAuditEntry {
 
 const decodeEntries = Schema.decodeUnknownEffect(Schema.Array(AuditEntry))
 
+/** An entry with the Telegram id of the user it concerns (none for actions about no single user), for reading. */
+export const ListedEntry = Schema.Struct({ ...AuditEntry.fields, telegramUserId: Schema.NullOr(SafeIntFromInt8) })
+export type ListedEntry = typeof ListedEntry.Type
+
+const decodeListed = Schema.decodeUnknownEffect(Schema.Array(ListedEntry))
+
+/** Which entries `page` reads: one user's (or everyone's), older than an entry already shown. */
+export interface AuditPage {
+  readonly userId?: UserId
+  /** Only entries before this one (its `id`): the next page. */
+  readonly beforeId?: number
+  readonly limit: number
+}
+
 export class AuditLog extends Context.Service<AuditLog, {
   /** Appends an entry; inside `sql.withTransaction` it commits or rolls back with the change. */
   readonly append: (entry: NewAuditEntry) => Effect.Effect<void, DatabaseError>
@@ -51,6 +70,8 @@ export class AuditLog extends Context.Service<AuditLog, {
     details: typeof Schema.JsonObject.Type,
     since: Date
   ) => Effect.Effect<ReadonlyArray<Date>, DatabaseError>
+  /** Entries newest first, a page at a time, with the Telegram id of the user each concerns. */
+  readonly page: (page: AuditPage) => Effect.Effect<ReadonlyArray<ListedEntry>, DatabaseError>
 }>()("@vigia/control/data/AuditLog") {
   static readonly layer = Layer.effect(
     AuditLog,
@@ -81,7 +102,18 @@ export class AuditLog extends Context.Service<AuditLog, {
         orDatabaseError
       )
 
-      return AuditLog.of({ append, recent, times })
+      const page = Effect.fn("AuditLog.page")(function*(page: AuditPage) {
+        const conditions = [
+          ...(page.userId === undefined ? [] : [sql`a.user_id = ${page.userId}`]),
+          ...(page.beforeId === undefined ? [] : [sql`a.id < ${page.beforeId}`])
+        ]
+        const rows = yield* sql`
+          SELECT a.*, u.telegram_user_id FROM audit_log a LEFT JOIN users u ON u.id = a.user_id
+          WHERE ${sql.and(conditions)} ORDER BY a.id DESC LIMIT ${page.limit}`
+        return yield* decodeListed(rows)
+      }, orDatabaseError)
+
+      return AuditLog.of({ append, recent, times, page })
     })
   )
 }

@@ -40,7 +40,7 @@ export interface EffectiveSubscription {
   readonly limits: PlanLimits
 }
 
-export const PlanChangeSource = Schema.Literals(["admin", "payment"])
+export const PlanChangeSource = Schema.Literals(["admin", "payment", "refund"])
 export type PlanChangeSource = typeof PlanChangeSource.Type
 
 export interface PlanGrant {
@@ -60,6 +60,23 @@ export interface PlanExtension {
   readonly source: PlanChangeSource
 }
 
+/** A payment given back: the period it bought comes off the plan it bought, if that plan is still the seller's. */
+export interface PlanShortening {
+  readonly plan: Plan
+  readonly duration: Duration.Input
+  readonly paymentReference: string
+}
+
+/** The plan a new seller starts on (`free` unless the operator chose another), and for how long (`null`: no expiry). */
+export interface NewSellerPlan {
+  readonly plan: Plan
+  readonly duration: Duration.Duration | null
+}
+
+export const NewSellerPlan = Context.Reference<NewSellerPlan>("@vigia/control/data/NewSellerPlan", {
+  defaultValue: () => ({ plan: "free", duration: null })
+})
+
 export class SubscriptionError extends Schema.TaggedError<SubscriptionError>()("SubscriptionError", {
   reason: Schema.Union([UserNotFound])
 }) {}
@@ -70,6 +87,19 @@ const decodeSubscription = Schema.decodeUnknownEffect(Subscription)
 
 const notFound = (userId: UserId) =>
   new SubscriptionError({ reason: new UserNotFound({ message: `no subscription for user ${userId}` }) })
+
+/** A grant without the refunded period; none when the subscription's plan is another or does not expire. */
+const shortened = (current: Subscription, shortening: PlanShortening, now: Date): PlanGrant | undefined => {
+  if (current.plan !== shortening.plan || current.expiresAt === null) return undefined
+  const end = current.expiresAt.getTime() - Duration.toMillis(shortening.duration)
+  return {
+    plan: current.plan,
+    expiresAt: new Date(Math.max(end, now.getTime())),
+    overrides: current.featureOverrides,
+    paymentReference: shortening.paymentReference,
+    source: "refund"
+  }
+}
 
 /** A grant after `extension`: later expiry for the plan in force, a fresh period otherwise. */
 const extended = (current: Subscription, extension: PlanExtension, now: Date): PlanGrant => {
@@ -96,6 +126,16 @@ export class Subscriptions extends Context.Service<Subscriptions, {
     userId: UserId,
     extension: PlanExtension
   ) => Effect.Effect<Subscription, SubscriptionError | DatabaseError>
+  /**
+   * Takes a refunded period off the plan it bought (never ending it before now), audited as `plan-changed`; whether
+   * it did (not when the seller is on another plan by now, or one without expiry) and the subscription after.
+   */
+  readonly shorten: (
+    userId: UserId,
+    shortening: PlanShortening
+  ) => Effect.Effect<{ readonly shortened: boolean; readonly subscription: Subscription }, SubscriptionError | DatabaseError>
+  /** Drops the cached copy: for a change made inside a caller's transaction, once that transaction committed. */
+  readonly refresh: (userId: UserId) => Effect.Effect<void>
 }>()("@vigia/control/data/Subscriptions") {
   static readonly layer = Layer.effect(
     Subscriptions,
@@ -126,14 +166,15 @@ export class Subscriptions extends Context.Service<Subscriptions, {
         }
       })
 
-      /** Writes a plan change under the row's lock, with its audit entry, then drops the cached copy. */
-      const change = (userId: UserId, decide: (current: Subscription, now: Date) => PlanGrant) =>
+      /** Writes a plan change under the row's lock, with its audit entry, then drops the cached copy; no grant, no change. */
+      const change = (userId: UserId, decide: (current: Subscription, now: Date) => PlanGrant | undefined) =>
         sql.withTransaction(Effect.gen(function*() {
           const now = yield* DateTime.nowAsDate
           const [locked] = yield* sql`SELECT * FROM subscriptions WHERE user_id = ${userId} FOR UPDATE`
           if (locked === undefined) return yield* notFound(userId)
           const previous = yield* decodeSubscription(locked)
           const grant = decide(previous, now)
+          if (grant === undefined) return { changed: false, subscription: previous }
           const [row] = yield* sql`
             UPDATE subscriptions SET plan = ${grant.plan}, feature_overrides = ${JSON.stringify(grant.overrides)},
               expires_at = ${grant.expiresAt}, is_active = true, payment_reference = ${grant.paymentReference},
@@ -151,21 +192,26 @@ export class Subscriptions extends Context.Service<Subscriptions, {
               paymentReference: grant.paymentReference
             }
           })
-          return yield* decodeSubscription(row)
+          return { changed: true, subscription: yield* decodeSubscription(row) }
         })).pipe(
           Effect.ensuring(Cache.invalidate(cache, userId)),
           orDatabaseError
         )
 
       const grant = Effect.fn("Subscriptions.grant")(function*(userId: UserId, grant: PlanGrant) {
-        return yield* change(userId, () => grant)
+        return (yield* change(userId, () => grant)).subscription
       })
 
       const extend = Effect.fn("Subscriptions.extend")(function*(userId: UserId, extension: PlanExtension) {
-        return yield* change(userId, (current, now) => extended(current, extension, now))
+        return (yield* change(userId, (current, now) => extended(current, extension, now))).subscription
       })
 
-      return Subscriptions.of({ current, grant, extend })
+      const shorten = Effect.fn("Subscriptions.shorten")(function*(userId: UserId, shortening: PlanShortening) {
+        const { changed, subscription } = yield* change(userId, (current, now) => shortened(current, shortening, now))
+        return { shortened: changed, subscription }
+      })
+
+      return Subscriptions.of({ current, grant, extend, shorten, refresh: (userId) => Cache.invalidate(cache, userId) })
     })
   ).pipe(Layer.provide(AuditLog.layer))
 }

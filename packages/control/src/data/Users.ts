@@ -3,11 +3,12 @@
  * and mapped to the phone number and Telegram account Telegram authorized at login, until they log out.
  */
 import { mask, PhoneNumber } from "@vigia/domain/PhoneNumber"
-import { Context, DateTime, Effect, Layer, Option, Schema } from "effect"
+import { Context, DateTime, Duration, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { AuditLog } from "./AuditLog.ts"
 import { DatabaseError, isUniqueViolation, orDatabaseError } from "./Database.ts"
 import { SafeIntFromInt8 } from "./Int8.ts"
+import { NewSellerPlan } from "./Subscriptions.ts"
 import { UserId, UserNotFound } from "./UserId.ts"
 
 /**
@@ -55,7 +56,7 @@ const sameProfile = (user: User, profile: TelegramProfile): boolean =>
   user.username === profile.username && user.languageCode === profile.languageCode
 
 export class Users extends Context.Service<Users, {
-  /** The user behind a bot update, created with a free subscription (one transaction) on first contact. */
+  /** The user behind a bot update, created with the new sellers' plan (`NewSellerPlan`, one transaction) on first contact. */
   readonly getOrCreate: (profile: TelegramProfile) => Effect.Effect<User, DatabaseError>
   readonly get: (userId: UserId) => Effect.Effect<User, UserError | DatabaseError>
   readonly findByTelegramId: (telegramUserId: number) => Effect.Effect<User, UserError | DatabaseError>
@@ -77,6 +78,7 @@ export class Users extends Context.Service<Users, {
     Effect.gen(function*() {
       const sql = yield* SqlClient.SqlClient
       const audit = yield* AuditLog
+      const newSellerPlan = yield* NewSellerPlan
 
       const selectOne = (rows: ReadonlyArray<unknown>) =>
         rows[0] === undefined ? Effect.succeedNone : Effect.asSome(decodeUser(rows[0]))
@@ -102,9 +104,18 @@ export class Users extends Context.Service<Users, {
             return existing.value
           }
           const user = yield* decodeUser(inserted)
+          const { duration, plan } = newSellerPlan
+          const expiresAt = duration === null ? null : new Date(now.getTime() + Duration.toMillis(duration))
           yield* sql`
-            INSERT INTO subscriptions (user_id, plan, created_at, updated_at)
-            VALUES (${user.id}, 'free', ${now}, ${now})`
+            INSERT INTO subscriptions (user_id, plan, expires_at, created_at, updated_at)
+            VALUES (${user.id}, ${plan}, ${expiresAt}, ${now}, ${now})`
+          if (plan !== "free") {
+            yield* audit.append({
+              userId: user.id,
+              action: "plan-changed",
+              details: { plan, previousPlan: null, expiresAt: expiresAt?.toISOString() ?? null, source: "default" }
+            })
+          }
           return user
         }))
 

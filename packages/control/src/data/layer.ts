@@ -4,23 +4,32 @@
  */
 import { Config, Effect, Layer, Option } from "effect"
 import * as DataConfig from "../config/DataConfig.ts"
+import * as PlansConfig from "../config/PlansConfig.ts"
 import { ActiveGroups } from "./ActiveGroups.ts"
 import { AuditLog } from "./AuditLog.ts"
 import { Conversations } from "./Conversations.ts"
 import { Database } from "./Database.ts"
 import { EmbeddedPostgres } from "./EmbeddedPostgres.ts"
 import * as Migrations from "./Migrations.ts"
+import { PlanPayments } from "./PlanPayments.ts"
 import { PlanReviews } from "./PlanReviews.ts"
+import { PriceTableDrafts } from "./PriceTableDrafts.ts"
 import { PriceTables } from "./PriceTables.ts"
 import { ProcessedMessages } from "./ProcessedMessages.ts"
 import { Sessions } from "./Sessions.ts"
-import { Subscriptions } from "./Subscriptions.ts"
+import { NewSellerPlan, Subscriptions } from "./Subscriptions.ts"
 import { Users } from "./Users.ts"
 
-/** Every repository, over the `SqlClient` in context (tests give them a fresh database). */
+/**
+ * Every repository, over the `SqlClient` in context (tests give them a fresh database). Payments and drafts use the
+ * same `Subscriptions` and `PriceTables` as everyone (a layer is built once however often it is provided), so a payment
+ * refreshes the one cache of subscriptions.
+ */
 export const repositories = Layer.mergeAll(
   Users.layer,
   Subscriptions.layer,
+  PlanPayments.layer.pipe(Layer.provide(Subscriptions.layer)),
+  PriceTableDrafts.layer.pipe(Layer.provide(PriceTables.layer)),
   ActiveGroups.layer,
   PriceTables.layer,
   Sessions.layer,
@@ -40,4 +49,11 @@ export const database = Layer.unwrap(Effect.gen(function*() {
   })
 }))
 
-export const layer = repositories.pipe(Layer.provideMerge(Migrations.layer), Layer.provideMerge(database))
+/** The plan new sellers start on (`DEFAULT_PLAN`, `DEFAULT_PLAN_DAYS`). */
+const newSellerPlan = Layer.effect(NewSellerPlan, Config.unwrap(PlansConfig.newSellers))
+
+export const layer = repositories.pipe(
+  Layer.provide(newSellerPlan),
+  Layer.provideMerge(Migrations.layer),
+  Layer.provideMerge(database)
+)

@@ -33,7 +33,7 @@ describe("what a seller reads when something fails", () => {
   it("names the plan's limit and what upgrading gives when one more group is refused", () => {
     const text = FailureTexts.planRefused({ _tag: "GroupLimitReached", limit: 5 }, "basic", null)
     assert.include(text, "O plano Básico permite até 5 grupos ativos")
-    assert.include(text, "Com o plano Premium você tem grupos ilimitados.")
+    assert.include(text, "Com o plano Premium você tem grupos ilimitados: assine em /plano.")
   })
 
   it("says when a seller held back by the login rate limit may try again", () => {

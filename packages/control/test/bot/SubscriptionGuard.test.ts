@@ -3,9 +3,14 @@ import type { Plan } from "@vigia/domain/Plan"
 import { effectiveLimits, effectivePlan } from "@vigia/domain/Subscription"
 import { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Effect, Layer, Schema } from "effect"
+import type { Message } from "grammy/types"
 import * as CodeKeypad from "../../src/bot/CodeKeypad.ts"
+import { buttonPrefix as auditButtonPrefix } from "../../src/bot/features/AdminAudit.ts"
+import { buttonPrefix as sessionsButtonPrefix } from "../../src/bot/features/AdminSessions.ts"
 import { buttonPrefix as groupsButtonPrefix } from "../../src/bot/features/Groups.ts"
 import { resendButton } from "../../src/bot/features/LoginSteps.ts"
+import { buttonPrefix as paymentsButtonPrefix } from "../../src/bot/features/Payments.ts"
+import { buttonPrefix as tableButtonPrefix } from "../../src/bot/features/PriceTable.ts"
 import * as FailureTexts from "../../src/bot/FailureTexts.ts"
 import { type Request, requestOf, SubscriptionGuard } from "../../src/bot/SubscriptionGuard.ts"
 import {
@@ -46,7 +51,9 @@ const guardOver = (plan: Plan, expiresAt: Date | null) => {
         limits: effectiveLimits(subscription.terms, now)
       }),
     grant: () => Effect.die(new Error("the guard grants nothing")),
-    extend: () => Effect.die(new Error("the guard extends nothing"))
+    extend: () => Effect.die(new Error("the guard extends nothing")),
+    shorten: () => Effect.die(new Error("the guard shortens nothing")),
+    refresh: () => Effect.void
   })
   return SubscriptionGuard.layer({ adminIds: new Set([admin]) }).pipe(Layer.provide(Layer.succeed(Subscriptions, subscriptions)))
 }
@@ -107,16 +114,14 @@ describe("SubscriptionGuard", () => {
 
 const ana = { id: 5, is_bot: false, first_name: "Ana" }
 
+/** Ana's message in her private chat with the bot, with `fields`, answering `step` when the middleware loaded one. */
+const message = (fields: Pick<Message, "text" | "entities" | "successful_payment" | "refunded_payment">, step: Step | undefined) =>
+  contextOf({ message: { message_id: 1, date: 0, chat: { id: 5, type: "private", first_name: "Ana" }, from: ana, ...fields } }, step)
+
 const typed = (text: string, step: Step) =>
-  contextOf({
-    message: {
-      message_id: 1,
-      date: 0,
-      chat: { id: 5, type: "private", first_name: "Ana" },
-      from: ana,
-      text,
-      ...(text.startsWith("/") ? { entities: [{ type: "bot_command", offset: 0, length: text.split(" ")[0]!.length }] } : {})
-    }
+  message({
+    text,
+    ...(text.startsWith("/") ? { entities: [{ type: "bot_command", offset: 0, length: text.split(" ")[0]!.length }] } : {})
   }, text.startsWith("/") ? undefined : step)
 
 const pressed = (data: string) =>
@@ -153,4 +158,44 @@ describe("what an update asks of the guard", () => {
     assert.deepStrictEqual(requestOf(pressed(`${groupsButtonPrefix}t:-100`)), { _tag: "Command", command: "grupos" })
     assert.deepStrictEqual(requestOf(pressed("old:42")), { _tag: "Button" })
   })
+
+  it("a price table's confirmation carries on /tabela, a buy button on /plano, an admin's button on its admin command", () => {
+    assert.deepStrictEqual(requestOf(pressed(`${tableButtonPrefix}ok:7`)), { _tag: "Command", command: "tabela" })
+    assert.deepStrictEqual(requestOf(pressed(`${paymentsButtonPrefix}basic`)), { _tag: "Command", command: "plano" })
+    assert.deepStrictEqual(requestOf(pressed(`${sessionsButtonPrefix}S:5521988887777`)), { _tag: "Command", command: "admin_sessoes" })
+    assert.deepStrictEqual(requestOf(pressed(`${auditButtonPrefix}*:42`)), { _tag: "Command", command: "admin_auditoria" })
+  })
+
+  it("a payment (or its refund) is a purchase in whatever step the seller is, never the step's answer", () => {
+    const code = new AwaitingCode({ phone, length: 5, attempts: 0, resendableAt: null })
+    const charge = { currency: "XTR", total_amount: 300, invoice_payload: "vigia-plan:x", telegram_payment_charge_id: "stxABC" }
+    const payment = (field: "successful_payment" | "refunded_payment") =>
+      message(
+        field === "successful_payment"
+          ? { successful_payment: { ...charge, provider_payment_charge_id: "p1" } }
+          : { refunded_payment: charge },
+        code
+      )
+    assert.deepStrictEqual(requestOf(payment("successful_payment")), { _tag: "Command", command: "plano" })
+    assert.deepStrictEqual(requestOf(payment("refunded_payment")), { _tag: "Command", command: "plano" })
+  })
+})
+
+describe("the guard over the buttons of new features", () => {
+  it.effect("lets a lapsed seller buy a plan, and only administrators press the sessions' and the audit's buttons", () =>
+    Effect.gen(function*() {
+      const guard = yield* SubscriptionGuard
+      yield* guard.check(userId, seller, requestOf(pressed(`${paymentsButtonPrefix}premium`)))
+      for (const data of [`${sessionsButtonPrefix}S:5521988887777`, `${auditButtonPrefix}*:42`]) {
+        const refusal = yield* refusalOf(seller, requestOf(pressed(data)))
+        assert.strictEqual(refusal.reason._tag, "AdminOnly", data)
+        yield* guard.check(userId, admin, requestOf(pressed(data)))
+      }
+    }).pipe(Effect.provide(guardOver("basic", new Date(-1)))))
+
+  it.effect("keeps a lapsed seller from confirming a change of their price table", () =>
+    Effect.gen(function*() {
+      const refusal = yield* refusalOf(seller, requestOf(pressed(`${tableButtonPrefix}ok:7`)))
+      assert.deepInclude(refusal.reason, { _tag: "PlanForbids", command: "tabela" })
+    }).pipe(Effect.provide(guardOver("basic", new Date(-1)))))
 })

@@ -10,10 +10,14 @@ const expectedTables = [
   "audit_log",
   "conversations",
   "effect_sql_migrations",
+  "plan_invoices",
   "plan_notices",
   "price_items",
+  "price_table_drafts",
+  "price_table_history",
   "processed_messages",
   "sessions",
+  "star_payments",
   "subscriptions",
   "users"
 ]
@@ -24,8 +28,13 @@ const expectedIndexes = [
   "audit_log_user_at",
   "conversations_phone_number_idx",
   "conversations_pkey",
+  "plan_invoices_pkey",
   "plan_notices_pkey",
   "price_items_pkey",
+  "price_table_drafts_pkey",
+  "price_table_drafts_user",
+  "price_table_history_pkey",
+  "price_table_history_user",
   "processed_messages_pkey",
   "processed_messages_processed_at",
   "sessions_desired_heartbeat",
@@ -33,6 +42,8 @@ const expectedIndexes = [
   "sessions_observed_state",
   "sessions_pkey",
   "sessions_user_id",
+  "star_payments_pkey",
+  "star_payments_user",
   "subscriptions_pkey",
   "subscriptions_user_id_key",
   "users_phone_number_key",
@@ -40,7 +51,13 @@ const expectedIndexes = [
   "users_telegram_user_id_key"
 ]
 
-const allMigrations: ReadonlyArray<readonly [number, string]> = [[1, "initial"], [2, "conversations"], [4, "login_sessions"], [6, "plan_notices"]]
+const allMigrations: ReadonlyArray<readonly [number, string]> = [
+  [1, "initial"],
+  [2, "conversations"],
+  [4, "login_sessions"],
+  [6, "plan_notices"],
+  [8, "tables_and_payments"]
+]
 
 const schemaShape = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient

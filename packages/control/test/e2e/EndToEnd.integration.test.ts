@@ -11,7 +11,7 @@ import * as Path from "node:path"
 import * as ControlProcess from "../support/ControlProcess.ts"
 import { FakeBotApi, type FakeUser } from "../support/FakeBotApi.ts"
 import * as SellerScript from "../support/SellerScript.ts"
-import { exchange, includes, lastMessageId, newerThan } from "../support/SellerScript.ts"
+import { exchange, includes, lastMessageId, newerThan, replaceTable } from "../support/SellerScript.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
 import { deleteRedisKeys } from "../support/WorkerHarness.ts"
 
@@ -140,8 +140,7 @@ layer(TestLayer, { excludeTestServices: true, timeout: "60 seconds" })("the cont
       yield* api.awaitMessage(ana.id, newerThan(beforeSixth)(includes("até 5 grupos ativos")))
 
       // The price table, as text.
-      yield* exchange(ana, "/tabela", includes("Envie a nova tabela"))
-      yield* exchange(ana, "Coca-Cola 2L = 9,50\nPão de queijo = 1,20 / un\nlinha sem preço", includes("Tabela atualizada: 2 produtos"))
+      yield* replaceTable(ana, "Coca-Cola 2L = 9,50\nPão de queijo = 1,20 / un\nlinha sem preço")
       yield* api.awaitMessage(ana.id, includes("linha 3"))
 
       // Orders: one in an active group, the same delivered again, one in an inactive group.

@@ -26,7 +26,7 @@ layer(FakeBotApi.layer, { excludeTestServices: true, timeout: "60 seconds" })("t
         yield* exchange(seller, "/start", includes("Eu sou o Vigia"))
         yield* exchange(admin, `/admin_plano ${seller.id} basic`, includes("Plano Básico concedido"))
       }
-      yield* exchange(eva, "/tabela", includes("Envie a nova tabela"))
+      yield* exchange(eva, "/tabela nova", includes("Envie a nova tabela"))
       yield* exchange(fabio, "/login", includes("número de telefone"))
       const keypad = yield* exchange(fabio, "+55 21 98888-7777", includes("Digite o código"), "60 seconds")
 
@@ -34,7 +34,7 @@ layer(FakeBotApi.layer, { excludeTestServices: true, timeout: "60 seconds" })("t
         yield* exchange(admin, `/admin_plano ${seller.id} free`, includes("Plano Gratuito concedido"))
       }
 
-      const table = yield* exchange(eva, "Marmita = 22,00", either(refused, includes("Tabela atualizada")))
+      const table = yield* exchange(eva, "Marmita = 22,00", either(refused, includes("Troco a sua tabela")))
       assert.include(table.text, "Seu plano Gratuito não permite", "a lapsed seller replaced their price table")
 
       const beforePress = yield* lastMessageId(api, fabio.id)
@@ -52,8 +52,8 @@ layer(FakeBotApi.layer, { excludeTestServices: true, timeout: "60 seconds" })("t
       assert.isTrue(yield* api.wasDeleted(fabio.id, codeMessage), "a refused login code stays in the chat")
 
       // A refused answer left its step: what the sellers say next is chatter, which still gets its hint.
-      yield* exchange(eva, "oi", includes("Não conheço esse comando"))
-      yield* exchange(fabio, "oi", includes("Não conheço esse comando"))
+      yield* exchange(eva, "oi", includes("Eu não converso por aqui"))
+      yield* exchange(fabio, "oi", includes("Eu não converso por aqui"))
       yield* exchange(eva, "/plano", includes("Seu plano: Gratuito"))
       yield* exchange(fabio, "/cancelar", includes("Não há nada em andamento para cancelar"))
       yield* exchange(fabio, "/status", refused)

@@ -3,7 +3,7 @@ import { Effect } from "effect"
 import * as Path from "node:path"
 import * as ControlProcess from "../support/ControlProcess.ts"
 import { FakeBotApi, type FakeUser } from "../support/FakeBotApi.ts"
-import { customerWrites, exchange, includes } from "../support/SellerScript.ts"
+import { customerWrites, exchange, includes, replaceTable } from "../support/SellerScript.ts"
 
 // The README's run command on a fresh machine: only the Telegram secrets are set, so the control plane
 // starts its own PostgreSQL, keeps its queues in memory and runs the workers as fibers in its own process.
@@ -30,8 +30,7 @@ layer(FakeBotApi.layer, { excludeTestServices: true, timeout: "60 seconds" })("t
       const status = yield* exchange(seller, "/status", includes("Sessão: conectada"))
       assert.include(status.text, `• ${group.title}`)
       assert.include(status.text, "+55 *******7777")
-      yield* exchange(seller, "/tabela", includes("Envie a nova tabela"))
-      yield* exchange(seller, "Marmita = 22,00", includes("Tabela atualizada: 1 produto"))
+      yield* replaceTable(seller, "Marmita = 22,00")
 
       const accountFolder = Path.join(dataFolder, "sessions", `vigia-session-${phone}-data`)
       yield* customerWrites(accountFolder, phone, group.id, "2 marmitas por favor")

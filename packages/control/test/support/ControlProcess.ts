@@ -3,13 +3,15 @@
  * end-to-end tests: started with an environment, ready when `/healthz` answers on its metrics listener,
  * stopped with SIGTERM.
  */
-import { Effect, Schedule, Scope } from "effect"
+import { Effect, Redacted, Schedule, Scope } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Url from "node:url"
 import { freePort } from "../../../../test-support/PrivateRedis.ts"
+import { FakeBotApi } from "./FakeBotApi.ts"
+import { TestDatabase } from "./TestDatabase.ts"
 
 export const controlEntry = Url.fileURLToPath(new URL("../../dist/main.js", import.meta.url))
 
@@ -156,3 +158,16 @@ export const processEnvironment = (options: {
   QUEUE_SWEEP_INTERVAL: "1 second",
   LOG_FORMAT: "json"
 })
+
+/**
+ * A control plane alone on one machine (inline workers, the fake TDLib) over the test's own database and the fake
+ * Bot API, as the bot's end-to-end tests run it: its data folder, which holds the workers' folders.
+ */
+export const startOverTestDatabase = (extra: Readonly<Record<string, string>>) =>
+  Effect.gen(function*() {
+    const api = yield* FakeBotApi
+    const database = yield* TestDatabase
+    const folder = yield* singleProcessFolder
+    const control = yield* start(singleProcessEnvironment(api, folder, { DATABASE_URL: Redacted.value(database.url), ...extra }))
+    return { control, folder }
+  })

@@ -1,5 +1,5 @@
 import { assert, layer } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import { Bot, InlineKeyboard } from "grammy"
 import { FakeBotApi } from "./FakeBotApi.ts"
 
@@ -119,4 +119,50 @@ layer(FakeBotApi.layer, { excludeTestServices: true })("FakeBotApi with a real g
       assert.strictEqual(heard[2], "answer: 1 2 3 4 5")
       yield* Effect.promise(() => bot.stop())
     }))
+
+  it.effect("delivers only the update types the bot asked for, as Telegram does", () =>
+    Effect.gen(function*() {
+      const api = yield* FakeBotApi
+      const bot = new Bot(api.token, { client: { apiRoot: api.apiRoot } })
+      yield* Effect.promise(() => bot.api.sendInvoice(seller.id, "Plano", "30 dias", "p-1", "XTR", [{ label: "Plano", amount: 5 }]))
+      const invoice = (yield* api.messagesIn(seller.id)).find((message) => message.invoice !== undefined)
+      assert.isDefined(invoice)
+      yield* Effect.promise(() => bot.api.getUpdates({ timeout: 0, allowed_updates: ["message", "callback_query"] }))
+      const unanswered = yield* api.pay(seller, invoice?.message_id ?? 0).pipe(Effect.forkChild)
+      const delivered = yield* Effect.promise(() => bot.api.getUpdates({ timeout: 1 }))
+      assert.isFalse(delivered.some((update) => update.pre_checkout_query !== undefined), "a pre-checkout query the bot did not ask for")
+      assert.deepStrictEqual(yield* Fiber.join(unanswered), { _tag: "Unanswered" })
+    }), { timeout: 20_000 })
+
+  it.effect("runs a Stars payment: invoice, pre-checkout answered, successful payment, refund once", () =>
+    Effect.gen(function*() {
+      const api = yield* FakeBotApi
+      const bot = new Bot(api.token, { client: { apiRoot: api.apiRoot } })
+      bot.on("pre_checkout_query", (ctx) =>
+        ctx.preCheckoutQuery.total_amount === 50 ? ctx.answerPreCheckoutQuery(true) : ctx.answerPreCheckoutQuery(false, "valor errado"))
+      bot.on("message:successful_payment", (ctx) => ctx.reply(`pago: ${ctx.message.successful_payment.telegram_payment_charge_id}`))
+      yield* Effect.promise(() => bot.init())
+      void bot.start({ timeout: 1, allowed_updates: ["message", "pre_checkout_query"] })
+      const refused = yield* Effect.flip(Effect.tryPromise(() => bot.api.sendInvoice(seller.id, "Plano", "30 dias", "p-2", "XTR", [
+        { label: "a", amount: 25 },
+        { label: "b", amount: 25 }
+      ])))
+      assert.include(String(refused.cause), "STARS_INVOICE_INVALID")
+      const sent = yield* Effect.promise(() => bot.api.sendInvoice(seller.id, "Plano", "30 dias", "p-2", "XTR", [{ label: "Plano", amount: 50 }]))
+      assert.deepStrictEqual(sent.invoice.total_amount, 50)
+
+      assert.deepStrictEqual(yield* api.pay(seller, sent.message_id, { totalAmount: 40 }), { _tag: "Refused", errorMessage: "valor errado" })
+      const paid = yield* api.pay(seller, sent.message_id)
+      assert.strictEqual(paid._tag, "Paid")
+      const chargeId = paid._tag === "Paid" ? paid.chargeId : ""
+      yield* api.awaitMessage(seller.id, (message) => message.text === `pago: ${chargeId}`)
+
+      yield* Effect.promise(() => bot.api.refundStarPayment(seller.id, chargeId))
+      assert.isTrue(yield* api.isRefunded(chargeId))
+      const again = yield* Effect.flip(Effect.tryPromise(() => bot.api.refundStarPayment(seller.id, chargeId)))
+      assert.include(String(again.cause), "CHARGE_ALREADY_REFUNDED")
+      const unknown = yield* Effect.flip(Effect.tryPromise(() => bot.api.refundStarPayment(seller.id, "stxNOPE")))
+      assert.include(String(unknown.cause), "CHARGE_NOT_FOUND")
+      yield* Effect.promise(() => bot.stop())
+    }), { timeout: 30_000 })
 })

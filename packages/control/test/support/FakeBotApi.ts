@@ -21,6 +21,32 @@ export interface BotMessage {
   readonly edited: boolean
   readonly deleted: boolean
   readonly document?: { readonly file_name: string; readonly content: string }
+  /** An invoice the bot sent (`sendInvoice`), with the payload it carries. */
+  readonly invoice?: FakeInvoice
+}
+
+export interface FakeInvoice {
+  readonly title: string
+  readonly description: string
+  readonly currency: string
+  readonly total_amount: number
+  readonly payload: string
+  readonly prices: ReadonlyArray<{ readonly label: string; readonly amount: number }>
+}
+
+/** How paying an invoice went: paid (the charge id), refused at pre-checkout (the bot's message), or not answered in 10 s. */
+export type PaymentOutcome =
+  | { readonly _tag: "Paid"; readonly chargeId: string; readonly updateId: number }
+  | { readonly _tag: "Refused"; readonly errorMessage: string }
+  | { readonly _tag: "Unanswered" }
+
+/** A Stars charge as the fake keeps it, for refunds. */
+interface Charge {
+  readonly userId: number
+  readonly currency: string
+  readonly amount: number
+  readonly payload: string
+  refunded: boolean
 }
 
 /** A Bot API call the bot made, with its decoded parameters and when it arrived (`Date.now()`). */
@@ -46,6 +72,13 @@ interface State {
   failingUntil: Map<string, { readonly until: number; readonly failure: Failure }>
   pollTimeoutIgnored: boolean
   reactions: Array<Reaction>
+  /** The update types `getUpdates` delivers (the last `allowed_updates` given; Telegram's default before any). */
+  allowedUpdates: ReadonlyArray<string>
+  /** Every update pushed, by id, so a test can have Telegram deliver one again. */
+  history: Map<number, Record<string, unknown>>
+  preCheckouts: Map<string, (answer: { readonly ok: boolean; readonly errorMessage: string }) => void>
+  charges: Map<string, Charge>
+  nextChargeId: number
 }
 
 /** An error answer in Telegram's shape. */
@@ -69,6 +102,16 @@ interface Reaction {
   readonly react: (message: BotMessage) => Effect.Effect<unknown>
   readonly latencyMillis: number
 }
+
+/** What Telegram delivers when a bot never named `allowed_updates`: everything but these. */
+const notByDefault = new Set(["chat_member", "message_reaction", "message_reaction_count"])
+const everyUpdateType = [
+  "message", "edited_message", "channel_post", "edited_channel_post", "callback_query", "inline_query", "chosen_inline_result",
+  "shipping_query", "pre_checkout_query", "poll", "poll_answer", "my_chat_member", "chat_member", "chat_join_request",
+  "message_reaction", "message_reaction_count"
+]
+const defaultUpdates = everyUpdateType.filter((type) => !notByDefault.has(type))
+const typeOf = (update: Record<string, unknown>) => Object.keys(update).find((key) => key !== "update_id") ?? ""
 
 const botUser = { id: 7_000_000_001, is_bot: true, first_name: "Vigia", username: "vigia_test_bot", can_join_groups: false, can_read_all_group_messages: false, supports_inline_queries: false }
 
@@ -149,6 +192,25 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
     react: (message: BotMessage) => Effect.Effect<unknown>,
     latency?: Duration.Input
   ) => Effect.Effect<void>
+  /**
+   * The user pays an invoice the bot sent them, as Telegram runs it: a `pre_checkout_query` the bot must answer within
+   * 10 seconds, then, if it said ok, a message with `successful_payment`. `tamper` changes what the query announces
+   * (a stale amount, another payload), as a client holding an old invoice would.
+   */
+  readonly pay: (
+    user: FakeUser,
+    invoiceMessageId: number,
+    tamper?: { readonly totalAmount?: number; readonly payload?: string }
+  ) => Effect.Effect<PaymentOutcome>
+  /** Telegram delivers a successful payment the bot approved earlier (a charge it does not know of, say). */
+  readonly deliverPayment: (
+    user: FakeUser,
+    payment: { readonly payload: string; readonly totalAmount: number; readonly chargeId?: string }
+  ) => Effect.Effect<{ readonly chargeId: string; readonly updateId: number }>
+  /** Telegram delivers an update again (a webhook retried, a restart before the offset was confirmed), under a new id. */
+  readonly redeliver: (updateId: number) => Effect.Effect<number>
+  /** Whether Telegram gave the charge back (`refundStarPayment`). */
+  readonly isRefunded: (chargeId: string) => Effect.Effect<boolean>
 }>()("@vigia/control/test/support/FakeBotApi") {
   static readonly layer = Layer.effect(FakeBotApi, Effect.gen(function*() {
     const token = "7000000001:FAKE-test-token"
@@ -166,7 +228,12 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
       rawAnswers: new Map(),
       failingUntil: new Map(),
       pollTimeoutIgnored: false,
-      reactions: []
+      reactions: [],
+      allowedUpdates: defaultUpdates,
+      history: new Map(),
+      preCheckouts: new Map(),
+      charges: new Map(),
+      nextChargeId: 1
     }
     const userMessages = new Map<string, { deleted: boolean }>()
     const changed = yield* Ref.make(0)
@@ -174,6 +241,9 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
 
     const pushUpdate = (update: Record<string, unknown>) => {
       const update_id = state.nextUpdateId++
+      state.history.set(update_id, update)
+      // Telegram keeps only the updates of the types the bot asked for.
+      if (!state.allowedUpdates.includes(typeOf(update))) return update_id
       state.updates.push({ update_id, ...update })
       const waiting = state.pollers.splice(0)
       for (const wake of waiting) wake()
@@ -210,6 +280,9 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
       setMyCommands: (params) => ((state.commands = params.commands), true),
       getMyCommands: () => state.commands,
       getUpdates: (params) => {
+        if (Array.isArray(params.allowed_updates)) {
+          state.allowedUpdates = params.allowed_updates.length === 0 ? defaultUpdates : params.allowed_updates.map(String)
+        }
         const offset = Number(params.offset ?? 0)
         state.updates = state.updates.filter((update) => update.update_id >= offset)
         const limit = Number(params.limit ?? 100)
@@ -234,7 +307,9 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
           deleted: false
         }),
       sendDocument: (params) => {
-        const document = params.document as { file_name: string; content: string }
+        // grammY sends a file as its own multipart field, named by `attach://{field}` in the parameter.
+        const attached = typeof params.document === "string" ? /^attach:\/\/(.+)$/.exec(params.document)?.[1] : undefined
+        const document = (attached === undefined ? params.document : params[attached]) as { file_name: string; content: string }
         return record({
           message_id: state.nextMessageId++,
           chat_id: Number(params.chat_id),
@@ -273,12 +348,91 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
         return true
       },
       answerCallbackQuery: () => true,
+      sendInvoice: (params) => sendInvoice(params),
+      answerPreCheckoutQuery: (params) => {
+        const answer = state.preCheckouts.get(String(params.pre_checkout_query_id))
+        if (!answer) throw new BotApiError(400, "Bad Request: QUERY_ID_INVALID")
+        const ok = params.ok === true || params.ok === "true"
+        if (!ok && (typeof params.error_message !== "string" || params.error_message === "")) {
+          throw new BotApiError(400, "Bad Request: ERROR_MESSAGE_EMPTY")
+        }
+        state.preCheckouts.delete(String(params.pre_checkout_query_id))
+        answer({ ok, errorMessage: ok ? "" : String(params.error_message) })
+        return true
+      },
+      refundStarPayment: (params) => {
+        const chargeId = String(params.telegram_payment_charge_id)
+        const charge = state.charges.get(chargeId)
+        if (!charge || charge.userId !== Number(params.user_id)) throw new BotApiError(400, "Bad Request: CHARGE_NOT_FOUND")
+        if (charge.refunded) throw new BotApiError(400, "Bad Request: CHARGE_ALREADY_REFUNDED")
+        charge.refunded = true
+        const user = { id: charge.userId, first_name: "" }
+        pushUpdate({
+          message: {
+            message_id: state.nextMessageId++,
+            date: nowSeconds(),
+            chat: privateChat(user),
+            from: asUser(user),
+            refunded_payment: { currency: charge.currency, total_amount: charge.amount, invoice_payload: charge.payload, telegram_payment_charge_id: chargeId }
+          }
+        })
+        return true
+      },
       sendChatAction: () => true,
       getFile: (params) => {
         const file = state.files.get(String(params.file_id))
         if (!file) throw new BotApiError(400, "Bad Request: invalid file_id")
         return { file_id: params.file_id, file_unique_id: `u${params.file_id}`, file_size: file.content.length, file_path: file.path }
       }
+    }
+
+    /** `sendInvoice` with Telegram's checks of its fields (Telegram Stars: `XTR`, one price, no provider token). */
+    const sendInvoice = (params: Record<string, unknown>) => {
+      const title = String(params.title ?? "")
+      const description = String(params.description ?? "")
+      const payload = String(params.payload ?? "")
+      const currency = String(params.currency ?? "")
+      const prices = (Array.isArray(params.prices) ? params.prices : []) as Array<{ label: string; amount: number }>
+      if (title.length < 1 || title.length > 32) throw new BotApiError(400, "Bad Request: INVOICE_TITLE_INVALID")
+      if (description.length < 1 || description.length > 255) throw new BotApiError(400, "Bad Request: INVOICE_DESCRIPTION_INVALID")
+      if (Buffer.byteLength(payload) < 1 || Buffer.byteLength(payload) > 128) throw new BotApiError(400, "Bad Request: INVOICE_PAYLOAD_INVALID")
+      if (currency === "XTR" && ((params.provider_token ?? "") !== "" || prices.length !== 1)) {
+        throw new BotApiError(400, "Bad Request: STARS_INVOICE_INVALID")
+      }
+      if (prices.length === 0 || prices.some((price) => !Number.isInteger(price.amount) || price.amount <= 0)) {
+        throw new BotApiError(400, "Bad Request: CURRENCY_TOTAL_AMOUNT_INVALID")
+      }
+      const total_amount = prices.reduce((sum, price) => sum + price.amount, 0)
+      const invoice: FakeInvoice = { title, description, currency, total_amount, payload, prices }
+      const message = record({ message_id: state.nextMessageId++, chat_id: Number(params.chat_id), text: "", invoice, edited: false, deleted: false })
+      return { ...message, invoice: { title, description, start_parameter: "", currency, total_amount } }
+    }
+
+    /** The user's message carrying a successful payment, and the charge the fake now knows. */
+    const paymentMessage = (
+      user: FakeUser,
+      payment: { readonly currency: string; readonly amount: number; readonly payload: string; readonly chargeId?: string }
+    ) => {
+      const chargeId = payment.chargeId ?? `stxFAKE${String(state.nextChargeId++).padStart(6, "0")}`
+      state.charges.set(chargeId, { userId: user.id, currency: payment.currency, amount: payment.amount, payload: payment.payload, refunded: false })
+      const message_id = state.nextMessageId++
+      userMessages.set(`${user.id}:${message_id}`, { deleted: false })
+      const updateId = pushUpdate({
+        message: {
+          message_id,
+          date: nowSeconds(),
+          chat: privateChat(user),
+          from: asUser(user),
+          successful_payment: {
+            currency: payment.currency,
+            total_amount: payment.amount,
+            invoice_payload: payment.payload,
+            telegram_payment_charge_id: chargeId,
+            provider_payment_charge_id: `provider-${chargeId}`
+          }
+        }
+      })
+      return { chargeId, updateId }
     }
 
     const respond = (response: Http.ServerResponse, status: number, body: unknown) => {
@@ -423,7 +577,37 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
       answerAtOnce: (chatId, predicate, react, latency = "300 millis") =>
         Effect.sync(() => {
           state.reactions.push({ chatId, predicate, react, latencyMillis: Duration.toMillis(Duration.fromInputUnsafe(latency)) })
-        })
+        }),
+      pay: (user, invoiceMessageId, tamper = {}) =>
+        Effect.gen(function*() {
+          const invoice = state.messages.get(invoiceMessageId)?.invoice
+          if (invoice === undefined) return yield* Effect.die(new Error(`message ${invoiceMessageId} is no invoice`))
+          const id = `pcq-${state.nextUpdateId}`
+          const answered = yield* Deferred.make<{ readonly ok: boolean; readonly errorMessage: string }>()
+          state.preCheckouts.set(id, (answer) => Effect.runSync(Deferred.succeed(answered, answer)))
+          const amount = tamper.totalAmount ?? invoice.total_amount
+          const payload = tamper.payload ?? invoice.payload
+          pushUpdate({ pre_checkout_query: { id, from: asUser(user), currency: invoice.currency, total_amount: amount, invoice_payload: payload } })
+          const answer = yield* Deferred.await(answered).pipe(Effect.timeoutOption("10 seconds"))
+          state.preCheckouts.delete(id)
+          if (Option.isNone(answer)) return { _tag: "Unanswered" } satisfies PaymentOutcome
+          if (!answer.value.ok) return { _tag: "Refused", errorMessage: answer.value.errorMessage } satisfies PaymentOutcome
+          return { _tag: "Paid", ...paymentMessage(user, { currency: invoice.currency, amount, payload }) } satisfies PaymentOutcome
+        }),
+      deliverPayment: (user, payment) =>
+        Effect.sync(() =>
+          paymentMessage(user, {
+            currency: "XTR",
+            amount: payment.totalAmount,
+            payload: payment.payload,
+            ...(payment.chargeId === undefined ? {} : { chargeId: payment.chargeId })
+          })
+        ),
+      redeliver: (updateId) => {
+        const update = state.history.get(updateId)
+        return update === undefined ? Effect.die(new Error(`no update ${updateId} to deliver again`)) : Effect.sync(() => pushUpdate(update))
+      },
+      isRefunded: (chargeId) => Effect.sync(() => state.charges.get(chargeId)?.refunded ?? false)
     })
   }))
 }

@@ -44,3 +44,40 @@ export const customerWrites = (accountFolder: string, phone: string, chatId: num
     })
     return (await response.json()) as { readonly messageId: number }
   })
+
+/** The inline button of `message` whose text includes `label` (the test fails when there is none): its callback data. */
+export const buttonData = (message: BotMessage, label: string): string => {
+  const rows = (message.reply_markup as { readonly inline_keyboard?: ReadonlyArray<ReadonlyArray<{ text: string; callback_data?: string }>> })
+    ?.inline_keyboard ?? []
+  const found = rows.flat().find((button) => button.text.includes(label))
+  if (found?.callback_data === undefined) throw new Error(`no button “${label}” under: ${message.text}`)
+  return found.callback_data
+}
+
+/** The user presses the button labelled `label` under `message` and waits for the bot's answer that matches. */
+export const press = (
+  user: FakeUser,
+  message: BotMessage,
+  label: string,
+  expected: (message: BotMessage) => boolean,
+  timeout: Duration.Input = "20 seconds"
+) =>
+  Effect.gen(function*() {
+    const api = yield* FakeBotApi
+    const data = buttonData(message, label)
+    const before = yield* lastMessageId(api, user.id)
+    yield* api.pressButton(user, message.message_id, data)
+    return yield* api.awaitMessage(
+      user.id,
+      (candidate) => (candidate.message_id > before || (candidate.message_id === message.message_id && candidate.edited)) && expected(candidate),
+      timeout
+    )
+  })
+
+/** `/tabela nova`, the table as text, and the confirmation button under the preview: the table is replaced. */
+export const replaceTable = (user: FakeUser, table: string) =>
+  Effect.gen(function*() {
+    yield* exchange(user, "/tabela nova", includes("Envie a nova tabela"))
+    const preview = yield* exchange(user, table, includes("Troco a sua tabela por esta?"))
+    return yield* press(user, preview, "Trocar a tabela", includes("Tabela atualizada"))
+  })

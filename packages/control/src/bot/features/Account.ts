@@ -1,65 +1,79 @@
 /**
- * The seller's account with the bot: `/start` and `/ajuda` (what Vigia does), `/plano` (the plan and its limits)
- * and `/status` (the connected account, its session and the active groups).
+ * The seller's account with the bot: `/start` and `/ajuda` (what Vigia does, the seller's Telegram id, and the
+ * administrators' commands to an administrator) and `/status` (the account connected or connecting, its session and the active groups). `/plano`
+ * is in `Payments`, with the plans on sale.
  */
 import { mask } from "@vigia/domain/PhoneNumber"
-import { Context, Effect, Layer, Option } from "effect"
+import { Config, Context, Effect, Layer, Option } from "effect"
 import { Composer } from "grammy"
 import { ActiveGroups } from "../../data/ActiveGroups.ts"
 import { Sessions } from "../../data/Sessions.ts"
-import { Subscriptions } from "../../data/Subscriptions.ts"
 import type { User } from "../../data/Users.ts"
 import type { BotContext } from "../BotContext.ts"
 import { Handlers } from "../Handlers.ts"
+import { Support } from "../Support.ts"
 import * as Texts from "../Texts.ts"
+
+export interface AccountOptions {
+  /** Telegram user ids of the administrators: `/ajuda` lists them their commands. */
+  readonly adminIds: ReadonlySet<number>
+}
 
 export class Account extends Context.Service<Account, {
   readonly composer: Composer<BotContext>
 }>()("@vigia/control/bot/features/Account") {
-  static readonly layer = Layer.effect(
-    Account,
-    Effect.gen(function*() {
-      const handlers = yield* Handlers
-      const subscriptions = yield* Subscriptions
-      const sessions = yield* Sessions
-      const activeGroups = yield* ActiveGroups
+  static readonly layer = (options: AccountOptions) => Layer.effect(Account, make(options))
 
-      const plan = Effect.fn("Account.plan")(function*(ctx: BotContext) {
-        const { plan, limits, subscription } = yield* subscriptions.current(ctx.seller.id)
-        yield* handlers.reply(ctx, Texts.planSummary(plan, limits, plan === "free" ? null : subscription.expiresAt))
-      })
+  static readonly layerConfig = (config: Config.Wrap<AccountOptions>) =>
+    Layer.effect(Account, Effect.flatMap(Config.unwrap(config), make))
+}
 
-      const sessionOf = (seller: User) =>
-        seller.phoneNumber === null
-          ? Effect.succeedNone
-          : sessions.get(seller.phoneNumber).pipe(
-            Effect.map(Option.some),
-            Effect.catchReason("SessionsError", "SessionNotFound", () => Effect.succeedNone)
-          )
+const make = Effect.fnUntraced(function*(options: AccountOptions) {
+  const handlers = yield* Handlers
+  const sessions = yield* Sessions
+  const activeGroups = yield* ActiveGroups
+  const support = yield* Support
 
-      const status = Effect.fn("Account.status")(function*(ctx: BotContext) {
-        const active = yield* activeGroups.list(ctx.seller.id)
-        const session = yield* sessionOf(ctx.seller)
-        yield* handlers.reply(
-          ctx,
-          Texts.status(
-            Option.getOrUndefined(Option.map(session, (found) => ({
-              phone: mask(found.phoneNumber),
-              state: found.observedState,
-              lastError: found.lastError
-            }))),
-            active.map((group) => ({ title: group.title ?? String(group.groupId), autoReply: group.autoReply }))
-          )
-        )
-      })
+  /**
+   * The session `/status` shows: the connected account's, or one still logging in; none once the seller logged out
+   * (the phone stays mapped to the seller, but nothing of it runs).
+   */
+  const sessionOf = (seller: User) =>
+    seller.phoneNumber === null
+      ? Effect.succeedNone
+      : sessions.get(seller.phoneNumber).pipe(
+        Effect.map((session) =>
+          seller.telegramAccountId !== null || session.desiredState === "running" ? Option.some(session) : Option.none()
+        ),
+        Effect.catchReason("SessionsError", "SessionNotFound", () => Effect.succeedNone)
+      )
 
-      const composer = new Composer<BotContext>()
-      composer.command("start", handlers.handle((ctx) => handlers.reply(ctx, Texts.welcome(ctx.seller.firstName))))
-      composer.command(["ajuda", "help"], handlers.handle((ctx) => handlers.reply(ctx, Texts.help())))
-      composer.command("plano", handlers.handle(plan))
-      composer.command("status", handlers.handle(status))
+  const status = Effect.fn("Account.status")(function*(ctx: BotContext) {
+    const active = yield* activeGroups.list(ctx.seller.id)
+    const session = yield* sessionOf(ctx.seller)
+    yield* handlers.reply(
+      ctx,
+      Texts.status(
+        Option.getOrUndefined(Option.map(session, (found) => ({
+          phone: mask(found.phoneNumber),
+          state: found.observedState,
+          lastError: found.lastError
+        }))),
+        active.map((group) => ({ title: group.title ?? String(group.groupId), autoReply: group.autoReply }))
+      )
+    )
+  })
 
-      return Account.of({ composer })
+  const composer = new Composer<BotContext>()
+  composer.command("start", handlers.handle((ctx) => handlers.reply(ctx, Texts.welcome(ctx.seller.firstName))))
+  composer.command(
+    ["ajuda", "help"],
+    handlers.handle((ctx) => {
+      const id = ctx.seller.telegramUserId
+      return handlers.reply(ctx, Texts.help(id, options.adminIds.has(id), support.contact))
     })
   )
-}
+  composer.command("status", handlers.handle(status))
+
+  return Account.of({ composer })
+})

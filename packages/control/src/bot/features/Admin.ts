@@ -1,10 +1,11 @@
 /**
  * The administrators' commands: `/admin_plano <id> <plano> [dias]` grants a plan (and tells its seller),
- * `/admin_sessoes` lists every session, `/admin_reprocessar` hands every account's parked updates back to its
- * queue. The subscription guard lets administrators only through.
+ * `/admin_sessoes` lists the sessions with buttons to stop (after a confirmation), restart or start each through the
+ * container manager, `/admin_auditoria [id]` pages through the audit log, `/admin_reprocessar` hands every account's
+ * parked updates back to its queue. The subscription guard lets administrators only through (their buttons
+ * included); every action is audited.
  */
 import { Plan } from "@vigia/domain/Plan"
-import { mask } from "@vigia/domain/PhoneNumber"
 import { Queue } from "@vigia/protocol/Queue"
 import * as QueueNames from "@vigia/protocol/QueueNames"
 import { Clock, Context, Duration, Effect, Layer, Schema } from "effect"
@@ -17,6 +18,8 @@ import { argumentsOf, type BotContext } from "../BotContext.ts"
 import { Handlers } from "../Handlers.ts"
 import { TelegramBot } from "../TelegramBot.ts"
 import * as Texts from "../Texts.ts"
+import { AdminAudit } from "./AdminAudit.ts"
+import { AdminSessions } from "./AdminSessions.ts"
 
 const PlanArgument = Schema.decodeUnknownOption(Plan)
 
@@ -42,9 +45,11 @@ export class Admin extends Context.Service<Admin, {
       const handlers = yield* Handlers
       const users = yield* Users
       const subscriptions = yield* Subscriptions
-      const sessions = yield* Sessions
       const audit = yield* AuditLog
+      const sessions = yield* Sessions
       const queue = yield* Queue
+      const adminSessions = yield* AdminSessions
+      const auditLog = yield* AdminAudit
 
       const grantPlan = Effect.fn("Admin.grantPlan")(function*(ctx: BotContext, args: string) {
         const grant = readPlanGrant(args)
@@ -71,20 +76,6 @@ export class Admin extends Context.Service<Admin, {
         return yield* telegram.send(target.telegramUserId, Texts.planUpgraded(plan)).pipe(Effect.ignore)
       }, Effect.asVoid)
 
-      const listSessions = Effect.fn("Admin.listSessions")(function*(ctx: BotContext) {
-        const all = yield* sessions.list({})
-        yield* audit.append({ userId: null, action: "admin-action", details: { command: "admin_sessoes", admin: ctx.seller.telegramUserId } })
-        yield* handlers.reply(
-          ctx,
-          Texts.adminSessions(all.map((session) => ({
-            phone: mask(session.phoneNumber),
-            runtime: session.runtime,
-            desired: session.desiredState,
-            observed: session.observedState
-          })))
-        )
-      })
-
       // Updates only: a response's caller is gone by now, and an old command (a message to post) is better lost.
       const redrive = Effect.fn("Admin.redrive")(function*(ctx: BotContext) {
         const all = yield* sessions.list({})
@@ -108,8 +99,8 @@ export class Admin extends Context.Service<Admin, {
 
       const composer = new Composer<BotContext>()
       composer.command("admin_plano", handlers.handle((ctx) => grantPlan(ctx, argumentsOf(ctx))))
-      composer.command("admin_sessoes", handlers.handle(listSessions))
       composer.command("admin_reprocessar", handlers.handle(redrive))
+      composer.use(adminSessions.composer, auditLog.composer)
 
       return Admin.of({ composer })
     })
