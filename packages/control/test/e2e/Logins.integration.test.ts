@@ -313,7 +313,7 @@ describe("logins under load and failure, end to end", () => {
         yield* exchange(first, "/logout", includes("desconectada"))
         yield* workers.gone(worker)
         yield* connect(next, typedPhone(first))
-        yield* exchange(first, "/status", includes("ainda não conectou"))
+        yield* exchange(first, "/status", includes("Nenhuma conta do Telegram conectada"))
       })), { timeout: 120_000 })
 
   it.live("past MAX_SESSIONS a login is refused in Portuguese, with what to do", () =>
