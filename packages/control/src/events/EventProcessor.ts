@@ -144,6 +144,9 @@ export class EventProcessor extends Context.Service<EventProcessor, {
             return authorized(session, update)
           case "LoggedOut":
             return loggedOut(session)
+          case "MessageEdited":
+            // Edits are not re-quoted yet: the order ledger will record them as revisions.
+            return Effect.void
           case "WorkerStarted":
             // A restarted worker may have lost its list; it is sent again.
             return pushWatchedChats(session)
