@@ -4,6 +4,7 @@
  */
 import * as BotConfig from "./BotConfig.ts"
 import * as DataConfig from "./DataConfig.ts"
+import * as DeliveryConfig from "./DeliveryConfig.ts"
 import * as HttpConfig from "./HttpConfig.ts"
 import * as ObservabilityConfig from "./ObservabilityConfig.ts"
 import * as QueueConfig from "./QueueConfig.ts"
@@ -11,12 +12,13 @@ import * as SessionsConfig from "./SessionsConfig.ts"
 import type { ConfigTree } from "./ConfigCheck.ts"
 
 export const areas = {
-  observability: { logFormat: ObservabilityConfig.logFormat },
+  observability: { logFormat: ObservabilityConfig.logFormat, tracing: ObservabilityConfig.tracing },
   data: { url: DataConfig.url, pool: DataConfig.pool, embeddedPostgres: DataConfig.embeddedPostgres },
   queue: { redisUrl: QueueConfig.redisUrl, bullMq: QueueConfig.bullMq },
   http: HttpConfig.listener,
   sessions: SessionsConfig.checks,
-  bot: BotConfig.bot
+  bot: BotConfig.bot,
+  delivery: DeliveryConfig.delivery
 } satisfies ConfigTree
 
 /** What an operator should read when a variable is missing or malformed. */
@@ -29,5 +31,9 @@ export const hints: Readonly<Record<string, string>> = {
   DATABASE_STARTUP_TIMEOUT: "must be a duration such as \"60 seconds\"",
   QUEUE_IDLE_TIMEOUT: "must be a duration such as \"30 seconds\"",
   QUEUE_SWEEP_INTERVAL: "must be a duration such as \"60 seconds\"",
-  QUEUE_SKIP_VERSION_CHECK: "must be true or false"
+  QUEUE_SKIP_VERSION_CHECK: "must be true or false",
+  BOT_SEND_RATE: "must be a number of messages a second above 0",
+  BOT_CHAT_RATE: "must be a number of messages a second above 0",
+  BOT_GROUP_RATE: "must be a number of messages a minute above 0",
+  DELIVERY_LEASE: "must be a duration such as \"30 seconds\""
 }

@@ -7,10 +7,12 @@ import * as Migrator from "effect/sql/Migrator"
 import { SqlClient } from "effect/sql"
 import initial from "./migrations/0001_initial.ts"
 import conversations from "./migrations/0002_conversations.ts"
+import orders from "./migrations/0003_orders.ts"
 
 const loader = Migrator.fromRecord({
   "0001_initial": initial,
-  "0002_conversations": conversations
+  "0002_conversations": conversations,
+  "0003_orders": orders
 })
 
 const migrate = Migrator.make({})

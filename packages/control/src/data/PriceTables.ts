@@ -49,8 +49,9 @@ export class PriceTables extends Context.Service<PriceTables, {
 
       const replace = Effect.fn("PriceTables.replace")(function*(userId: UserId, items: ReadonlyArray<PriceItem>) {
         yield* sql.withTransaction(Effect.gen(function*() {
-          // Locking the user serialises concurrent replacements of the same table.
-          const [user] = yield* sql`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`
+          // Updating the user locks it, serialising concurrent replacements; the version tells order readers the table changed.
+          const [user] = yield* sql`
+            UPDATE users SET price_table_version = price_table_version + 1 WHERE id = ${userId} RETURNING id`
           if (user === undefined) {
             return yield* new PriceTablesError({ reason: new UserNotFound({ message: `no user with id ${userId}` }) })
           }

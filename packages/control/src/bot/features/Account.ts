@@ -1,11 +1,12 @@
 /**
  * The seller's account with the bot: `/start` and `/ajuda` (what Vigia does), `/plano` (the plan and its limits)
- * and `/status` (the connected account, its session and the active groups).
+ * and `/status` (the connected account, its session, the active groups and any orders that could not be reported).
  */
 import { mask } from "@vigia/domain/PhoneNumber"
 import { Context, Effect, Layer, Option } from "effect"
 import { Composer } from "grammy"
 import { ActiveGroups } from "../../data/ActiveGroups.ts"
+import { Orders } from "../../data/Orders.ts"
 import { Sessions } from "../../data/Sessions.ts"
 import { Subscriptions } from "../../data/Subscriptions.ts"
 import type { User } from "../../data/Users.ts"
@@ -23,6 +24,7 @@ export class Account extends Context.Service<Account, {
       const subscriptions = yield* Subscriptions
       const sessions = yield* Sessions
       const activeGroups = yield* ActiveGroups
+      const orders = yield* Orders
 
       const plan = Effect.fn("Account.plan")(function*(ctx: BotContext) {
         const { plan, limits, subscription } = yield* subscriptions.current(ctx.seller.id)
@@ -40,6 +42,7 @@ export class Account extends Context.Service<Account, {
       const status = Effect.fn("Account.status")(function*(ctx: BotContext) {
         const active = yield* activeGroups.list(ctx.seller.id)
         const session = yield* sessionOf(ctx.seller)
+        const undelivered = yield* orders.undelivered(ctx.seller.id)
         yield* handlers.reply(
           ctx,
           Texts.status(
@@ -49,7 +52,7 @@ export class Account extends Context.Service<Account, {
               lastError: found.lastError
             }))),
             active.map((group) => ({ title: group.title ?? String(group.groupId), autoReply: group.autoReply }))
-          )
+          ) + (undelivered > 0 ? `\n\n${Texts.undeliveredOrders(undelivered)}` : "")
         )
       })
 
