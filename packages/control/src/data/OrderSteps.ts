@@ -2,13 +2,19 @@
  * The order ledger's delivery steps, as the outbox moves them on: leases taken over, renewed and given back, and
  * each step marked (a report sent or failed, a group reply about to be posted, posted, failed or put off).
  */
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Duration, Effect, Exit, Layer, Request, RequestResolver, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import { type DatabaseError, orDatabaseError } from "./Database.ts"
 import { SafeIntFromInt8 } from "./Int8.ts"
 import { type DeliveryBacklog, type Lease, leaseEndOf, Order } from "./Orders.ts"
 
 const decodeOrders = Schema.decodeUnknownEffect(Schema.Array(Order))
+
+/** Orders whose report Telegram took, to mark together with the others of the same moment. */
+class Reported extends Request.Class<{ readonly ids: ReadonlyArray<number> }, void, DatabaseError> {}
+
+/** How long a mark waits for others to go with it. */
+const markWindow = Duration.millis(2)
 const decodeBacklog = Schema.decodeUnknownEffect(
   Schema.Struct({ pending: SafeIntFromInt8, undelivered: SafeIntFromInt8, repliesPending: SafeIntFromInt8 })
 )
@@ -64,9 +70,20 @@ export class OrderSteps extends Context.Service<OrderSteps, {
         yield* sql`UPDATE orders SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ${owner} AND ${due}`
       }, orDatabaseError)
 
+      // Reports marked within a few milliseconds of each other, by any seller's lane, are one UPDATE.
+      const markReported = RequestResolver.make<Reported>((entries) =>
+        sql`
+          UPDATE orders SET report_state = 'reported', reported_at = now()
+          WHERE ${sql.in("id", entries.flatMap((entry) => entry.request.ids))}`.pipe(
+          orDatabaseError,
+          Effect.exit,
+          Effect.map((exit) => entries.forEach((entry) => entry.completeUnsafe(Exit.asVoid(exit))))
+        )
+      ).pipe(RequestResolver.setDelay(markWindow))
+
       const reported = Effect.fn("Orders.reported")(function*(ids: ReadonlyArray<number>) {
-        yield* sql`UPDATE orders SET report_state = 'reported', reported_at = now() WHERE ${sql.in("id", ids)}`
-      }, orDatabaseError)
+        yield* Effect.request(new Reported({ ids }), markReported)
+      })
 
       const reportFailed = Effect.fn("Orders.reportFailed")(function*(ids: ReadonlyArray<number>, reason: string, permanent: boolean) {
         yield* sql`

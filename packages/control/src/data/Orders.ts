@@ -7,7 +7,7 @@ import { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { FeatureOverrides, Plan } from "@vigia/domain/Plan"
 import { Quote } from "@vigia/domain/Quote"
 import { Context, Duration, Effect, Layer, Option, Schema } from "effect"
-import { SqlClient } from "effect/sql"
+import { SqlClient, type Statement } from "effect/sql"
 import { type DatabaseError, orDatabaseError } from "./Database.ts"
 import { SafeIntFromInt8 } from "./Int8.ts"
 import { UserId } from "./UserId.ts"
@@ -54,7 +54,9 @@ export class OrderContext extends Schema.Class<OrderContext>("@vigia/control/dat
   plan: Schema.NullOr(Plan),
   featureOverrides: Schema.NullOr(FeatureOverrides),
   expiresAt: Schema.NullOr(Schema.Date),
-  isActive: Schema.NullOr(Schema.Boolean)
+  isActive: Schema.NullOr(Schema.Boolean),
+  /** A digest of everything above: another stamp, another context. */
+  stamp: Schema.String
 }) {}
 
 /** An order (or an edit of one) to record. */
@@ -95,7 +97,10 @@ export interface DeliveryBacklog {
   readonly repliesPending: number
 }
 
-const decodeOrders = Schema.decodeUnknownEffect(Schema.Array(Order))
+const decodeWritten = Schema.decodeUnknownEffect(Schema.Array(Schema.Struct({ id: SafeIntFromInt8, revision: Schema.Int })))
+const decodeWrittenColumns = Schema.decodeUnknownEffect(
+  Schema.Struct({ writtenId: Schema.NullOr(SafeIntFromInt8), writtenRevision: Schema.NullOr(Schema.Int) })
+)
 const decodeContext = Schema.decodeUnknownEffect(OrderContext)
 const encodeQuote = Schema.encodeEffect(Quote)
 const decodeCount = Schema.decodeUnknownEffect(Schema.Struct({ count: SafeIntFromInt8 }))
@@ -104,11 +109,54 @@ const decodeCount = Schema.decodeUnknownEffect(Schema.Struct({ count: SafeIntFro
 export const leaseEndOf = (sql: SqlClient.SqlClient) => (lease: Lease) =>
   sql`now() + ${Duration.toMillis(lease.duration)} * interval '1 millisecond'`
 
+/** The context's columns, and its stamp: a digest of all of them, which changes when any of them does. */
+const contextOf = (sql: SqlClient.SqlClient, phone: PhoneNumber, chatId: number) =>
+  sql`
+    SELECT s.user_id, u.telegram_user_id AS seller_chat_id, u.price_table_version,
+      g.group_id IS NOT NULL AS group_active, g.title AS group_title, coalesce(g.auto_reply, false) AS auto_reply,
+      sub.plan, sub.feature_overrides, sub.expires_at, sub.is_active,
+      md5(row(s.user_id, u.telegram_user_id, u.price_table_version, g.group_id, g.title, g.auto_reply, sub.plan,
+        sub.feature_overrides, sub.expires_at, sub.is_active)::text) AS stamp
+    FROM sessions s
+    JOIN users u ON u.id = s.user_id
+    LEFT JOIN active_groups g ON g.user_id = s.user_id AND g.group_id = ${chatId}
+    LEFT JOIN subscriptions sub ON sub.user_id = s.user_id
+    WHERE s.phone_number = ${phone}`
+
+/** The row just written, from what was written: only its id and revision come back from PostgreSQL. */
+const rowOf = (order: NewOrder, id: number, revision: number) =>
+  new Order({
+    id,
+    userId: order.userId,
+    phoneNumber: order.phoneNumber,
+    chatId: order.chatId,
+    messageId: order.messageId,
+    revision,
+    sellerChatId: order.sellerChatId,
+    groupTitle: order.groupTitle,
+    customerName: order.customerName,
+    quote: order.quote,
+    reportState: "pending",
+    replyState: order.replyText === null ? "none" : "pending",
+    replyText: order.replyText,
+    replyNotBefore: null,
+    traceParent: order.traceParent
+  })
+
 export class Orders extends Context.Service<Orders, {
   /** What a message in `chatId` seen by the account `phone` is read against; none for an account with no session. */
   readonly context: (phone: PhoneNumber, chatId: number) => Effect.Effect<Option.Option<OrderContext>, DatabaseError>
   /** Claims the message and records the order under `lease`: the row, or none when it was recorded already. */
   readonly record: (order: NewOrder, lease: Lease) => Effect.Effect<Option.Option<Order>, DatabaseError>
+  /**
+   * `record` in the same statement as reading the context again, for an order read in a context held from earlier:
+   * recorded only while the context still has `stamp` (else nothing is written). Answers the context as it is now,
+   * and the row (none when the context changed, or the order was recorded already).
+   */
+  readonly recordIfUnchanged: (order: NewOrder, lease: Lease, stamp: string) => Effect.Effect<{
+    readonly context: Option.Option<OrderContext>
+    readonly written: Option.Option<Order>
+  }, DatabaseError>
   /** Records an edit as the next revision: the row, or none (the same edit again, the same text, or no order). */
   readonly recordRevision: (order: NewRevision, lease: Lease) => Effect.Effect<Option.Option<Order>, DatabaseError>
   /** How many of the seller's orders (revisions of one message count once) could not be reported to them. */
@@ -121,15 +169,7 @@ export class Orders extends Context.Service<Orders, {
       const leaseEnd = leaseEndOf(sql)
 
       const context = Effect.fn("Orders.context")(function*(phone: PhoneNumber, chatId: number) {
-        const [row] = yield* sql`
-          SELECT s.user_id, u.telegram_user_id AS seller_chat_id, u.price_table_version,
-            g.group_id IS NOT NULL AS group_active, g.title AS group_title, coalesce(g.auto_reply, false) AS auto_reply,
-            sub.plan, sub.feature_overrides, sub.expires_at, sub.is_active
-          FROM sessions s
-          JOIN users u ON u.id = s.user_id
-          LEFT JOIN active_groups g ON g.user_id = s.user_id AND g.group_id = ${chatId}
-          LEFT JOIN subscriptions sub ON sub.user_id = s.user_id
-          WHERE s.phone_number = ${phone}`
+        const [row] = yield* contextOf(sql, phone, chatId)
         return row === undefined ? Option.none() : Option.some(yield* decodeContext(row))
       }, orDatabaseError)
 
@@ -154,43 +194,64 @@ export class Orders extends Context.Service<Orders, {
         }
       })
 
+      const written = (order: NewOrder, rows: ReadonlyArray<unknown>) =>
+        Effect.map(decodeWritten(rows), ([row]) =>
+          Option.map(Option.fromUndefinedOr(row), ({ id, revision }) => rowOf(order, id, revision)))
+
+      /** Inserts the order as its first revision, with the rows of `source` (one, or none to write nothing). */
+      const insert = (v: Effect.Success<ReturnType<typeof values>>, source: Statement.Fragment) =>
+        sql`
+          INSERT INTO orders (
+            user_id, phone_number, chat_id, message_id, revision, seller_chat_id, group_title, customer_id,
+            customer_name, text, quote, total_centavos, received_at, report_state, reply_state, reply_text,
+            lease_owner, lease_until, trace_parent
+          )
+          SELECT ${v.userId}, ${v.phone}, ${v.chatId}, ${v.messageId}, 0, ${v.sellerChatId}, ${v.groupTitle},
+            ${v.customerId}, ${v.customerName}, ${v.text}, ${v.quote}::json, ${v.total}, now(), 'pending',
+            ${v.replyState}, ${v.replyText}, ${v.owner}, ${v.leaseUntil}, ${v.traceParent}
+          ${source}
+          ON CONFLICT DO NOTHING
+          RETURNING id, revision`
+
       const record = Effect.fn("Orders.record")(function*(order: NewOrder, lease: Lease) {
+        return yield* written(order, yield* insert(yield* values(order, lease), sql``))
+      }, orDatabaseError)
+
+      const recordIfUnchanged = Effect.fn("Orders.recordIfUnchanged")(function*(order: NewOrder, lease: Lease, stamp: string) {
         const v = yield* values(order, lease)
-        return Option.fromUndefinedOr((yield* decodeOrders(
-          yield* sql`
-            INSERT INTO orders (
-              user_id, phone_number, chat_id, message_id, revision, seller_chat_id, group_title, customer_id,
-              customer_name, text, quote, total_centavos, received_at, report_state, reply_state, reply_text,
-              lease_owner, lease_until, trace_parent
-            ) VALUES (
-              ${v.userId}, ${v.phone}, ${v.chatId}, ${v.messageId}, 0, ${v.sellerChatId}, ${v.groupTitle}, ${v.customerId},
-              ${v.customerName}, ${v.text}, ${v.quote}::jsonb, ${v.total}, now(), 'pending', ${v.replyState}, ${v.replyText},
-              ${v.owner}, ${v.leaseUntil}, ${v.traceParent}
-            )
-            ON CONFLICT DO NOTHING
-            RETURNING *`
-        ))[0])
+        const [row] = yield* sql`
+          WITH context AS (${contextOf(sql, v.phone, v.chatId)}),
+          written AS (${insert(v, sql`FROM context WHERE context.stamp = ${stamp}`)})
+          SELECT context.*, written.id AS written_id, written.revision AS written_revision
+          FROM context LEFT JOIN written ON true`
+        if (row === undefined) return { context: Option.none(), written: Option.none() }
+        const fresh = yield* decodeContext(row)
+        const { writtenId, writtenRevision } = yield* decodeWrittenColumns(row)
+        return {
+          context: Option.some(fresh),
+          written: fresh.stamp !== stamp || writtenId === null
+            ? Option.none()
+            : Option.some(rowOf(order, writtenId, writtenRevision ?? 0))
+        }
       }, orDatabaseError)
 
       const recordRevision = Effect.fn("Orders.recordRevision")(function*(order: NewRevision, lease: Lease) {
         const v = yield* values({ ...order, replyText: null }, lease)
-        return Option.fromUndefinedOr((yield* decodeOrders(
-          yield* sql`
+        return yield* written({ ...order, replyText: null }, yield* sql`
             INSERT INTO orders (
               user_id, phone_number, chat_id, message_id, revision, edit_date, seller_chat_id, group_title, customer_id,
               customer_name, text, quote, total_centavos, received_at, report_state, reply_state, lease_owner,
               lease_until, trace_parent
             )
             SELECT ${v.userId}, ${v.phone}, ${v.chatId}, ${v.messageId}, coalesce(max(o.revision) + 1, 0), ${order.editDate},
-              ${v.sellerChatId}, ${v.groupTitle}, ${v.customerId}, ${v.customerName}, ${v.text}, ${v.quote}::jsonb,
+              ${v.sellerChatId}, ${v.groupTitle}, ${v.customerId}, ${v.customerName}, ${v.text}, ${v.quote}::json,
               ${v.total}, now(), 'pending', 'none', ${v.owner}, ${v.leaseUntil}, ${v.traceParent}
             FROM orders o
             WHERE o.user_id = ${v.userId} AND o.chat_id = ${v.chatId} AND o.message_id = ${v.messageId}
             HAVING (${order.isOrder} OR count(*) > 0)
               AND coalesce((array_agg(o.text ORDER BY o.revision DESC))[1] <> ${v.text}, true)
             ON CONFLICT DO NOTHING
-            RETURNING *`
-        ))[0])
+            RETURNING id, revision`)
       }, orDatabaseError)
 
       const undelivered = Effect.fn("Orders.undelivered")(function*(userId: UserId) {
@@ -200,7 +261,7 @@ export class Orders extends Context.Service<Orders, {
         return (yield* decodeCount(row)).count
       }, orDatabaseError)
 
-      return Orders.of({ context, record, recordRevision, undelivered })
+      return Orders.of({ context, record, recordIfUnchanged, recordRevision, undelivered })
     })
   )
 }

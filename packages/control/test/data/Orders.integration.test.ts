@@ -77,6 +77,28 @@ layer(Data.repositories.pipe(Layer.provideMerge(TestDatabase.layer)), { excludeT
       assert.isTrue(Option.isNone(again))
     }))
 
+  it.effect("an order read in a context held from earlier is recorded only while that context is unchanged", () =>
+    Effect.gen(function*() {
+      const orders = yield* Orders
+      const { user, phone, group, order } = yield* seller
+      const held = Option.getOrThrow(yield* orders.context(phone, group.groupId))
+
+      const first = yield* orders.recordIfUnchanged(order("2x coca 2l"), lease(), held.stamp)
+      assert.isTrue(Option.isSome(first.written))
+      assert.strictEqual(Option.getOrThrow(first.context).stamp, held.stamp)
+
+      yield* (yield* ActiveGroups).setAutoReply(user.id, group.groupId, true)
+      const changed = yield* orders.recordIfUnchanged(order("3x coca 2l"), lease(), held.stamp)
+      assert.isTrue(Option.isNone(changed.written), "nothing written in a context that changed")
+      const now = Option.getOrThrow(changed.context)
+      assert.isTrue(now.autoReply)
+      assert.notStrictEqual(now.stamp, held.stamp)
+
+      const again = yield* orders.recordIfUnchanged(order("3x coca 2l", Option.getOrThrow(first.written).messageId), lease(), now.stamp)
+      assert.isTrue(Option.isNone(again.written), "the same message again")
+      assert.strictEqual(Option.getOrThrow(again.context).stamp, now.stamp)
+    }))
+
   it.effect("an edit is the next revision, once per edit and only when the words changed; chatter needs an earlier order", () =>
     Effect.gen(function*() {
       const orders = yield* Orders

@@ -62,6 +62,10 @@ layer(TestLayer, { excludeTestServices: true, timeout: "120 seconds" })("orders 
       const reports = (yield* api.calls).slice(callsBefore).filter((call) =>
         call.method === "sendMessage" && sellers.some((seller) => seller.chatId === Number(call.params.chat_id)))
       assert.isBelow(reports.length, orderCount, "Bot API messages for 1,000 orders")
+      yield* Effect.logInfo("1,000 orders under the flood limits", {
+        messages: reports.length,
+        tooManyRequests: (yield* api.tooManyRequests) - refusedBefore
+      })
     }).pipe(Effect.scoped), { timeout: 420_000 })
 })
 

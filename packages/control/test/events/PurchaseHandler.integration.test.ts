@@ -121,6 +121,19 @@ layer(Environment, { excludeTestServices: true })("PurchaseHandler", (it) => {
       assert.deepStrictEqual([first.quote.total, second.quote.total], [1900, 2000])
     }))
 
+  it.effect("what changed since the last order is read again: a group deactivated, automatic replies turned on", () =>
+    Effect.gen(function*() {
+      const account = yield* seller("premium")
+      const groups = yield* ActiveGroups
+      assert.strictEqual(recorded((yield* handle(account, "2x coca 2l")).intake).replyState, "none")
+
+      yield* groups.setAutoReply(account.user.id, account.group.groupId, true)
+      assert.strictEqual(recorded((yield* handle(account, "2x coca 2l")).intake).replyState, "pending")
+
+      yield* groups.deactivate(account.user.id, account.group.groupId)
+      assert.strictEqual((yield* handle(account, "2x coca 2l")).intake._tag, "NotActive")
+    }))
+
   it.effect("with automatic replies on an advanced plan a reply is due: the priced lines only, never what else the customer wrote", () =>
     Effect.gen(function*() {
       const account = yield* seller("premium")

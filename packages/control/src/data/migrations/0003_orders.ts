@@ -24,7 +24,7 @@ export default Effect.gen(function*() {
       customer_id bigint NOT NULL,
       customer_name text NOT NULL,
       text text NOT NULL,
-      quote jsonb NOT NULL,
+      quote json NOT NULL,
       total_centavos bigint NOT NULL CHECK (total_centavos >= 0),
       received_at timestamptz NOT NULL,
       report_state text NOT NULL CHECK (report_state IN ('pending', 'reported', 'undelivered', 'carried-over')),
@@ -42,9 +42,11 @@ export default Effect.gen(function*() {
       lease_owner uuid,
       lease_until timestamptz,
       trace_parent text,
-      CONSTRAINT orders_revision_key UNIQUE (user_id, chat_id, message_id, revision),
-      CONSTRAINT orders_edit_key UNIQUE (user_id, chat_id, message_id, edit_date)
+      CONSTRAINT orders_revision_key UNIQUE (user_id, chat_id, message_id, revision)
     )`
+  // An edit delivered twice is one revision; the orders as first written (most rows) need no entry.
+  yield* sql`
+    CREATE UNIQUE INDEX orders_edit_key ON orders (user_id, chat_id, message_id, edit_date) WHERE edit_date IS NOT NULL`
   // What the outbox scans: orders with a step still to do, by lease.
   yield* sql`
     CREATE INDEX orders_due ON orders (lease_until NULLS FIRST, id)
