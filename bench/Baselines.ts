@@ -7,7 +7,7 @@ import { Effect } from "effect"
 import { Redis } from "ioredis"
 import * as ChildProcess from "node:child_process"
 import * as Path from "node:path"
-import { deleteRedisKeys, queuePrefix, redisClient, redisUrl, repositoryRoot } from "./Environment.ts"
+import { cpuMeter, deleteRedisKeys, pidsNamed, queuePrefix, redisClient, redisUrl, repositoryRoot } from "./Environment.ts"
 
 /** What the protocol's producers set, so the baseline pays for the same bookkeeping. */
 const jobOptions: BullMq.JobsOptions = { removeOnComplete: true, removeOnFail: { count: 1000 } }
@@ -78,7 +78,7 @@ export const bullMqRoundTrip = (count: number) =>
 /**
  * Raw BullMQ throughput: `count` single adds spread over `queues` queues (as many in flight as queues), consumed by
  * a no-op Worker per queue (concurrency 1, as the control plane reads each account's updates) in another process.
- * Jobs per second from the first add to the last job processed.
+ * Jobs per second from the first add to the last job processed, and the CPU a job cost (producer, consumer, Redis).
  */
 export const bullMqThroughput = (queues: number, count: number) =>
   Effect.scoped(Effect.gen(function*() {
@@ -117,6 +117,7 @@ export const bullMqThroughput = (queues: number, count: number) =>
     const queueObjects = Array.from({ length: queues }, (_, index) =>
       new BullMq.Queue(`q${index}`, { connection: producer, prefix, streams, defaultJobOptions: jobOptions }))
     yield* Effect.addFinalizer(() => Effect.promise(() => Promise.all(queueObjects.map((queue) => queue.close()))))
+    const cpu = cpuMeter(() => ({ producer: [process.pid], consumer: [consumer.pid ?? 0], redis: pidsNamed("redis-server") }))
     const started = performance.timeOrigin + performance.now()
     yield* Effect.promise(() =>
       Promise.all(queueObjects.map(async (queue, index) => {
@@ -124,7 +125,9 @@ export const bullMqThroughput = (queues: number, count: number) =>
       }))
     )
     const finished = Number(yield* Effect.promise(nextLine))
-    return count / ((finished - started) / 1000)
+    const used = cpu().used
+    const cpuMsPerJob = ((used.producer ?? 0) + (used.consumer ?? 0) + (used.redis ?? 0)) * 1000 / count
+    return { jobsPerSecond: count / ((finished - started) / 1000), cpuMsPerJob }
   }))
 
 /**

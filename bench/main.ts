@@ -12,6 +12,7 @@ import * as Chart from "./Chart.ts"
 import { databaseServerUrl, redisClient, repositoryRoot, runId } from "./Environment.ts"
 import * as Gateway from "./Gateway.ts"
 import * as IdleCost from "./IdleCost.ts"
+import * as Limits from "./Limits.ts"
 import * as Parser from "./Parser.ts"
 import * as Pipeline from "./Pipeline.ts"
 import { type Outcome, outcome, skipped, table } from "./Report.ts"
@@ -32,6 +33,7 @@ const sections: ReadonlyArray<readonly [name: string, run: Effect.Effect<Outcome
   ["rpc", Gateway.run(1000)],
   ["runtimes", Runtimes.run(10)],
   ["idle", IdleCost.run({ sizes: [0, 100, 1000], windowSeconds: 6, starts: 3 })],
+  ["limits", Limits.run({ accounts, steadyRate: 20, steadySeconds: 30, floodRate: 150, floodSeconds: 20 })],
   ["pipeline", Pipeline.run({ accounts, rate, warmUpSeconds: 2, measuredSeconds: 8, burst: 8000 })]
 ]
 

@@ -8,15 +8,20 @@ import * as Bot from "./bot/layer.ts"
 import * as ConfigCheck from "./config/ConfigCheck.ts"
 import * as ControlConfig from "./config/ControlConfig.ts"
 import * as Data from "./data/layer.ts"
+import * as Delivery from "./delivery/layer.ts"
 import * as Events from "./events/layer.ts"
 import * as Http from "./http/layer.ts"
-import * as Logging from "./observability/Logging.ts"
+import * as Observability from "./observability/layer.ts"
 import * as Plans from "./plans/layer.ts"
 import * as Queues from "./queues/layer.ts"
 import * as Sessions from "./sessions/layer.ts"
 
-/** Each concern over the ones it builds on: HTTP, events and plans over the bot, over sessions, queues and data. */
+/**
+ * Each concern over the ones it builds on: HTTP, events and plans over the delivery, over the bot, sessions, queues
+ * and data.
+ */
 const Control = Layer.mergeAll(Http.layer, Events.layer, Plans.layer).pipe(
+  Layer.provideMerge(Delivery.layer),
   Layer.provideMerge(Bot.layer),
   Layer.provideMerge(Sessions.layer),
   Layer.provideMerge(Queues.layer),
@@ -26,7 +31,7 @@ const Control = Layer.mergeAll(Http.layer, Events.layer, Plans.layer).pipe(
 const program = ConfigCheck.check(ControlConfig.areas, ControlConfig.hints).pipe(
   Effect.andThen(Layer.launch(Control)),
   Effect.tapCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.logError("the control plane stopped", cause)),
-  Effect.provide(Logging.layer),
+  Effect.provide(Observability.layer),
   Effect.catchTag("InvalidConfiguration", (error) => Console.error(error.lines.join("\n")).pipe(Effect.andThen(Effect.fail(error))))
 )
 

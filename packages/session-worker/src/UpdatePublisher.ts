@@ -1,10 +1,10 @@
 /**
  * Turns TDLib's allowlisted updates into the protocol's small updates: authorization
- * steps, connection state, and the new messages with words from watched chats only.
+ * steps, connection state, and the new (or edited) messages with words from watched chats only.
  */
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as Messages from "@vigia/protocol/Messages"
-import { Effect, Ref, Stream } from "effect"
+import { Clock, Effect, Option, Ref, Stream } from "effect"
 import { Outbox } from "./Outbox.ts"
 import { codeType, connectionName, stateName, toTelegramUser } from "./tdlib/FromTdlib.ts"
 import * as TdApi from "./tdlib/TdApi.ts"
@@ -14,8 +14,14 @@ import { WatchedChats } from "./WatchedChats.ts"
 /** How long the name of a message's sender may take; a message is never held back for it. */
 const nameTimeout = "2 seconds"
 
-/** Publishes TDLib's updates until the scope closes; `phone` is the account's, its user's when TDLib gives none. */
-export const publishUpdates = Effect.fn("UpdatePublisher.publishUpdates")(function*(phone: PhoneNumber) {
+/** Each message published starts its own trace (an order's), carried to the control plane in its envelope. */
+const newTrace = (name: string) => Effect.withSpan(name, { root: true, kind: "producer" })
+
+/**
+ * Publishes TDLib's updates until the scope closes; `phone` is the account's, its user's when TDLib gives none.
+ * Untraced: only a message's publication is a span, so no other update joins an order's trace.
+ */
+export const publishUpdates = Effect.fnUntraced(function*(phone: PhoneNumber) {
   const tdl = yield* Tdl
   const watched = yield* WatchedChats
   const outbox = yield* Outbox
@@ -89,24 +95,44 @@ export const publishUpdates = Effect.fn("UpdatePublisher.publishUpdates")(functi
     }
   }
 
+  /** What a published message says of itself: where, which, who wrote it, its words, when. */
+  const described = Effect.fnUntraced(function*(message: TdApi.Message, text: string) {
+    const sender = message.sender_id
+    return {
+      chatId: message.chat_id,
+      messageId: message.id,
+      senderId: sender._ === "messageSenderUser" ? sender.user_id : sender.chat_id,
+      senderName: yield* senderName(sender),
+      text,
+      date: message.date
+    }
+  })
+
   const newMessage = Effect.fnUntraced(function*(message: TdApi.Message) {
     // The account's own messages (its quotes, its replies) are not orders.
     if (message.is_outgoing) return
     const text = TdApi.wordsOf(message.content)
     if (text.trim() === "") return
     if (!(yield* watched.accepts(message.chat_id, message.date))) return
-    const sender = message.sender_id
-    yield* outbox.update(
-      new Messages.NewMessage({
-        chatId: message.chat_id,
-        messageId: message.id,
-        senderId: sender._ === "messageSenderUser" ? sender.user_id : sender.chat_id,
-        senderName: yield* senderName(sender),
-        text,
-        date: message.date
-      })
+    yield* outbox.update(new Messages.NewMessage(yield* described(message, text)))
+  }, newTrace("UpdatePublisher.newMessage"))
+
+  /** An edit of a customer's message in a watched chat: TDLib names the message, `getMessage` tells whose it is. */
+  const messageEdited = Effect.fnUntraced(function*(update: typeof TdApi.UpdateMessageContent.Type) {
+    const text = TdApi.wordsOf(update.new_content)
+    if (text.trim() === "" || !(yield* watched.accepts(update.chat_id, Number.MAX_SAFE_INTEGER))) return
+    const found = yield* tdl.invoke({ _: "getMessage", chat_id: update.chat_id, message_id: update.message_id }, {
+      timeout: nameTimeout
+    }).pipe(
+      Effect.tapError((error) => Effect.logWarning("an edited message could not be read", error.message)),
+      Effect.option
     )
-  })
+    if (Option.isNone(found)) return
+    const message = found.value
+    if (message.is_outgoing || !(yield* watched.accepts(message.chat_id, message.date))) return
+    const editDate = message.edit_date ?? Math.floor((yield* Clock.currentTimeMillis) / 1000)
+    yield* outbox.update(new Messages.MessageEdited({ ...(yield* described(message, text)), editDate }))
+  }, newTrace("UpdatePublisher.messageEdited"))
 
   const publish = (update: TdApi.Update): Effect.Effect<void> => {
     switch (update._) {
@@ -120,6 +146,8 @@ export const publishUpdates = Effect.fn("UpdatePublisher.publishUpdates")(functi
         return outbox.update(new Messages.ConnectionState({ state: connectionName(update.state) }))
       case "updateNewMessage":
         return newMessage(update.message)
+      case "updateMessageContent":
+        return messageEdited(update)
     }
   }
 

@@ -153,6 +153,50 @@ describe("the session worker over its queues", () => {
       for (const message of yield* control.received) assert.strictEqual(message.containerId, "test-worker")
     }).pipe(withWorker()))
 
+  it.live("publishes edits of customers' messages in watched chats, with who wrote them and when they were edited", () =>
+    Effect.gen(function*() {
+      const control = yield* ControlSide
+      const fake = yield* TdlFake
+      yield* login
+      assert.isTrue(outcome(yield* control.send(new Messages.SetWatchedChats({ chatIds: [groupA] }))).ok)
+      const order = yield* fake.injectMessage({ chatId: groupA, text: "2x coca 2L" })
+      const published = yield* control.next("NewMessage")
+      const elsewhere = yield* fake.injectMessage({ chatId: groupB, text: "2x coca 2L" })
+
+      yield* fake.editMessage({ chatId: groupB, messageId: elsewhere, text: "3x coca 2L" })
+      yield* fake.editMessage({ chatId: groupA, messageId: order, caption: "" })
+      const editDate = yield* fake.editMessage({ chatId: groupA, messageId: order, text: "3x coca 2L", date: published.date })
+
+      const edit = yield* control.next("MessageEdited")
+      assert.deepStrictEqual(
+        { ...edit },
+        { ...new Messages.MessageEdited({ chatId: groupA, messageId: order, senderId: 700000002, senderName: "Carlos Cliente", text: "3x coca 2L", date: published.date, editDate }) }
+      )
+      const edits = (yield* control.received).filter((message) => message.update._tag === "MessageEdited")
+      assert.lengthOf(edits, 1)
+    }).pipe(withWorker()))
+
+  it.live("each message starts its own trace, carried in its envelope; other updates carry none", () =>
+    Effect.gen(function*() {
+      const control = yield* ControlSide
+      const fake = yield* TdlFake
+      yield* login
+      assert.isTrue(outcome(yield* control.send(new Messages.SetWatchedChats({ chatIds: [groupA] }))).ok)
+      yield* fake.injectMessage({ chatId: groupA, text: "2x coca 2L" })
+      yield* fake.injectMessage({ chatId: groupA, text: "1 pão de queijo" })
+      yield* control.next("NewMessage")
+      yield* control.next("NewMessage")
+
+      const received = yield* control.received
+      const traces = received.flatMap((message) => message.update._tag === "NewMessage" ? [message.trace] : [])
+      assert.lengthOf(traces, 2)
+      assert.match(traces[0]?.traceId ?? "", /^[0-9a-f]{32}$/)
+      assert.notStrictEqual(traces[0]?.traceId, traces[1]?.traceId)
+      for (const message of received.filter((message) => message.update._tag !== "NewMessage")) {
+        assert.isUndefined(message.trace, message.update._tag)
+      }
+    }).pipe(withWorker()))
+
   it.live("beats every heartbeat interval, with the account's authorization state", () =>
     Effect.gen(function*() {
       const queue = yield* Queue

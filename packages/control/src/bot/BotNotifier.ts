@@ -2,7 +2,6 @@
  * The bot's side of `SellerNotifier`: turns a seller's account events into messages, moves the seller's
  * conversation to the login step the worker asks for (before asking), and ends logins the bot cannot finish.
  */
-import * as Quote from "@vigia/domain/Quote"
 import { Clock, Effect, Layer } from "effect"
 import { AwaitingCode, AwaitingEmailCode, AwaitingPassword, Conversations, Idle, type Step } from "../data/Conversations.ts"
 import type { UserId } from "../data/UserId.ts"
@@ -92,21 +91,6 @@ export const layer = Layer.effect(
       yield* telegram.send(chatId, loss === "LoggedOutElsewhere" ? Texts.loggedOutElsewhere : Texts.workerLost)
     })
 
-    const orderQuoted = Effect.fn("BotNotifier.orderQuoted")(function*(userId: UserId, report: {
-      readonly groupTitle: string
-      readonly customerName: string
-      readonly link: string | null
-      readonly quote: Quote.Quote
-      readonly repliedInGroup: boolean
-    }) {
-      const chatId = yield* chatOf(userId)
-      yield* telegram.send(
-        chatId,
-        Texts.orderReport(report.groupTitle, report.customerName, Quote.text(report.quote), report.link, report.repliedInGroup),
-        { disablePreview: true }
-      )
-    })
-
     /** A notice that could not be delivered is logged; it never fails the event that caused it. */
     const logged = <A extends ReadonlyArray<unknown>, E>(name: string, f: (...args: A) => Effect.Effect<void, E>) =>
     (...args: A) =>
@@ -117,9 +101,7 @@ export const layer = Layer.effect(
     return SellerNotifier.of({
       loginStep: logged("loginStep", loginStep),
       accountConnected: logged("accountConnected", accountConnected),
-      sessionLost: logged("sessionLost", sessionLost),
-      // A report that cannot be delivered fails its update, which is retried: an order is never lost.
-      orderQuoted: (userId, report) => Effect.orDie(orderQuoted(userId, report))
+      sessionLost: logged("sessionLost", sessionLost)
     })
   })
 )

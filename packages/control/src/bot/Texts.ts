@@ -174,9 +174,29 @@ export const usageDeactivate = "Use: /desativar <nome ou id do grupo>"
 export const autoReplyOn = (title: string) => `🤖 Respostas automáticas ligadas em ${title}.`
 export const autoReplyOff = (title: string) => `Respostas automáticas desligadas em ${title}.`
 
-export const orderReport = (group: string, customer: string, quoteText: string, link: string | null, replied: boolean) =>
-  [`🛒 Pedido em ${group}`, `Cliente: ${customer}`, "", quoteText, ...(link === null ? [] : ["", link]), ...(replied ? ["", "🤖 Orçamento respondido no grupo."] : [])]
-    .join("\n")
+/** Where the group reply stood when the report was written. */
+const replyNote: Record<"none" | "pending" | "sending" | "sent" | "failed", ReadonlyArray<string>> = {
+  none: [],
+  pending: ["", "🤖 O orçamento vai ser respondido no grupo assim que o Telegram permitir."],
+  sending: ["", "🤖 O orçamento está sendo respondido no grupo."],
+  sent: ["", "🤖 Orçamento respondido no grupo."],
+  failed: ["", "⚠️ Não consegui responder o orçamento no grupo."]
+}
+
+/** The head of an order's report: a new order, or the new quote of an edited one, and the part when it is long. */
+export const orderReportHead = (group: string, edited: boolean, part?: { readonly index: number; readonly of: number }) =>
+  `${edited ? "✏️ Pedido editado" : "🛒 Pedido"} em ${group}${part === undefined ? "" : ` (parte ${part.index} de ${part.of})`}`
+
+/** The body of an order's report: the customer, the quote, the link to the message, the group reply. */
+export const orderReportBody = (
+  customer: string,
+  quoteText: string,
+  link: string | null,
+  reply: keyof typeof replyNote
+) => [`Cliente: ${customer}`, "", quoteText, ...(link === null ? [] : ["", link]), ...replyNote[reply]].join("\n")
+
+/** Between two reports sent in one message. */
+export const reportSeparator = "\n\n────────────\n\n"
 
 /** A session's observed state, as the seller reads it in `/status`. */
 const sessionState: Record<ObservedState, string> = {
@@ -214,6 +234,11 @@ export const status = (
       ? "Nenhum grupo ativo. Use /grupos."
       : `Grupos ativos:\n${groups.map((group) => `• ${group.title}${group.autoReply ? " 🤖" : ""}`).join("\n")}`
   ].join("\n")
+
+/** `/status`, when some orders could not be reported to the seller (they had blocked the bot). */
+export const undeliveredOrders = (count: number) =>
+  `⚠️ ${count === 1 ? "1 pedido não entregue" : `${count} pedidos não entregues`}: não consegui te enviar ` +
+  `${count === 1 ? "o relatório" : "os relatórios"} (o bot estava bloqueado). Os pedidos continuam guardados.`
 
 export const unknownCommand = "Não conheço esse comando. Use /ajuda para ver a lista."
 /** A message that is neither a command nor the answer to a question: what the bot is for, instead of "unknown command". */

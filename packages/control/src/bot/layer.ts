@@ -1,13 +1,15 @@
 /**
  * The bot, composed: the grammY bot and the runner of its Effect handlers, the rate limiter and the subscription
- * guard, the features, the middleware that puts them in order, the feed of updates, and the notifier that tells
- * sellers what their accounts do. It needs the data services and the sessions' public services.
+ * guard, the features, the middleware that puts them in order, the feed of updates, the notifier that tells
+ * sellers what their accounts do, and the order reports the delivery sends through it. It needs the data services
+ * and the sessions' public services.
  */
 import { Layer } from "effect"
 import * as BotConfig from "../config/BotConfig.ts"
 import { BotMiddleware } from "./BotMiddleware.ts"
 import * as BotNotifier from "./BotNotifier.ts"
 import * as BotPlanNotifier from "./BotPlanNotifier.ts"
+import * as BotReports from "./BotReports.ts"
 import { BotUpdates } from "./BotUpdates.ts"
 import { Account } from "./features/Account.ts"
 import { Admin } from "./features/Admin.ts"
@@ -50,13 +52,14 @@ const Internals = Layer.mergeAll(
 )
 
 /**
- * `BotUpdates` (the webhook's way in), `SellerNotifier` (the events' way to the sellers) and `PlanNotifier` (the
- * plan check's).
+ * `BotUpdates` (the webhook's way in), `SellerNotifier` (the events' way to the sellers), `PlanNotifier` (the plan
+ * check's) and `OrderReports` (the delivery's).
  */
 export const layer = Layer.mergeAll(
   BotUpdates.layerConfig({ ...BotConfig.webhook, pollTimeout: BotConfig.polling.timeout }),
   BotNotifier.layer,
-  BotPlanNotifier.layer
+  BotPlanNotifier.layer,
+  BotReports.layer
 ).pipe(
   Layer.provide(BotMiddleware.layer),
   Layer.provide(Internals)

@@ -1,18 +1,34 @@
 /**
- * The bot's configuration from the environment: its token and Bot API server, the administrators, the per-seller
- * rate limit, the webhook (which the webhook's listener reads too), polling, logins, the support contact and the
- * plans' prices.
+ * The bot's configuration from the environment: its token and Bot API server, its outbound pacing, the
+ * administrators, the per-seller rate limit, the webhook (which the webhook's listener reads too), polling, logins,
+ * the support contact and the plans' prices.
  */
 import { Region } from "@vigia/domain/PhoneNumber"
 import { Config, Duration, Option, Schema, SchemaGetter } from "effect"
 import type { PaymentsOptions } from "../bot/features/Payments.ts"
+import type { PacingOptions } from "../bot/OutboundPacer.ts"
 import type { SupportOptions } from "../bot/Support.ts"
 import { required } from "./SessionsConfig.ts"
 
-/** `BOT_TOKEN` (required) and `BOT_API_ROOT` (default `https://api.telegram.org`). */
+/** A positive rate, fractions allowed (`0.5`: one message every two seconds). */
+const rate = (name: string, fallback: number) =>
+  Config.schema(Schema.Number.check(Schema.isGreaterThan(0)), name).pipe(Config.withDefault(fallback))
+
+/**
+ * The bot's outbound pacing, Telegram's published figures by default: `BOT_SEND_RATE` messages a second in all
+ * (30), `BOT_CHAT_RATE` a second into one chat (1), `BOT_GROUP_RATE` a minute into one group (20).
+ */
+export const pacing: Config.Config<PacingOptions> = Config.all({
+  overall: rate("BOT_SEND_RATE", 30).pipe(Config.map((messages) => ({ messages, per: Duration.seconds(1), burst: Math.max(1, Math.floor(messages)) }))),
+  chat: rate("BOT_CHAT_RATE", 1).pipe(Config.map((messages) => ({ messages, per: Duration.seconds(1), burst: 1 }))),
+  group: rate("BOT_GROUP_RATE", 20).pipe(Config.map((messages) => ({ messages, per: Duration.minutes(1), burst: 1 })))
+})
+
+/** `BOT_TOKEN` (required), `BOT_API_ROOT` (default `https://api.telegram.org`), and the pacing above. */
 export const telegram = {
   token: Config.schema(Schema.Redacted(Schema.NonEmptyString), "BOT_TOKEN"),
-  apiRoot: Config.String("BOT_API_ROOT").pipe(Config.withDefault("https://api.telegram.org"))
+  apiRoot: Config.String("BOT_API_ROOT").pipe(Config.withDefault("https://api.telegram.org")),
+  pacing
 }
 
 /** `ADMIN_TELEGRAM_IDS`: Telegram user ids separated by commas or spaces. */

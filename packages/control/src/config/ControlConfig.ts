@@ -4,6 +4,7 @@
  */
 import * as BotConfig from "./BotConfig.ts"
 import * as DataConfig from "./DataConfig.ts"
+import * as DeliveryConfig from "./DeliveryConfig.ts"
 import * as HttpConfig from "./HttpConfig.ts"
 import * as ObservabilityConfig from "./ObservabilityConfig.ts"
 import * as PlansConfig from "./PlansConfig.ts"
@@ -12,14 +13,15 @@ import * as SessionsConfig from "./SessionsConfig.ts"
 import type { ConfigTree } from "./ConfigCheck.ts"
 
 export const areas = {
-  observability: { logFormat: ObservabilityConfig.logFormat },
+  observability: { logFormat: ObservabilityConfig.logFormat, tracing: ObservabilityConfig.tracing },
   data: { url: DataConfig.url, pool: DataConfig.pool, embeddedPostgres: DataConfig.embeddedPostgres },
   queue: { redisUrl: QueueConfig.redisUrl, bullMq: QueueConfig.bullMq, failures: QueueConfig.failures },
   http: HttpConfig.http,
   sessions: SessionsConfig.checks,
   bot: BotConfig.bot,
   plans: PlansConfig.enforcement,
-  newSellers: PlansConfig.newSellers
+  newSellers: PlansConfig.newSellers,
+  delivery: DeliveryConfig.delivery
 } satisfies ConfigTree
 
 /** What an operator should read when a variable is missing or malformed. */
@@ -46,5 +48,9 @@ export const hints: Readonly<Record<string, string>> = {
   DEFAULT_PLAN: "must be free, basic or premium",
   DEFAULT_PLAN_DAYS: "must be a whole number of days, at least 1",
   PLAN_PRICE_BASIC_STARS: "must be a whole number of Telegram Stars (0: not sold in the bot)",
-  PLAN_PRICE_PREMIUM_STARS: "must be a whole number of Telegram Stars (0: not sold in the bot)"
+  PLAN_PRICE_PREMIUM_STARS: "must be a whole number of Telegram Stars (0: not sold in the bot)",
+  BOT_SEND_RATE: "must be a number of messages a second above 0",
+  BOT_CHAT_RATE: "must be a number of messages a second above 0",
+  BOT_GROUP_RATE: "must be a number of messages a minute above 0",
+  DELIVERY_LEASE: "must be a duration such as \"30 seconds\""
 }

@@ -7,6 +7,7 @@ import * as Migrator from "effect/sql/Migrator"
 import { SqlClient } from "effect/sql"
 import initial from "./migrations/0001_initial.ts"
 import conversations from "./migrations/0002_conversations.ts"
+import orders from "./migrations/0003_orders.ts"
 import loginSessions from "./migrations/0004_login_sessions.ts"
 import planNotices from "./migrations/0006_plan_notices.ts"
 import tablesAndPayments from "./migrations/0008_tables_and_payments.ts"
@@ -14,6 +15,7 @@ import tablesAndPayments from "./migrations/0008_tables_and_payments.ts"
 const loader = Migrator.fromRecord({
   "0001_initial": initial,
   "0002_conversations": conversations,
+  "0003_orders": orders,
   "0004_login_sessions": loginSessions,
   "0006_plan_notices": planNotices,
   "0008_tables_and_payments": tablesAndPayments

@@ -87,10 +87,14 @@ export class PriceTables extends Context.Service<PriceTables, {
         )
       }, orDatabaseError)
 
-      /** Locks the user's row (serialising every change of their table); fails when there is no such user. */
+      /**
+       * Locks the user's row (serialising every change of their table) and bumps their table's version, which tells
+       * order readers the table changed; fails when there is no such user.
+       */
       const lockUser = (userId: UserId) =>
         Effect.gen(function*() {
-          const [user] = yield* sql`SELECT id FROM users WHERE id = ${userId} FOR UPDATE`
+          const [user] = yield* sql`
+            UPDATE users SET price_table_version = price_table_version + 1 WHERE id = ${userId} RETURNING id`
           if (user === undefined) {
             return yield* new PriceTablesError({ reason: new UserNotFound({ message: `no user with id ${userId}` }) })
           }

@@ -11,11 +11,12 @@ import { Conversations } from "./Conversations.ts"
 import { Database } from "./Database.ts"
 import { EmbeddedPostgres } from "./EmbeddedPostgres.ts"
 import * as Migrations from "./Migrations.ts"
+import { Orders } from "./Orders.ts"
+import { OrderSteps } from "./OrderSteps.ts"
 import { PlanPayments } from "./PlanPayments.ts"
 import { PlanReviews } from "./PlanReviews.ts"
 import { PriceTableDrafts } from "./PriceTableDrafts.ts"
 import { PriceTables } from "./PriceTables.ts"
-import { ProcessedMessages } from "./ProcessedMessages.ts"
 import { Sessions } from "./Sessions.ts"
 import { NewSellerPlan, Subscriptions } from "./Subscriptions.ts"
 import { Users } from "./Users.ts"
@@ -33,7 +34,8 @@ export const repositories = Layer.mergeAll(
   ActiveGroups.layer,
   PriceTables.layer,
   Sessions.layer,
-  ProcessedMessages.layer,
+  Orders.layer,
+  OrderSteps.layer,
   AuditLog.layer,
   Conversations.layer,
   PlanReviews.layer

@@ -1,20 +1,18 @@
 /**
- * Reads every account's `user-{phone}-updates`, one update at a time per account, and acts on each: orders from
- * active groups to the purchase handler (once per message), login steps and session changes to the seller.
+ * Reads every account's `user-{phone}-updates`, one update at a time per account, and acts on each: the messages of
+ * the groups (new or edited) to the purchase handler, which records the orders in the ledger; everything about the
+ * session to the session events. An update published inside a trace (an order's) continues that trace.
  */
 import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as Messages from "@vigia/protocol/Messages"
 import { hasTransientError, Queue, type QueueError } from "@vigia/protocol/Queue"
 import * as QueueNames from "@vigia/protocol/QueueNames"
-import { Context, Effect, Layer, Metric, Option, Schema, Stream } from "effect"
-import { ActiveGroups } from "../data/ActiveGroups.ts"
+import { Context, Effect, Layer, Metric, Option, Schema, Stream, Tracer } from "effect"
+import { Sessions } from "../data/Sessions.ts"
 import { ContainerManager } from "../sessions/manager/ContainerManager.ts"
-import { ProcessedMessages } from "../data/ProcessedMessages.ts"
 import { PurchaseHandler } from "./PurchaseHandler.ts"
 import { SellerNotifier } from "./SellerNotifier.ts"
-import { type ObservedState, type Session, Sessions } from "../data/Sessions.ts"
-import { Users } from "../data/Users.ts"
-import { WatchedChats } from "../sessions/WatchedChats.ts"
+import { SessionEvents } from "./SessionEvents.ts"
 
 /** An update the processor refuses: it is retried, then parked as failed with this reason. */
 export class UpdateRejected extends Schema.TaggedError<UpdateRejected>()("UpdateRejected", {
@@ -28,18 +26,17 @@ export const updatesProcessed = Metric.counter("vigia_updates_processed_total", 
   incremental: true
 })
 
-/** Orders reported to sellers. */
-export const purchasesReported = Metric.counter("vigia_purchases_reported_total", {
-  description: "Orders found in active groups and reported to their sellers",
-  incremental: true
-})
+const unknownAccount = () =>
+  Effect.logWarning("an update from an account with no session").pipe(
+    Effect.andThen(Effect.fail(new UpdateRejected({ reason: "UnknownAccount", message: "no session for the update's account" })))
+  )
 
-/** The session state an authorization state stands for, where there is one. */
-const observedOf: Partial<Record<Messages.AuthorizationState["state"], ObservedState>> = {
-  WaitCode: "waiting-for-code",
-  WaitPassword: "waiting-for-password",
-  Ready: "authorized"
-}
+/** The span an update is handled in: a child of the worker's when the envelope carries its trace. */
+const spanFor = (message: Messages.UpdateMessage) =>
+  Effect.withSpan(`EventProcessor.${message.update._tag}`, {
+    kind: "consumer",
+    ...(message.trace === undefined ? {} : { parent: Tracer.externalSpan(message.trace) })
+  })
 
 export class EventProcessor extends Context.Service<EventProcessor, {
   /** Starts reading the account's updates (before its worker starts, so its first words are heard). */
@@ -53,102 +50,22 @@ export class EventProcessor extends Context.Service<EventProcessor, {
     Effect.gen(function*() {
       const queue = yield* Queue
       const sessions = yield* Sessions
-      const users = yield* Users
-      const groups = yield* ActiveGroups
-      const processed = yield* ProcessedMessages
       const purchases = yield* PurchaseHandler
+      const sessionEvents = yield* SessionEvents
       const notifier = yield* SellerNotifier
       const containers = yield* ContainerManager
-      const watched = yield* WatchedChats
-      const scope = yield* Effect.scope
 
-      /** Sends the watched chats without holding up the account's next updates. */
-      const pushWatchedChats = (session: Session) =>
-        watched.push(session.userId, session.phoneNumber).pipe(
-          Effect.catch((error) => Effect.logWarning("the watched chats could not be read", error.message)),
-          Effect.forkIn(scope),
-          Effect.asVoid
-        )
-
-      const recordObserved = (session: Session, state: ObservedState) =>
-        session.observedState === state
-          ? Effect.void
-          : Effect.asVoid(sessions.recordObserved(session.phoneNumber, state, null))
-
-      const newMessage = Effect.fnUntraced(function*(session: Session, message: Messages.NewMessage) {
-        const group = yield* groups.find(session.userId, message.chatId)
-        if (Option.isNone(group)) return yield* Effect.logDebug("a message from a group that is not active")
-        const key = { userId: session.userId, chatId: message.chatId, messageId: message.messageId }
-        if (!(yield* processed.claim(key))) return yield* Effect.logDebug("a message handled already")
-        const report = yield* purchases.handle(session.userId, session.phoneNumber, message, group.value).pipe(
-          // Given back so that the retry of this update handles the message.
-          Effect.onError(() =>
-            processed.release(key).pipe(
-              Effect.catch((error) => Effect.logError("a failed message's claim could not be released", error.message))
-            )
-          )
-        )
-        if (Option.isSome(report)) yield* Metric.update(purchasesReported, 1)
-      })
-
-      const authorized = Effect.fnUntraced(function*(session: Session, update: Messages.Authorized) {
-        const user = yield* users.get(session.userId)
-        // A worker that restarts reports its account again: only a new login is recorded and told.
-        const known = user.phoneNumber === session.phoneNumber && user.telegramAccountId === update.user.userId
-        if (!known) {
-          yield* users.recordLogin(session.userId, {
-            phoneNumber: session.phoneNumber,
-            telegramAccountId: update.user.userId
-          })
+      const groupMessage = Effect.fnUntraced(function*(account: PhoneNumber, update: Messages.NewMessage | Messages.MessageEdited) {
+        const intake = yield* purchases.handle(account, update)
+        switch (intake._tag) {
+          case "NoSession":
+            return yield* unknownAccount()
+          case "Recorded":
+            return yield* Effect.logDebug("an order recorded", { order: intake.order.id, revision: intake.order.revision })
+          default:
+            return yield* Effect.logDebug("a group message that is no new order", intake._tag)
         }
-        yield* recordObserved(session, "authorized")
-        if (!known) yield* notifier.accountConnected(session.userId, update.user)
-        yield* pushWatchedChats(session)
       })
-
-      const loggedOut = Effect.fnUntraced(function*(session: Session) {
-        yield* recordObserved(session, "logged-out")
-        // Recorded already: the same update again, or a logout the bot recorded itself.
-        if ((yield* users.get(session.userId)).telegramAccountId === null) return
-        yield* users.recordLogout(session.userId)
-        // A logout the seller asked for sets the desired state to stopped first.
-        if (session.desiredState === "stopped") return
-        yield* Effect.logInfo("the account was logged out elsewhere")
-        yield* notifier.sessionLost(session.userId, "LoggedOutElsewhere")
-      })
-
-      const dispatch = (session: Session, update: Messages.Update) => {
-        switch (update._tag) {
-          case "NewMessage":
-            return newMessage(session, update)
-          case "AuthorizationState": {
-            const state = observedOf[update.state]
-            return state === undefined ? Effect.void : recordObserved(session, state)
-          }
-          case "ConnectionState":
-            return Effect.logDebug("connection state", update.state)
-          case "WaitingForCode":
-            return recordObserved(session, "waiting-for-code").pipe(
-              Effect.andThen(notifier.loginStep(session.userId, update))
-            )
-          case "WaitingForPassword":
-            return recordObserved(session, "waiting-for-password").pipe(
-              Effect.andThen(notifier.loginStep(session.userId, update))
-            )
-          case "WaitingForEmail":
-          case "WaitingForEmailCode":
-          case "WaitingForRegistration":
-          case "WaitingForOtherDeviceConfirmation":
-            return notifier.loginStep(session.userId, update)
-          case "Authorized":
-            return authorized(session, update)
-          case "LoggedOut":
-            return loggedOut(session)
-          case "WorkerStarted":
-            // A restarted worker may have lost its list; it is sent again.
-            return pushWatchedChats(session)
-        }
-      }
 
       const handle = Effect.fnUntraced(function*(message: Messages.UpdateMessage, from: QueueNames.QueueName) {
         const account = QueueNames.phoneOf(from)
@@ -163,17 +80,23 @@ export class EventProcessor extends Context.Service<EventProcessor, {
         }
         // A sign of life before anything else, so that a slow or unreachable database never makes a worker look dead.
         yield* containers.observe(message)
-        const session = yield* sessions.get(account).pipe(
-          Effect.catchTag("SessionsError", () => Effect.succeed(undefined))
-        )
-        if (session === undefined) {
-          yield* Effect.logWarning("an update from an account with no session")
-          return yield* new UpdateRejected({ reason: "UnknownAccount", message: "no session for the update's account" })
+        const update = message.update
+        if (update._tag === "NewMessage" || update._tag === "MessageEdited") {
+          yield* groupMessage(account, update)
+        } else {
+          const session = yield* sessions.get(account).pipe(
+            Effect.map(Option.some),
+            Effect.catchTag("SessionsError", () => Effect.succeedNone)
+          )
+          if (Option.isNone(session)) return yield* unknownAccount()
+          yield* sessionEvents.handle(session.value, update)
         }
-        yield* dispatch(session, message.update)
-        yield* Metric.update(Metric.withAttributes(updatesProcessed, { kind: message.update._tag }), 1)
+        yield* Metric.update(Metric.withAttributes(updatesProcessed, { kind: update._tag }), 1)
       }, (effect, message, from) =>
-        effect.pipe(Effect.annotateLogs({ account: mask(QueueNames.phoneOf(from)), update: message.update._tag })))
+        effect.pipe(
+          spanFor(message),
+          Effect.annotateLogs({ account: mask(QueueNames.phoneOf(from)), update: message.update._tag })
+        ))
 
       // A database, Redis or Bot API that cannot answer now is waited out, never parked; the rest is retried, then parked.
       const updates = yield* queue.consumeSet(Messages.UpdateMessage, handle, { concurrency: 1, transient: hasTransientError })

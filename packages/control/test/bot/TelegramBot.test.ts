@@ -1,5 +1,6 @@
 import { assert, describe, it, layer } from "@effect/vitest"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Fiber, Layer, Redacted } from "effect"
+import { TestClock } from "effect/testing"
 import * as Net from "node:net"
 import { TelegramBot } from "../../src/bot/TelegramBot.ts"
 import { FakeBotApi } from "../support/FakeBotApi.ts"
@@ -12,6 +13,16 @@ const WithFakeApi = Layer.unwrap(Effect.map(FakeBotApi, (api) =>
     Layer.provideMerge(FakeBotApi.layer),
     Layer.fresh
   )
+
+/** The same bot against a fake that enforces Telegram's flood limits. */
+const WithLimits = Layer.unwrap(Effect.map(FakeBotApi, (api) =>
+  TelegramBot.layer({ token: Redacted.make(api.token), apiRoot: api.apiRoot }))).pipe(
+    Layer.provideMerge(FakeBotApi.layerWithLimits()),
+    Layer.fresh
+  )
+
+/** Real time passing (the test clock stands still), for the fake's HTTP answers to arrive. */
+const realPause = (millis: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, millis)))
 
 const sendMessages = Effect.map(FakeBotApi.pipe(Effect.flatMap((api) => api.calls)), (calls) =>
   calls.filter((call) => call.method === "sendMessage"))
@@ -66,6 +77,41 @@ describe("TelegramBot", () => {
         const error = yield* Effect.flip(telegram.send(seller, "oi"))
         assert.isFalse(error.transient)
       }))
+  })
+
+  layer(WithFakeApi)("a report, which waits out every flood", (it) => {
+    it.effect("waits a retry_after past 30 seconds, pausing its chat, then delivers the message", () =>
+      Effect.gen(function*() {
+        const api = yield* FakeBotApi
+        const telegram = yield* TelegramBot
+        yield* api.failNext("sendMessage", { error_code: 429, description: "Too Many Requests: retry after 45", retry_after: 45 })
+
+        const report = yield* telegram.send(seller, "🛒 Pedido", { waitOutFloods: true }).pipe(Effect.forkChild)
+        while ((yield* sendMessages).length === 0) yield* realPause(20)
+        yield* realPause(100)
+        yield* TestClock.adjust("44 seconds")
+        yield* realPause(100)
+        assert.lengthOf(yield* sendMessages, 1, "not tried again before retry_after")
+        yield* TestClock.adjust("2 seconds")
+        const sent = yield* Fiber.join(report)
+
+        assert.strictEqual(sent.text, "🛒 Pedido")
+        assert.lengthOf(yield* sendMessages, 2)
+      }))
+  })
+
+  layer(WithLimits, { excludeTestServices: true })("under Telegram's flood limits", (it) => {
+    it.effect("messages into one chat go a second apart, and Telegram never answers 429", () =>
+      Effect.gen(function*() {
+        const api = yield* FakeBotApi
+        const telegram = yield* TelegramBot
+        yield* Effect.forEach([1, 2, 3, 4, 5], (index) => telegram.send(seller, `mensagem ${index}`), { concurrency: "unbounded" })
+
+        const times = (yield* sendMessages).map((call) => call.at)
+        assert.lengthOf(times, 5)
+        for (let index = 1; index < times.length; index++) assert.isAtLeast(times[index]! - times[index - 1]!, 900)
+        assert.strictEqual(yield* api.tooManyRequests, 0)
+      }), { timeout: 20_000 })
   })
 
   layer(WithFakeApi, { excludeTestServices: true })("against Telegram's own failures", (it) => {

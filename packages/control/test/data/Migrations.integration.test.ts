@@ -3,6 +3,9 @@ import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
 import { Database } from "../../src/data/Database.ts"
 import * as Migrations from "../../src/data/Migrations.ts"
+import initial from "../../src/data/migrations/0001_initial.ts"
+import conversations from "../../src/data/migrations/0002_conversations.ts"
+import * as Migrator from "effect/sql/Migrator"
 import { TestDatabase } from "../support/TestDatabase.ts"
 
 const expectedTables = [
@@ -10,12 +13,12 @@ const expectedTables = [
   "audit_log",
   "conversations",
   "effect_sql_migrations",
+  "orders",
   "plan_invoices",
   "plan_notices",
   "price_items",
   "price_table_drafts",
   "price_table_history",
-  "processed_messages",
   "sessions",
   "star_payments",
   "subscriptions",
@@ -28,6 +31,11 @@ const expectedIndexes = [
   "audit_log_user_at",
   "conversations_phone_number_idx",
   "conversations_pkey",
+  "orders_due",
+  "orders_edit_key",
+  "orders_pkey",
+  "orders_revision_key",
+  "orders_undelivered",
   "plan_invoices_pkey",
   "plan_notices_pkey",
   "price_items_pkey",
@@ -35,8 +43,6 @@ const expectedIndexes = [
   "price_table_drafts_user",
   "price_table_history_pkey",
   "price_table_history_user",
-  "processed_messages_pkey",
-  "processed_messages_processed_at",
   "sessions_desired_heartbeat",
   "sessions_desired_login_started",
   "sessions_observed_state",
@@ -54,6 +60,7 @@ const expectedIndexes = [
 const allMigrations: ReadonlyArray<readonly [number, string]> = [
   [1, "initial"],
   [2, "conversations"],
+  [3, "orders"],
   [4, "login_sessions"],
   [6, "plan_notices"],
   [8, "tables_and_payments"]
@@ -100,5 +107,29 @@ layer(TestDatabase.layerEmpty)("Migrations from two replicas at once", (it) => {
       assert.deepStrictEqual(shape.tables, expectedTables)
       assert.deepStrictEqual(shape.indexes, expectedIndexes)
       assert.deepStrictEqual(shape.migrations, allMigrations.map((migration) => [...migration]))
+    }))
+})
+
+layer(TestDatabase.layerEmpty)("Migrations over the previous version's data", (it) => {
+  it.effect("carries the claims of processed_messages over into the ledger, content unknown, and drops the table", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      yield* Migrator.make({})({ loader: Migrator.fromRecord({ "0001_initial": initial, "0002_conversations": conversations }) })
+      const [user] = yield* sql<{ id: string }>`
+        INSERT INTO users (telegram_user_id, phone_number, first_name, created_at, updated_at)
+        VALUES (5000000777, '5511912345678', 'Ana', now(), now()) RETURNING id`
+      yield* sql`
+        INSERT INTO processed_messages (user_id, chat_id, message_id, processed_at)
+        VALUES (${user?.id}, -1002001001001, 1048576, now())`
+
+      assert.deepStrictEqual(yield* Migrations.run, [[3, "orders"]])
+
+      const rows = yield* sql<{ chatId: string; messageId: string; sellerChatId: string; reportState: string; replyState: string }>`
+        SELECT chat_id, message_id, seller_chat_id, report_state, reply_state FROM orders`
+      assert.deepStrictEqual(
+        rows.map((row) => [Number(row.chatId), Number(row.messageId), Number(row.sellerChatId), row.reportState, row.replyState]),
+        [[-1002001001001, 1048576, 5000000777, "carried-over", "none"]]
+      )
+      assert.notInclude((yield* schemaShape).tables, "processed_messages")
     }))
 })

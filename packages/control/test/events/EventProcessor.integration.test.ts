@@ -1,6 +1,5 @@
 import { assert, layer } from "@effect/vitest"
 import { type PhoneNumber } from "@vigia/domain/PhoneNumber"
-import * as Quote from "@vigia/domain/Quote"
 import * as Messages from "@vigia/protocol/Messages"
 import { Queue } from "@vigia/protocol/Queue"
 import * as QueueNames from "@vigia/protocol/QueueNames"
@@ -8,16 +7,20 @@ import { Duration, Effect, Layer, Metric, Redacted } from "effect"
 import { SqlClient } from "effect/sql"
 import { ActiveGroups } from "../../src/data/ActiveGroups.ts"
 import { AuditLog } from "../../src/data/AuditLog.ts"
-import { EventProcessor, purchasesReported, updatesProcessed } from "../../src/events/EventProcessor.ts"
-import { PurchaseHandler } from "../../src/events/PurchaseHandler.ts"
-import type { OrderReport } from "../../src/events/SellerNotifier.ts"
+import { purchasesReported } from "../../src/delivery/Delivering.ts"
+import { OrderDelivery } from "../../src/delivery/OrderDelivery.ts"
+import { messageLink, type OrderReport } from "../../src/delivery/OrderReports.ts"
+import { EventProcessor, updatesProcessed } from "../../src/events/EventProcessor.ts"
+import { groupReplyText, PurchaseHandler } from "../../src/events/PurchaseHandler.ts"
+import { SessionEvents } from "../../src/events/SessionEvents.ts"
 import { SessionGateway } from "../../src/sessions/SessionGateway.ts"
 import { SessionKeys } from "../../src/sessions/SessionKeys.ts"
 import { Sessions } from "../../src/data/Sessions.ts"
 import type { UserId } from "../../src/data/UserId.ts"
 import { Users } from "../../src/data/Users.ts"
 import { WatchedChats } from "../../src/sessions/WatchedChats.ts"
-import { CapturedLogs, lineText, type Notice, RecordingNotifier } from "../support/RecordingNotifier.ts"
+import { CapturedLogs, lineText, RecordingNotifier } from "../support/RecordingNotifier.ts"
+import { RecordingReports } from "../support/RecordingReports.ts"
 import { answering, eventually, randomPhone, ScriptedContainers } from "../support/ScriptedWorker.ts"
 import { customerMessage, publish, publishRaw, type SellerAccount, sellerAccount } from "../support/SellerAccounts.ts"
 import * as Data from "../../src/data/layer.ts"
@@ -29,11 +32,13 @@ const transport = Layer.mergeAll(
   Queue.layerMemory({ attempts: 2, backoff: Duration.millis(20) }),
   SessionKeys.layer({ master: Redacted.make("event-processor-test-master-secret") }),
   ScriptedContainers.layer,
-  RecordingNotifier.layer
+  RecordingNotifier.layer,
+  RecordingReports.layer
 )
 
 const Environment = EventProcessor.layer.pipe(
-  Layer.provideMerge(PurchaseHandler.layer),
+  Layer.provideMerge(Layer.merge(PurchaseHandler.layer, SessionEvents.layer)),
+  Layer.provideMerge(OrderDelivery.layer({ lease: Duration.seconds(5) })),
   Layer.provideMerge(WatchedChats.layer),
   Layer.provideMerge(SessionGateway.layer({ timeout: "2 seconds" })),
   Layer.provideMerge(transport),
@@ -51,13 +56,16 @@ const registeredSeller = (...args: Parameters<typeof sellerAccount>) =>
 
 const noticesOf = (userId: UserId) => RecordingNotifier.use((recorder) => recorder.noticesOf(userId))
 
-const reportsOf = (notices: ReadonlyArray<Notice>): ReadonlyArray<OrderReport> =>
-  notices.flatMap((notice) => (notice._tag === "OrderQuoted" ? [notice.report] : []))
+/** The reports the seller received in full. */
+const reportsOf = (account: SellerAccount) => RecordingReports.use((recorder) => recorder.reportsTo(account.user.telegramUserId))
+
+const about = (account: SellerAccount, messageId: number) => (report: OrderReport) =>
+  report.link === messageLink(account.group.groupId, messageId)
 
 /** Waits for the report of `messageId`; the account's earlier updates were all handled by then (one at a time, in order). */
 const reportOf = (account: SellerAccount, messageId: number) =>
-  eventually(noticesOf(account.user.id), (notices) => reportsOf(notices).some((report) => report.messageId === messageId)).pipe(
-    Effect.map((notices) => reportsOf(notices).filter((report) => report.messageId === messageId))
+  eventually(reportsOf(account), (reports) => reports.some(about(account, messageId))).pipe(
+    Effect.map((reports) => reports.filter(about(account, messageId)))
   )
 
 /** Publishes an order and waits for its report: everything published before it has been handled. */
@@ -66,6 +74,18 @@ const marker = (account: SellerAccount) =>
     const message = customerMessage(account.group.groupId, "1 pastel de carne")
     yield* publish(account.phone, message)
     return yield* reportOf(account, message.messageId)
+  })
+
+/** The customer edits `message` to say `text`, `after` seconds after they sent it. */
+const editOf = (message: Messages.NewMessage, text: string, after: number) =>
+  new Messages.MessageEdited({
+    chatId: message.chatId,
+    messageId: message.messageId,
+    senderId: message.senderId,
+    senderName: message.senderName,
+    text,
+    date: message.date,
+    editDate: message.date + after
   })
 
 const counted = (kind: string) =>
@@ -88,14 +108,15 @@ layer(Environment, { excludeTestServices: true, timeout: "60 seconds" })("EventP
       assert.strictEqual(report?.quote.total, 2 * 950 + 3 * 120)
       assert.deepStrictEqual(report?.quote.priced.map((line) => line.item.name), ["Coca-Cola 2L", "Pão de queijo"])
       assert.deepStrictEqual(
-        [report?.groupId, report?.groupTitle, report?.customerName, report?.repliedInGroup],
-        [account.group.groupId, "Feira de Sábado", "Carlos Cliente", false]
+        [report?.revision, report?.groupTitle, report?.customerName, report?.reply],
+        [0, "Feira de Sábado", "Carlos Cliente", "none"]
       )
       assert.strictEqual(
         report?.link,
         `https://t.me/c/${-account.group.groupId - 1_000_000_000_000}/${message.messageId / 2 ** 20}`
       )
-      assert.strictEqual((yield* Metric.value(purchasesReported)).count - reported, 1)
+      const counted = yield* eventually(Metric.value(purchasesReported), (state) => state.count > reported)
+      assert.strictEqual(counted.count - reported, 1)
       const observed = yield* containers.observed
       assert.isTrue(observed.some((update) => update.phoneNumber === account.phone && update.update._tag === "NewMessage"))
     }))
@@ -114,20 +135,21 @@ layer(Environment, { excludeTestServices: true, timeout: "60 seconds" })("EventP
       assert.strictEqual((yield* counted("NewMessage")) - before, 3)
     }))
 
-  it.effect("a report that fails gives its claim back, and the retry reports the order once", () =>
+  it.effect("a report Telegram fails is sent again and reaches the seller once; the update is not retried", () =>
     Effect.gen(function*() {
       const account = yield* registeredSeller("basic")
-      const recorder = yield* RecordingNotifier
+      const recorder = yield* RecordingReports
       const message = customerMessage(account.group.groupId, "3 pão de queijo")
+      const before = yield* counted("NewMessage")
 
-      yield* recorder.failNextReport
+      yield* recorder.fail(account.user.telegramUserId, "Unavailable", 1)
       yield* publish(account.phone, message)
 
       const reports = yield* reportOf(account, message.messageId)
-      yield* marker(account)
       assert.strictEqual(reports.length, 1)
-      assert.strictEqual((yield* reportOf(account, message.messageId)).length, 1)
       assert.strictEqual(reports[0]?.quote.total, 360)
+      assert.strictEqual(yield* recorder.attemptsTo(account.user.telegramUserId), 2)
+      assert.strictEqual((yield* counted("NewMessage")) - before, 1)
     }))
 
   it.effect("a message in a group that is not active, and chatter in one that is, are not reported", () =>
@@ -140,7 +162,7 @@ layer(Environment, { excludeTestServices: true, timeout: "60 seconds" })("EventP
       yield* publish(account.phone, customerMessage(account.group.groupId, "chego em 5 minutos"))
       const markerReports = yield* marker(account)
 
-      assert.deepStrictEqual(reportsOf(yield* noticesOf(account.user.id)), markerReports)
+      assert.deepStrictEqual(yield* reportsOf(account), markerReports)
     }))
 
   it.effect("with automatic replies on, the quote is posted in the group as a reply from the seller's account", () =>
@@ -160,8 +182,59 @@ layer(Environment, { excludeTestServices: true, timeout: "60 seconds" })("EventP
         [sent.command.chatId, sent.command.replyToMessageId],
         [account.group.groupId, message.messageId]
       )
-      assert.isTrue(report?.repliedInGroup)
-      if (report !== undefined) assert.strictEqual(sent.command.text, Quote.text(report.quote))
+      assert.strictEqual(report?.reply, "sent")
+      if (report !== undefined) assert.strictEqual(sent.command.text, groupReplyText(report.quote))
+    }))
+
+  it.effect("an edited order is reported once more, as edited, with its new quote; the same edit again is not", () =>
+    Effect.gen(function*() {
+      const account = yield* registeredSeller("basic")
+      const message = customerMessage(account.group.groupId, "2x coca 2l")
+      yield* publish(account.phone, message)
+      yield* reportOf(account, message.messageId)
+      const edit = editOf(message, "3x coca 2l", 60)
+
+      yield* publish(account.phone, edit)
+      yield* publish(account.phone, edit)
+      // Another edit that leaves the words as they were (TDLib also reports a link preview as a new content).
+      yield* publish(account.phone, editOf(message, "3x coca 2l", 120))
+      yield* marker(account)
+
+      const reports = yield* reportOf(account, message.messageId)
+      assert.deepStrictEqual(reports.map((report) => [report.revision, report.quote.total]), [[0, 1900], [1, 2850]])
+    }))
+
+  it.effect("an edit that makes an order of chatter is reported as an order; an edit of chatter into chatter is not", () =>
+    Effect.gen(function*() {
+      const account = yield* registeredSeller("basic")
+      const greeting = customerMessage(account.group.groupId, "bom dia, pessoal!")
+      const question = customerMessage(account.group.groupId, "vocês abrem amanhã?")
+      yield* publish(account.phone, greeting)
+      yield* publish(account.phone, question)
+
+      yield* publish(account.phone, editOf(greeting, "bom dia! 2x coca 2l", 5))
+      yield* publish(account.phone, editOf(question, "vocês abrem domingo?", 5))
+      yield* marker(account)
+
+      assert.deepStrictEqual((yield* reportOf(account, greeting.messageId)).map((report) => [report.revision, report.quote.total]), [[0, 1900]])
+      assert.deepStrictEqual((yield* reportsOf(account)).filter(about(account, question.messageId)), [])
+    }))
+
+  it.effect("a seller who blocked the bot: one attempt, then the order stays undelivered in the ledger", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const recorder = yield* RecordingReports
+      const account = yield* registeredSeller("basic")
+      yield* recorder.fail(account.user.telegramUserId, "Blocked")
+
+      yield* publish(account.phone, customerMessage(account.group.groupId, "2x coca 2l"))
+      const state = sql<{ reportState: string; reportAttempts: number }>`
+        SELECT report_state, report_attempts FROM orders WHERE user_id = ${account.user.id}`
+      yield* eventually(state, (rows) => rows[0]?.reportState === "undelivered")
+      yield* Effect.sleep("500 millis")
+
+      assert.deepStrictEqual((yield* state).map((row) => [row.reportState, row.reportAttempts]), [["undelivered", 1]])
+      assert.strictEqual(yield* recorder.attemptsTo(account.user.telegramUserId), 1)
     }))
 
   it.effect("waiting for a code: the seller is asked for it and the session records the step", () =>
@@ -197,7 +270,7 @@ layer(Environment, { excludeTestServices: true, timeout: "60 seconds" })("EventP
       // The worker restarts and reports the same account: no new login, nothing to tell the seller.
       yield* publish(account.phone, new Messages.Authorized({ user: me }))
       yield* marker(account)
-      assert.deepStrictEqual((yield* noticesOf(account.user.id)).map((notice) => notice._tag), ["AccountConnected", "OrderQuoted"])
+      assert.deepStrictEqual((yield* noticesOf(account.user.id)).map((notice) => notice._tag), ["AccountConnected"])
       const logins = (yield* (yield* AuditLog).recent(account.user.id, 20)).filter((entry) => entry.action === "login")
       assert.strictEqual(logins.length, 1)
     }))
@@ -310,7 +383,7 @@ layer(Environment, { excludeTestServices: true, timeout: "60 seconds" })("EventP
       assert.strictEqual(unknown[0]?.attemptsMade, 2)
       const mismatched = yield* eventually(queue.failed(QueueNames.updatesQueue(account.phone)), (jobs) => jobs.length === 1)
       assert.match(mismatched[0]?.reason ?? "", /another account/)
-      assert.strictEqual(reportsOf(yield* noticesOf(account.user.id)).length, 1)
+      assert.strictEqual((yield* reportsOf(account)).length, 1)
       const lines = (yield* logs.lines).map(lineText)
       assert.isTrue(lines.some((line) => line.includes("an update from an account with no session")))
       for (const line of lines) {
@@ -337,9 +410,9 @@ layer(Environment, { excludeTestServices: true, timeout: "60 seconds" })("EventP
         yield* Effect.sleep("300 millis")
       }))
 
-      const [claims] = yield* sql<{ count: string }>`
-        SELECT count(*) AS count FROM processed_messages WHERE user_id = ${stopped.user.id}`
-      assert.strictEqual(Number(claims?.count), 0)
-      assert.deepStrictEqual(reportsOf(yield* noticesOf(stopped.user.id)), [])
+      const [recorded] = yield* sql<{ count: string }>`
+        SELECT count(*) AS count FROM orders WHERE user_id = ${stopped.user.id}`
+      assert.strictEqual(Number(recorded?.count), 0)
+      assert.deepStrictEqual(yield* reportsOf(stopped), [])
     }))
 })

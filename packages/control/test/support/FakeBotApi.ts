@@ -211,8 +211,23 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
   readonly redeliver: (updateId: number) => Effect.Effect<number>
   /** Whether Telegram gave the charge back (`refundStarPayment`). */
   readonly isRefunded: (chargeId: string) => Effect.Effect<boolean>
+  /** Calls of `method` from now on arrive and are never answered, nor carried out (a hung server); `false` ends it. */
+  readonly hang: (method: string, hanging?: boolean) => Effect.Effect<void>
+  /** Calls received and left hanging so far. */
+  readonly hungCalls: Effect.Effect<number>
+  /** The user blocked the bot (`false`: unblocked it): every message to their chat is refused with 403, as Telegram does. */
+  readonly block: (chatId: number, blocked?: boolean) => Effect.Effect<void>
+  /** 429 answers given because a call went past Telegram's limits (`layerWithLimits` only). */
+  readonly tooManyRequests: Effect.Effect<number>
 }>()("@vigia/control/test/support/FakeBotApi") {
-  static readonly layer = Layer.effect(FakeBotApi, Effect.gen(function*() {
+  static readonly layer = Layer.effect(FakeBotApi, Effect.suspend(() => make(undefined)))
+
+  /** The fake enforcing Telegram's flood limits with token buckets, answering 429 with `retry_after` past them. */
+  static readonly layerWithLimits = (limits: TelegramLimits = telegramLimits) =>
+    Layer.effect(FakeBotApi, Effect.suspend(() => make(limits)))
+}
+
+const make = (limits: TelegramLimits | undefined) => Effect.gen(function*() {
     const token = "7000000001:FAKE-test-token"
     const state: State = {
       nextUpdateId: 1,
@@ -236,6 +251,7 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
       nextChargeId: 1
     }
     const userMessages = new Map<string, { deleted: boolean }>()
+    const gates = makeGates(limits)
     const changed = yield* Ref.make(0)
     const bump = () => Effect.runSync(Ref.update(changed, (n) => n + 1))
 
@@ -454,6 +470,9 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
       const method = call[2]!
       const params = await decodeParams(request, url)
       state.calls.push({ method, params, at: Date.now() })
+      const gated = gates.check(method, params)
+      if (gated === "hang") return
+      if (gated !== undefined) return respond(response, gated.error_code, { ok: false, ...gated })
       const raw = state.rawAnswers.get(method)
       if (raw !== undefined && raw.remaining > 0) {
         raw.remaining -= 1
@@ -607,10 +626,13 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
         const update = state.history.get(updateId)
         return update === undefined ? Effect.die(new Error(`no update ${updateId} to deliver again`)) : Effect.sync(() => pushUpdate(update))
       },
-      isRefunded: (chargeId) => Effect.sync(() => state.charges.get(chargeId)?.refunded ?? false)
+      isRefunded: (chargeId) => Effect.sync(() => state.charges.get(chargeId)?.refunded ?? false),
+      hang: (method, hanging = true) => Effect.sync(() => void (hanging ? gates.hanging.add(method) : gates.hanging.delete(method))),
+      hungCalls: Effect.sync(() => gates.counts.hung),
+      block: (chatId, blocked = true) => Effect.sync(() => void (blocked ? gates.blocked.add(chatId) : gates.blocked.delete(chatId))),
+      tooManyRequests: Effect.sync(() => gates.counts.refused)
     })
-  }))
-}
+  })
 
 /** A Bot API error answer (`ok: false`), as the real server gives it. */
 class BotApiError {
@@ -629,4 +651,88 @@ export class FakeBotApiTimeout extends Schema.TaggedError<FakeBotApiTimeout>()("
   override get message() {
     return `no matching bot message in chat ${this.chatId}; the bot said: ${JSON.stringify(this.seen)}`
   }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// What Telegram refuses before carrying a call out: hung calls (a test's fault), blocked users, texts over 4,096
+// characters, and, with limits on, calls past its flood limits.
+
+/** A token bucket: `burst` tokens, refilled at `perSecond`. */
+export interface Bucket {
+  readonly perSecond: number
+  readonly burst: number
+}
+
+/** Telegram's published flood limits: about 30 messages/s overall, 1/s into one chat, 20/min into one group. */
+export interface TelegramLimits {
+  readonly overall: Bucket
+  readonly chat: Bucket
+  readonly group: Bucket
+}
+
+/** Short bursts into one chat are allowed, as Telegram says; anything steadier is held to the published figures. */
+export const telegramLimits: TelegramLimits = {
+  overall: { perSecond: 30, burst: 30 },
+  chat: { perSecond: 1, burst: 3 },
+  group: { perSecond: 20 / 60, burst: 20 }
+}
+
+/** Telegram's longest message text. */
+const maxTextLength = 4096
+
+const isSend = (method: string) => method.startsWith("send") && method !== "sendChatAction"
+
+interface Refusal {
+  readonly error_code: number
+  readonly description: string
+  readonly parameters?: { readonly retry_after: number }
+}
+
+const makeGates = (limits: TelegramLimits | undefined) => {
+  const hanging = new Set<string>()
+  const blocked = new Set<number>()
+  const buckets = new Map<string, { tokens: number; at: number }>()
+  const counts = { hung: 0, refused: 0 }
+
+  /** The buckets a call spends a token of: every send and edit the overall one, a send its chat's (and group's). */
+  const bucketsOf = (method: string, chatId: number): ReadonlyArray<readonly [string, Bucket]> => {
+    if (limits === undefined || !(isSend(method) || method.startsWith("edit"))) return []
+    if (!isSend(method)) return [["overall", limits.overall]]
+    return [["overall", limits.overall], [`chat:${chatId}`, limits.chat], ...(chatId < 0 ? [[`group:${chatId}`, limits.group] as const] : [])]
+  }
+
+  /** Seconds until the bucket has a token (0: it has one), refilled up to now. */
+  const wait = (key: string, bucket: Bucket, now: number): number => {
+    const state = buckets.get(key) ?? { tokens: bucket.burst, at: now }
+    state.tokens = Math.min(bucket.burst, state.tokens + ((now - state.at) / 1000) * bucket.perSecond)
+    state.at = now
+    buckets.set(key, state)
+    return state.tokens >= 1 ? 0 : (1 - state.tokens) / bucket.perSecond
+  }
+
+  /** A 429 past any bucket; otherwise a token of each is spent. */
+  const flood = (method: string, chatId: number): Refusal | undefined => {
+    const spent = bucketsOf(method, chatId)
+    const now = Date.now()
+    const longest = Math.max(0, ...spent.map(([key, bucket]) => wait(key, bucket, now)))
+    if (longest === 0) {
+      for (const [key] of spent) buckets.get(key)!.tokens -= 1
+      return undefined
+    }
+    counts.refused += 1
+    const retryAfter = Math.max(1, Math.ceil(longest))
+    return { error_code: 429, description: `Too Many Requests: retry after ${retryAfter}`, parameters: { retry_after: retryAfter } }
+  }
+
+  const check = (method: string, params: Record<string, unknown>): Refusal | "hang" | undefined => {
+    if (hanging.has(method)) return (counts.hung += 1, "hang")
+    const chatId = Number(params.chat_id)
+    if (isSend(method) && blocked.has(chatId)) return { error_code: 403, description: "Forbidden: bot was blocked by the user" }
+    if (method === "sendMessage" && String(params.text ?? "").length > maxTextLength) {
+      return { error_code: 400, description: "Bad Request: message is too long" }
+    }
+    return flood(method, chatId)
+  }
+
+  return { hanging, blocked, counts, check }
 }

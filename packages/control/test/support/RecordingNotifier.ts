@@ -4,40 +4,29 @@
  */
 import type { TelegramUser } from "@vigia/protocol/Messages"
 import { Context, Effect, Layer, Logger, Ref } from "effect"
-import { type LoginStep, type OrderReport, SellerNotifier, type SessionLoss } from "../../src/events/SellerNotifier.ts"
+import { type LoginStep, SellerNotifier, type SessionLoss } from "../../src/events/SellerNotifier.ts"
 import type { UserId } from "../../src/data/UserId.ts"
 
 export type Notice =
   | { readonly _tag: "LoginStep"; readonly userId: UserId; readonly step: LoginStep }
   | { readonly _tag: "AccountConnected"; readonly userId: UserId; readonly account: TelegramUser }
   | { readonly _tag: "SessionLost"; readonly userId: UserId; readonly loss: SessionLoss }
-  | { readonly _tag: "OrderQuoted"; readonly userId: UserId; readonly report: OrderReport }
 
 export class RecordingNotifier extends Context.Service<RecordingNotifier, {
   /** What the seller was told, oldest first. */
   readonly noticesOf: (userId: UserId) => Effect.Effect<ReadonlyArray<Notice>>
-  /** The next order report fails (a defect, as a crash in the bot would be) and is not recorded. */
-  readonly failNextReport: Effect.Effect<void>
 }>()("test/RecordingNotifier") {
   /** The recorder and the `SellerNotifier` that feeds it. */
   static readonly layer = Layer.effectContext(Effect.gen(function*() {
     const notices = yield* Ref.make<ReadonlyArray<Notice>>([])
-    const failing = yield* Ref.make(false)
     const record = (notice: Notice) => Ref.update(notices, (all) => [...all, notice])
     const notifier = SellerNotifier.of({
       loginStep: (userId, step) => record({ _tag: "LoginStep", userId, step }),
       accountConnected: (userId, account) => record({ _tag: "AccountConnected", userId, account }),
-      sessionLost: (userId, loss) => record({ _tag: "SessionLost", userId, loss }),
-      orderQuoted: (userId, report) =>
-        Ref.getAndSet(failing, false).pipe(
-          Effect.flatMap((fail) =>
-            fail ? Effect.die(new Error("the bot failed to send the report")) : record({ _tag: "OrderQuoted", userId, report })
-          )
-        )
+      sessionLost: (userId, loss) => record({ _tag: "SessionLost", userId, loss })
     })
     const recorder = RecordingNotifier.of({
-      noticesOf: (userId) => Effect.map(Ref.get(notices), (all) => all.filter((notice) => notice.userId === userId)),
-      failNextReport: Ref.set(failing, true)
+      noticesOf: (userId) => Effect.map(Ref.get(notices), (all) => all.filter((notice) => notice.userId === userId))
     })
     return Context.make(RecordingNotifier, recorder).pipe(Context.add(SellerNotifier, notifier))
   }))

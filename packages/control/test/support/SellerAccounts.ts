@@ -39,16 +39,23 @@ export interface SellerAccount {
   readonly worker: ScriptedWorker
 }
 
-/** A seller on `plan` with the table above, one active supergroup, and a session whose worker answers by `script`. */
-export const sellerAccount = (plan: Plan, script: Script = answering({})) =>
+/** A seller on `plan` with the table above, one active supergroup, and a session (no worker behind it). */
+export const sellerWithoutWorker = (plan: Plan) =>
   Effect.gen(function*() {
     const user = yield* newSeller(plan)
     const phone = randomPhone()
     yield* (yield* PriceTables).replace(user.id, priceTable)
     const group = yield* (yield* ActiveGroups).activate(user.id, { groupId: randomSupergroup(), title: "Feira de Sábado" })
     yield* (yield* Sessions).register(user.id, phone, "process")
-    const worker = yield* startWorker(phone, yield* (yield* SessionKeys).boxFor(phone), script)
-    return { user, phone, group, worker } satisfies SellerAccount
+    return { user, phone, group } satisfies Omit<SellerAccount, "worker">
+  })
+
+/** A seller on `plan` with the table above, one active supergroup, and a session whose worker answers by `script`. */
+export const sellerAccount = (plan: Plan, script: Script = answering({})) =>
+  Effect.gen(function*() {
+    const seller = yield* sellerWithoutWorker(plan)
+    const worker = yield* startWorker(seller.phone, yield* (yield* SessionKeys).boxFor(seller.phone), script)
+    return { ...seller, worker } satisfies SellerAccount
   })
 
 let nextServerId = 1

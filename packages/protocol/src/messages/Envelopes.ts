@@ -3,7 +3,7 @@
  * and the encoders and decoders of the JSON-safe form stored as a job's data.
  */
 import { PhoneNumber } from "@vigia/domain/PhoneNumber"
-import { Clock, Effect, Schema } from "effect"
+import { Clock, Effect, Option, Schema } from "effect"
 import { Command, type SuccessOf, successSchema } from "./Commands.ts"
 import { Update } from "./Updates.ts"
 import { makeRequestId, protocolVersion, ProtocolVersion, RequestId, Timestamp } from "./Values.ts"
@@ -38,13 +38,22 @@ export class Response extends Schema.Class<Response>("@vigia/protocol/Response")
   result: Schema.Union([Succeeded, CommandError])
 }) {}
 
+/** The W3C trace context of the span an update was published in, so the control plane continues its trace. */
+export class TraceContext extends Schema.Class<TraceContext>("@vigia/protocol/TraceContext")({
+  traceId: Schema.String.check(Schema.isPattern(/^[0-9a-f]{32}$/)),
+  spanId: Schema.String.check(Schema.isPattern(/^[0-9a-f]{16}$/)),
+  sampled: Schema.Boolean
+}) {}
+
 /** An update on `user-{phone}-updates`. */
 export class UpdateMessage extends Schema.Class<UpdateMessage>("@vigia/protocol/UpdateMessage")({
   version: ProtocolVersion,
   phoneNumber: PhoneNumber,
   timestamp: Timestamp,
   containerId: Schema.optionalKey(Schema.String),
-  update: Update
+  update: Update,
+  /** The trace the update belongs to, when it was published inside a span (an order's). */
+  trace: Schema.optionalKey(TraceContext)
 }) {}
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -57,19 +66,27 @@ export const commandMessage = Effect.fnUntraced(function*(phoneNumber: PhoneNumb
   return new CommandMessage({ version: protocolVersion, requestId, phoneNumber, timestamp, command })
 })
 
-/** An update from `phoneNumber`'s worker, stamped now. */
+/** The current span's trace context, if the caller runs inside a span. */
+export const currentTraceContext: Effect.Effect<Option.Option<TraceContext>> = Effect.currentSpan.pipe(
+  Effect.map((span) => new TraceContext({ traceId: span.traceId, spanId: span.spanId, sampled: span.sampled })),
+  Effect.option
+)
+
+/** An update from `phoneNumber`'s worker, stamped now, with the trace context of the current span if any. */
 export const updateMessage = Effect.fnUntraced(function*(
   phoneNumber: PhoneNumber,
   update: Update,
   containerId?: string
 ) {
   const timestamp = yield* Clock.currentTimeMillis
+  const trace = yield* currentTraceContext
   return new UpdateMessage({
     version: protocolVersion,
     phoneNumber,
     timestamp,
     update,
-    ...(containerId === undefined ? {} : { containerId })
+    ...(containerId === undefined ? {} : { containerId }),
+    ...(Option.isSome(trace) ? { trace: trace.value } : {})
   })
 })
 

@@ -94,6 +94,20 @@ export class LoggedOut extends Schema.TaggedClass<LoggedOut>()("LoggedOut", {}) 
 
 export class WorkerStarted extends Schema.TaggedClass<WorkerStarted>()("WorkerStarted", {}) {}
 
+/** A message of a watched chat was edited (TDLib's `updateMessageContent`): its new words, as `NewMessage` has them. */
+export class MessageEdited extends Schema.TaggedClass<MessageEdited>()("MessageEdited", {
+  chatId: ChatId,
+  messageId: MessageId,
+  senderId: Schema.Int,
+  senderName: Schema.String,
+  /** The new text, or the new caption of a media message. */
+  text: Schema.String,
+  /** When the message was first sent, Unix seconds. */
+  date: Schema.Int,
+  /** When it was edited, Unix seconds: an edit's identity, so one delivered twice is one edit. */
+  editDate: Schema.Int
+}) {}
+
 export const Update = Schema.Union([
   NewMessage,
   ConnectionState,
@@ -106,6 +120,7 @@ export const Update = Schema.Union([
   WaitingForOtherDeviceConfirmation,
   Authorized,
   LoggedOut,
-  WorkerStarted
+  WorkerStarted,
+  MessageEdited
 ])
 export type Update = typeof Update.Type

@@ -154,6 +154,8 @@ export const Message = Schema.Struct({
   sender_id: MessageSender,
   is_outgoing: Schema.Boolean,
   date: Schema.Number,
+  /** When the message was last edited (Unix seconds); 0 or absent when never. */
+  edit_date: Schema.optionalKey(Schema.Number),
   content: MessageContent
 })
 export type Message = typeof Message.Type
@@ -173,8 +175,16 @@ export const UpdateNewMessage = Schema.Struct({
   message: Message
 })
 
+/** A message's content changed (an edit); TDLib names the message, `getMessage` tells who wrote it and when. */
+export const UpdateMessageContent = Schema.Struct({
+  _: Schema.Literal("updateMessageContent"),
+  chat_id: Schema.Number,
+  message_id: Schema.Number,
+  new_content: MessageContent
+})
+
 /** The allowlist: the only updates that leave the `Tdl` service; TDLib's thousands of others stop there. */
-export const Update = Schema.Union([UpdateAuthorizationState, UpdateConnectionState, UpdateNewMessage])
+export const Update = Schema.Union([UpdateAuthorizationState, UpdateConnectionState, UpdateNewMessage, UpdateMessageContent])
 export type Update = typeof Update.Type
 export const updateTags: ReadonlySet<string> = new Set(Update.members.map((member) => member.fields._.literal))
 
@@ -198,6 +208,7 @@ export const results = {
   loadChats: Ok,
   getChats: Chats,
   getChat: Chat,
+  getMessage: Message,
   openChat: Ok,
   closeChat: Ok,
   sendMessage: Message,

@@ -1,12 +1,13 @@
 /**
  * The seller's account with the bot: `/start` and `/ajuda` (what Vigia does, the seller's Telegram id, and the
- * administrators' commands to an administrator) and `/status` (the account connected or connecting, its session and the active groups). `/plano`
- * is in `Payments`, with the plans on sale.
+ * administrators' commands to an administrator) and `/status` (the account connected or connecting, its session, the
+ * active groups and any orders that could not be reported). `/plano` is in `Payments`, with the plans on sale.
  */
 import { mask } from "@vigia/domain/PhoneNumber"
 import { Config, Context, Effect, Layer, Option } from "effect"
 import { Composer } from "grammy"
 import { ActiveGroups } from "../../data/ActiveGroups.ts"
+import { Orders } from "../../data/Orders.ts"
 import { Sessions } from "../../data/Sessions.ts"
 import type { User } from "../../data/Users.ts"
 import type { BotContext } from "../BotContext.ts"
@@ -32,6 +33,7 @@ const make = Effect.fnUntraced(function*(options: AccountOptions) {
   const handlers = yield* Handlers
   const sessions = yield* Sessions
   const activeGroups = yield* ActiveGroups
+  const orders = yield* Orders
   const support = yield* Support
 
   /**
@@ -51,6 +53,7 @@ const make = Effect.fnUntraced(function*(options: AccountOptions) {
   const status = Effect.fn("Account.status")(function*(ctx: BotContext) {
     const active = yield* activeGroups.list(ctx.seller.id)
     const session = yield* sessionOf(ctx.seller)
+    const undelivered = yield* orders.undelivered(ctx.seller.id)
     yield* handlers.reply(
       ctx,
       Texts.status(
@@ -60,7 +63,7 @@ const make = Effect.fnUntraced(function*(options: AccountOptions) {
           lastError: found.lastError
         }))),
         active.map((group) => ({ title: group.title ?? String(group.groupId), autoReply: group.autoReply }))
-      )
+      ) + (undelivered > 0 ? `\n\n${Texts.undeliveredOrders(undelivered)}` : "")
     )
   })
 

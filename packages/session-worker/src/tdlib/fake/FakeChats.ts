@@ -2,14 +2,15 @@
  * The fake's chats and messages for a logged-in account: who it is, its users and chats (announced with
  * `updateNewChat` as TDLib does), and sending a message, refused where the account cannot write.
  */
-import { Effect, Option, Ref } from "effect"
-import type { FakeAccount } from "./FakeAccount.ts"
-import { chatNotFound, chatObject, formatted, ok, tdError, userObject } from "./FakeObjects.ts"
+import { Effect, Option, Ref, Schema } from "effect"
+import type * as TdApi from "../TdApi.ts"
+import { type FakeAccount, FakeTdlRefused, InjectedMessage } from "./FakeAccount.ts"
+import { chatNotFound, chatObject, contentOf, formatted, ok, tdError, userObject } from "./FakeObjects.ts"
 import type { FakeChat } from "./FakeScript.ts"
 import { type FakeSession, type Handlers, ready } from "./FakeSession.ts"
 
 export const chatHandlers = (account: FakeAccount, session: FakeSession): Handlers<
-  "getMe" | "getUser" | "loadChats" | "getChats" | "getChat" | "openChat" | "closeChat" | "sendMessage"
+  "getMe" | "getUser" | "loadChats" | "getChats" | "getChat" | "getMessage" | "openChat" | "closeChat" | "sendMessage"
 > => {
   const { script } = account
   const loggedIn = ready(session)
@@ -63,6 +64,14 @@ export const chatHandlers = (account: FakeAccount, session: FakeSession): Handle
         return chatObject(chat.value, order(chat.value))
       }),
 
+    getMessage: (request) =>
+      loggedIn.pipe(
+        Effect.andThen(() => {
+          const message = editedMessages(account).get(`${request.chat_id}:${request.message_id}`)
+          return message === undefined ? Effect.fail(tdError(404, "Not Found")) : Effect.succeed(message)
+        })
+      ),
+
     openChat: (request) => existing(request.chat_id),
 
     closeChat: (request) => existing(request.chat_id),
@@ -97,3 +106,49 @@ export const chatHandlers = (account: FakeAccount, session: FakeSession): Handle
       })
   }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Edits: someone edits a message they wrote; TDLib announces the new content, then the edit.
+
+/** The message's new words, as someone writes them (`date`: when it was first sent; the edit's time when not given). */
+export const EditedMessage = Schema.Struct({ ...InjectedMessage.fields, messageId: Schema.Int })
+export type EditedMessage = typeof EditedMessage.Type
+
+/** The messages edited on each account, as `getMessage` answers them (the fake knows no others' content). */
+const edits = new WeakMap<FakeAccount, Map<string, TdApi.Answer<"getMessage">>>()
+
+const editedMessages = (account: FakeAccount) => {
+  const known = edits.get(account) ?? new Map<string, TdApi.Answer<"getMessage">>()
+  edits.set(account, known)
+  return known
+}
+
+/** Someone edits their message `messageId` in one of the account's chats; answers the edit's date. */
+export const editMessage = (account: FakeAccount) =>
+  Effect.fn("TdlFake.editMessage")(function*(input: EditedMessage) {
+    const refused = (message: string) => new FakeTdlRefused({ message })
+    const active = yield* Ref.get(account.current)
+    if (Option.isNone(active)) return yield* refused("no TDLib client is open")
+    if ((yield* Ref.get(active.value.authorization))._ !== "authorizationStateReady") {
+      return yield* refused("the account is not logged in")
+    }
+    const chat = account.findChat(input.chatId)
+    if (Option.isNone(chat)) return yield* refused(`the account has no chat ${input.chatId}`)
+    const editDate = yield* account.now
+    const key = `${input.chatId}:${input.messageId}`
+    const content = contentOf(input)
+    const customer = account.script.chats.find((candidate) => candidate.kind === "private")?.id ?? 700000002
+    editedMessages(account).set(key, {
+      _: "message",
+      id: input.messageId,
+      chat_id: input.chatId,
+      sender_id: { _: "messageSenderUser", user_id: input.senderUserId ?? customer },
+      is_outgoing: false,
+      date: input.date ?? editedMessages(account).get(key)?.date ?? editDate,
+      edit_date: editDate,
+      content
+    })
+    active.value.emit({ _: "updateMessageContent", chat_id: input.chatId, message_id: input.messageId, new_content: content })
+    active.value.emit({ _: "updateMessageEdited", chat_id: input.chatId, message_id: input.messageId, edit_date: editDate })
+    return editDate
+  })

@@ -6,7 +6,8 @@ import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Effect, Schema } from "effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as Http from "node:http"
-import { ConnectionStateName, type FakeControls, InjectedMessage } from "./FakeAccount.ts"
+import { ConnectionStateName, type FakeControls, type FakeTdlRefused, InjectedMessage } from "./FakeAccount.ts"
+import { EditedMessage } from "./FakeChats.ts"
 
 const SetConnection = Schema.Struct({ state: ConnectionStateName })
 
@@ -15,24 +16,32 @@ const json = (body: unknown, status = 200) => HttpServerResponse.jsonUnsafe(body
 /** Serves `account` on `127.0.0.1:port` (0: any free port) until the scope closes; answers the port. */
 export const serve = Effect.fnUntraced(function*(
   port: number,
-  account: FakeControls
+  account: FakeControls & {
+    /** Someone edits a message (`POST /messages/edit`); answers the edit's date. */
+    readonly editMessage: (message: EditedMessage) => Effect.Effect<number, FakeTdlRefused>
+  }
 ) {
   const server = yield* NodeHttpServer.make(() => Http.createServer(), { port, host: "127.0.0.1" })
   const badRequest = (error: { readonly message: string }) => Effect.succeed(json({ error: error.message }, 400))
+  /** A message someone writes or edits, as the request's body says; what the fake refuses is a 409. */
+  const someoneWrites = <A, I>(body: Schema.Codec<A, I>, act: (message: A) => Effect.Effect<object, FakeTdlRefused>) =>
+    HttpServerRequest.schemaBodyJson(body).pipe(
+      Effect.flatMap((message) =>
+        act(message).pipe(
+          Effect.map((answer) => json(answer)),
+          Effect.catchTag("FakeTdlRefused", (error) => Effect.succeed(json({ error: error.message }, 409)))
+        )
+      ),
+      Effect.catch(badRequest)
+    )
   const handler = Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     const route = `${request.method} ${request.url.split("?")[0]}`
     switch (route) {
       case "POST /messages":
-        return yield* HttpServerRequest.schemaBodyJson(InjectedMessage).pipe(
-          Effect.flatMap((message) =>
-            account.injectMessage(message).pipe(
-              Effect.map((messageId) => json({ messageId })),
-              Effect.catchTag("FakeTdlRefused", (error) => Effect.succeed(json({ error: error.message }, 409)))
-            )
-          ),
-          Effect.catch(badRequest)
-        )
+        return yield* someoneWrites(InjectedMessage, (message) => Effect.map(account.injectMessage(message), (messageId) => ({ messageId })))
+      case "POST /messages/edit":
+        return yield* someoneWrites(EditedMessage, (message) => Effect.map(account.editMessage(message), (editDate) => ({ editDate })))
       case "POST /connection":
         return yield* HttpServerRequest.schemaBodyJson(SetConnection).pipe(
           Effect.flatMap(({ state }) => account.setConnectionState(state)),

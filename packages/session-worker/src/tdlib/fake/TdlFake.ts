@@ -8,12 +8,14 @@ import * as Path from "node:path"
 import type * as TdApi from "../TdApi.ts"
 import { startFailed, type TdlError } from "../TdlError.ts"
 import * as FakeAccount from "./FakeAccount.ts"
+import { type EditedMessage, editMessage } from "./FakeChats.ts"
 import * as FakeClient from "./FakeClient.ts"
 import { readScript } from "./FakeScript.ts"
 import * as SideChannel from "./SideChannel.ts"
 
 export { ConnectionStateName, FakeState, FakeTdlRefused, InjectedMessage, SentMessage } from "./FakeAccount.ts"
 export { defaultScript, FakeScript } from "./FakeScript.ts"
+export { EditedMessage } from "./FakeChats.ts"
 
 /** The fake's own settings. */
 export interface FakeSettings {
@@ -38,6 +40,8 @@ export class TdlFake extends Context.Service<TdlFake, FakeAccount.FakeControls &
   readonly sideChannelPort: number
   /** Opens a new TDLib client on this account, as `tdl.createBareClient` does. */
   readonly connect: TdApi.Connect<never, never>
+  /** Someone edits a message they wrote in one of the account's chats; answers the edit's date. */
+  readonly editMessage: (message: EditedMessage) => Effect.Effect<number, FakeAccount.FakeTdlRefused>
 }>()("@vigia/session-worker/tdlib/fake/TdlFake") {
   static readonly layer = (options: FakeOptions): Layer.Layer<TdlFake, TdlError, FileSystem.FileSystem> =>
     Layer.effect(TdlFake, make(options))
@@ -47,7 +51,8 @@ const make = Effect.fnUntraced(function*(options: FakeOptions) {
   const fs = yield* FileSystem.FileSystem
   const script = yield* readScript(options.script, options.phone)
   const account = yield* FakeAccount.make(options.phone, script, fs, options.folder)
-  const sideChannelPort = yield* SideChannel.serve(options.sideChannelPort, account).pipe(
+  const edit = editMessage(account)
+  const sideChannelPort = yield* SideChannel.serve(options.sideChannelPort, { ...account, editMessage: edit }).pipe(
     Effect.mapError((error) => startFailed(`fake TDLib side channel: ${error.message}`))
   )
   yield* fs.makeDirectory(options.folder, { recursive: true }).pipe(
@@ -62,6 +67,7 @@ const make = Effect.fnUntraced(function*(options: FakeOptions) {
     sentMessages: account.sentMessages,
     state: account.state,
     sideChannelPort,
-    connect: FakeClient.connect(account)
+    connect: FakeClient.connect(account),
+    editMessage: edit
   })
 })

@@ -177,6 +177,28 @@ describe("TdlFake", () => {
       assert.strictEqual(unknown.message, "the account has no chat 42")
     }).pipe(Effect.provide(fakeLayer())))
 
+  it.live("edits a message as TDLib announces it: its new content, then the edit; getMessage answers the edited message", () =>
+    Effect.gen(function*() {
+      const tdl = yield* Tdl
+      const fake = yield* TdlFake
+      const refused = yield* Effect.flip(fake.editMessage({ chatId: -4001001001, messageId: 1, text: "cedo demais" }))
+      assert.strictEqual(refused.message, "the account is not logged in")
+      yield* login
+      const id = yield* fake.injectMessage({ chatId: -4001001001, text: "2x coca 2L", date: 1_750_000_000 })
+
+      const editDate = yield* fake.editMessage({ chatId: -4001001001, messageId: id, text: "3x coca 2L", date: 1_750_000_000 })
+      const content = yield* nextUpdate((u): u is typeof TdApi.UpdateMessageContent.Type => u._ === "updateMessageContent")
+
+      assert.deepStrictEqual([content.chat_id, content.message_id, TdApi.wordsOf(content.new_content)], [-4001001001, id, "3x coca 2L"])
+      const message = yield* tdl.invoke({ _: "getMessage", chat_id: -4001001001, message_id: id })
+      assert.deepInclude(message, { id, chat_id: -4001001001, is_outgoing: false, date: 1_750_000_000, edit_date: editDate })
+      assert.deepStrictEqual(message.sender_id, { _: "messageSenderUser", user_id: 700000002 })
+      const unknown = yield* tdlibFailure(tdl.invoke({ _: "getMessage", chat_id: -4001001001, message_id: id + 2 ** 20 }))
+      assert.deepInclude(unknown, { code: 404, message: "Not Found" })
+      const elsewhere = yield* Effect.flip(fake.editMessage({ chatId: 42, messageId: id, text: "?" }))
+      assert.strictEqual(elsewhere.message, "the account has no chat 42")
+    }).pipe(Effect.provide(fakeLayer())))
+
   it.live("lists chats, sends messages where it may, refuses channels", () =>
     Effect.gen(function*() {
       const tdl = yield* Tdl
@@ -253,6 +275,12 @@ describe("TdlFake", () => {
       assert.strictEqual(TdApi.wordsOf(update.message.content), "3 coxinhas")
       const bad = yield* call("POST", "/messages", { chatId: "x" })
       assert.strictEqual(bad.status, 400)
+      const messageId = (injected.body as { readonly messageId: number }).messageId
+      const edited = yield* call("POST", "/messages/edit", { chatId: -4001001001, messageId, text: "4 coxinhas" })
+      assert.strictEqual(edited.status, 200)
+      assert.isNumber((edited.body as { readonly editDate: number }).editDate)
+      const content = yield* nextUpdate((u): u is typeof TdApi.UpdateMessageContent.Type => u._ === "updateMessageContent")
+      assert.strictEqual(TdApi.wordsOf(content.new_content), "4 coxinhas")
       const offline = yield* call("POST", "/connection", { state: "connectionStateWaitingForNetwork" })
       assert.strictEqual(offline.status, 200)
       const connection = yield* nextUpdate((u): u is typeof TdApi.UpdateConnectionState.Type =>
