@@ -12,7 +12,7 @@ import * as Path from "node:path"
 import * as Url from "node:url"
 import * as ContainerNames from "../../src/sessions/runtimes/ContainerNames.ts"
 import { FakeBotApi, type FakeUser } from "./FakeBotApi.ts"
-import { customerWrites, exchange, includes, lastMessageId, newerThan } from "./SellerScript.ts"
+import { customerWrites, exchange, includes, lastMessageId, newerThan, replaceTable } from "./SellerScript.ts"
 import { docker } from "./WorkerHarness.ts"
 
 const repositoryRoot = Url.fileURLToPath(new URL("../../../..", import.meta.url))
@@ -109,8 +109,8 @@ export const sellerGetsOneQuote = (seller: FakeUser, phone: PhoneNumber, admin: 
     yield* exchange(seller, `+55 11 ${phone.slice(4, 9)}-${phone.slice(9)}`, includes("Digite o código"), "90 seconds")
     yield* exchange(seller, "1 2 3 4 5", includes("Seus grupos"))
     yield* exchange(seller, "/ativar feira de sabado", includes(`Grupo ativado: ${group.title}`))
-    yield* exchange(seller, "/tabela", includes("Envie a nova tabela"))
-    yield* exchange(seller, "Coca-Cola 2L = 9,50\nPão de queijo = 1,20 / un", includes("Tabela atualizada: 2 produtos"))
+    const replaced = yield* replaceTable(seller, "Coca-Cola 2L = 9,50\nPão de queijo = 1,20 / un")
+    assert.include(replaced.text, "Tabela atualizada: 2 produtos")
 
     const folder = yield* volumeFolder(phone)
     const beforeOrders = yield* lastMessageId(api, seller.id)
