@@ -144,7 +144,8 @@ export const reportedTotals = (seller: LoggedInSeller) =>
   Effect.gen(function*() {
     const api = yield* FakeBotApi
     const reports = (yield* api.messagesIn(seller.user.id)).filter(isReport)
-    return reports.map((report) => /Total: (.+)/.exec(report.text)?.[1] ?? report.text)
+    // Reports waiting together go out as one message: every total in it counts.
+    return reports.flatMap((report) => [...report.text.matchAll(/Total: (.+)/g)].map((match) => match[1]!))
   })
 
 /** "R$ 3,60" for `quantity` pães de queijo, as a report writes it. */
