@@ -16,7 +16,7 @@ import * as ProcessRecords from "./ProcessRecords.ts"
 import { isAlive, procStat, type ProcessRecord, refused } from "./ProcessRecords.ts"
 
 export interface ProcessRuntimeOptions {
-  /** The worker's entry point: `packages/session-worker/dist/main.js` by default. */
+  /** The worker's entry point: the bundled `packages/session-worker/dist/bundle/main.js` by default. */
   readonly entry: string
   /** Holds each account's data folder (its `DATA_DIR`), the records of running workers and their output. */
   readonly dataRoot: string
@@ -26,7 +26,7 @@ export interface ProcessRuntimeOptions {
 }
 
 /** The built worker, found from this module whether it runs from `src` or `dist`. */
-export const defaultEntry = Url.fileURLToPath(new URL("../../../../session-worker/dist/main.js", import.meta.url))
+export const defaultEntry = Url.fileURLToPath(new URL("../../../../session-worker/dist/bundle/main.js", import.meta.url))
 
 /** The nice value of a worker's scheduler group: the control plane every seller depends on comes first. */
 export const workerAutogroupNice = 10
