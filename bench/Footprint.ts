@@ -1,8 +1,9 @@
 /**
- * What one idle account costs in memory: a process's resident set (RSS) and its proportional share of pages it
- * shares with other processes (PSS: the Node binary and TDLib's library are mapped once per host), read from
- * `/proc/{pid}/smaps_rollup` once the process has settled. For an idle worker started through the container manager,
- * and for its floors: a bare Node process and a bare TDLib client (`TdlClient.ts`).
+ * What one idle account costs in memory, read from `/proc/{pid}/smaps_rollup` once the process has settled: its
+ * resident set (RSS, the figure), and for `latest.json` its proportional share of the pages it shares with other
+ * processes (PSS) and its private pages (USS), both of which depend on what else maps the Node binary and TDLib's
+ * library at the time. For idle workers started through the container manager, and for their floors: a bare Node
+ * process and a bare TDLib client (`TdlClient.ts`).
  */
 import * as ContainerNames from "@vigia/control/sessions/runtimes/ContainerNames"
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
@@ -11,11 +12,13 @@ import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { repositoryRoot, scratchDirectory } from "./Environment.ts"
+import * as Stats from "./Stats.ts"
 import * as Workers from "./Workers.ts"
 
 export interface Footprint {
   readonly rssBytes: number
   readonly pssBytes: number
+  readonly ussBytes: number
 }
 
 /**
@@ -24,11 +27,13 @@ export interface Footprint {
  */
 const settle = "5 seconds"
 
-/** RSS and PSS of a process in bytes; NaN when it is gone. */
+const gone: Footprint = { rssBytes: Number.NaN, pssBytes: Number.NaN, ussBytes: Number.NaN }
+
+/** RSS, PSS and USS of a process in bytes; NaN when it is gone. */
 export const footprintOf = (pid: number): Footprint => {
   const rollup = Fs.existsSync(`/proc/${pid}/smaps_rollup`) ? Fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8") : ""
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? Number.NaN) * 1024
-  return { rssBytes: field("Rss"), pssBytes: field("Pss") }
+  return { rssBytes: field("Rss"), pssBytes: field("Pss"), ussBytes: field("Private_Clean") + field("Private_Dirty") }
 }
 
 /** An idle bare Node process (a timer keeps it alive). */
@@ -89,15 +94,33 @@ const containerNodePid = (phone: PhoneNumber) => {
 const pidOf = (runtime: Workers.RuntimeChoice, phone: PhoneNumber, status: { readonly id: string }) =>
   runtime._tag === "process" ? Number(status.id) : containerNodePid(phone)
 
-/** One idle worker of the harness in context, read after it has settled, then stopped. */
-export const idleWorker = (runtime: Workers.RuntimeChoice) =>
+/** The median of each figure over `footprints`. */
+const medianOf = (footprints: ReadonlyArray<Footprint>): Footprint => ({
+  rssBytes: Stats.median(footprints.map((footprint) => footprint.rssBytes)),
+  pssBytes: Stats.median(footprints.map((footprint) => footprint.pssBytes)),
+  ussBytes: Stats.median(footprints.map((footprint) => footprint.ussBytes))
+})
+
+/**
+ * `count` idle workers of the harness in context, started together and read once they have settled, then stopped:
+ * the median of each figure, and every reading.
+ */
+export const idleWorkers = (runtime: Workers.RuntimeChoice, count: number) =>
   Effect.gen(function*() {
     const harness = yield* Workers.Harness
-    const phone = Workers.randomPhone()
-    const status = yield* harness.start(phone)
-    if (Option.isNone(status.worker)) return { rssBytes: Number.NaN, pssBytes: Number.NaN } satisfies Footprint
+    const phones = Array.from({ length: count }, () => Workers.randomPhone())
+    const started = yield* Effect.forEach(
+      phones,
+      (phone) => harness.start(phone).pipe(Effect.map((status) => ({ phone, worker: status.worker }))),
+      { concurrency: "unbounded" }
+    )
     yield* Effect.sleep(settle)
-    const footprint = footprintOf(pidOf(runtime, phone, status.worker.value))
-    yield* harness.stop(phone)
-    return footprint
+    const readings = started.map(({ phone, worker }) =>
+      Option.match(worker, {
+        onNone: () => gone,
+        onSome: (running) => footprintOf(pidOf(runtime, phone, running))
+      })
+    )
+    yield* Effect.forEach(phones, (phone) => harness.stop(phone), { concurrency: "unbounded", discard: true })
+    return { ...medianOf(readings), readings }
   })

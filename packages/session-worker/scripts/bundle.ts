@@ -36,6 +36,9 @@ await build({
   output: {
     dir: outputDirectory,
     format: "esm",
+    // V8 keeps each module's source in memory, as one byte a character only if every character fits in Latin-1:
+    // one "—" in bullmq's SQL comments would double its 1.1 MB chunk. Escaped, the sources stay one byte wide.
+    charset: "ascii",
     minify: true,
     sourcemap: true,
     codeSplitting: { groups: chunks }
