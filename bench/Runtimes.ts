@@ -1,23 +1,20 @@
 /**
  * Items 4 and 5 for the worker runtimes: create → `worker started` through the container manager (median of 10)
- * for the process and docker runtimes, and the resident memory of one idle worker on the fake and on real TDLib,
- * beside a bare Node process (its start and its memory) and a bare container of the same image.
+ * for the process and docker runtimes, beside a bare Node process and a bare container of the same image; and the
+ * memory of one idle worker on the fake and on real TDLib (offline), beside a bare Node process and a bare TDLib
+ * client process (`Footprint.ts`).
  */
-import * as ContainerNames from "@vigia/control/sessions/runtimes/ContainerNames"
-import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Effect, Option } from "effect"
 import * as ChildProcess from "node:child_process"
-import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { repositoryRoot, residentBytes, scratchDirectory } from "./Environment.ts"
+import { repositoryRoot, scratchDirectory } from "./Environment.ts"
+import * as Footprint from "./Footprint.ts"
 import { compared, type Figure, type Outcome, outcome, skipped } from "./Report.ts"
 import * as Stats from "./Stats.ts"
 import * as Workers from "./Workers.ts"
 
 const mebibyte = 1024 * 1024
 const budgetBytes = 24 * 1024 * mebibyte
-/** How long a worker is left alone before its memory is read. */
-const settle = "3 seconds"
 
 /** Milliseconds from spawning `command` until it has exited. */
 const timeToExit = (command: string, args: ReadonlyArray<string>) =>
@@ -34,13 +31,6 @@ const repeat = <A, E, R>(times: number, effect: Effect.Effect<A, E, R>) =>
 
 /** A bare Node process that starts and exits: the floor under any worker's start. */
 export const bareNodeStart = (times: number) => repeat(times, timeToExit(process.execPath, ["-e", "0"]))
-
-/** Resident memory of an idle bare Node process (a timer keeps it alive). */
-const bareNodeMemory = Effect.acquireUseRelease(
-  Effect.sync(() => ChildProcess.spawn(process.execPath, ["-e", "setInterval(() => {}, 1 << 30)"], { stdio: "ignore" })),
-  (child) => Effect.sleep(settle).pipe(Effect.andThen(Effect.sync(() => residentBytes(child.pid ?? 0)))),
-  (child) => Effect.sync(() => child.kill("SIGKILL"))
-)
 
 /**
  * Why the docker runtime cannot be measured, if it cannot: no engine, or no worker image. Building the image
@@ -70,22 +60,6 @@ const dockerProblem = Effect.sync((): Option.Option<string> => {
 const bareContainerStart = (times: number) =>
   repeat(times, timeToExit("docker", ["run", "--rm", "--network", "host", "--entrypoint", "node", Workers.workerImage, "-e", "0"]))
 
-/** The worker's own Node process inside its container (under Docker's init). */
-const containerNodePid = (phone: PhoneNumber) => {
-  const top = Number(
-    ChildProcess.execFileSync("docker", ["inspect", "--format", "{{.State.Pid}}", ContainerNames.workerName(phone)], {
-      encoding: "utf8"
-    }).trim()
-  )
-  const comm = Fs.readFileSync(`/proc/${top}/comm`, "utf8").trim()
-  if (comm === "node") return top
-  const children = Fs.readFileSync(`/proc/${top}/task/${top}/children`, "utf8").trim().split(/\s+/)
-  return Number(children[0])
-}
-
-const pidOf = (runtime: Workers.RuntimeChoice, phone: PhoneNumber, status: { readonly id: string }) =>
-  runtime._tag === "process" ? Number(status.id) : containerNodePid(phone)
-
 /** `times` sequential starts of a fake worker (each stopped before the next); milliseconds from create to running. */
 const starts = (times: number) =>
   Effect.gen(function*() {
@@ -100,45 +74,56 @@ const starts = (times: number) =>
     }))
   })
 
-/** One idle worker's resident memory, read after it has settled. */
-const idleMemory = (runtime: Workers.RuntimeChoice) =>
-  Effect.gen(function*() {
-    const harness = yield* Workers.Harness
-    const phone = Workers.randomPhone()
-    const status = yield* harness.start(phone)
-    if (Option.isNone(status.worker)) return Number.NaN
-    yield* Effect.sleep(settle)
-    const bytes = residentBytes(pidOf(runtime, phone, status.worker.value))
-    yield* harness.stop(phone)
-    return bytes
-  })
-
 const withHarness = (runtime: Workers.RuntimeChoice, driver: Workers.Driver) =>
   Effect.provide(Workers.layer({ name: `${runtime._tag}${driver}`, runtime, driver }))
 
+/** Idle workers measured together per driver; each figure is their median. */
+const idleWorkerCount = 3
+
 interface RuntimeFigures {
   readonly startMs: ReadonlyArray<number>
-  readonly fakeBytes: number
-  readonly tdlibBytes: number
+  readonly fake: Footprint.Footprint
+  readonly tdlib: Footprint.Footprint
 }
 
 const measureRuntime = (runtime: Workers.RuntimeChoice, startCount: number) =>
   Effect.gen(function*() {
     const startMs = yield* starts(startCount).pipe(withHarness(runtime, "fake"))
-    const fakeBytes = yield* idleMemory(runtime).pipe(withHarness(runtime, "fake"))
-    const tdlibBytes = yield* idleMemory(runtime).pipe(withHarness(runtime, "tdlib"))
-    return { startMs, fakeBytes, tdlibBytes } satisfies RuntimeFigures
+    const fake = yield* Footprint.idleWorkers(runtime, idleWorkerCount).pipe(withHarness(runtime, "fake"))
+    const tdlib = yield* Footprint.idleWorkers(runtime, idleWorkerCount).pipe(withHarness(runtime, "tdlib"))
+    return { startMs, fake, tdlib } satisfies RuntimeFigures
   })
 
 const mib = (bytes: number) => bytes / mebibyte
+
+/** The issue's goal for one idle isolated worker on real TDLib. */
+const goalMiB = 110
+
+interface Floors {
+  readonly node: Footprint.Footprint
+  readonly tdlClient: Footprint.Footprint
+}
+
+const floorFigures = (floors: Floors): Array<Figure> => [
+  compared(
+    {
+      key: "footprint.tdlClient.rssMiB",
+      figure: "footprint: bare TDLib client process (tdl, one client, offline), RSS",
+      value: mib(floors.tdlClient.rssBytes),
+      unit: "MiB"
+    },
+    { label: "bare node process", value: mib(floors.node.rssBytes) }
+  )
+]
 
 const runtimeFigures = (
   kind: "process" | "docker",
   measured: RuntimeFigures,
   startBaseline: { readonly label: string; readonly samples: ReadonlyArray<number> },
-  nodeBytes: number
+  floors: Floors
 ): Array<Figure> => {
-  const memoryBaseline = { label: "bare node process", value: mib(nodeBytes) }
+  const tdlClient = { label: "bare TDLib client process", value: mib(floors.tdlClient.rssBytes) }
+  const rss = mib(measured.tdlib.rssBytes)
   return [
     compared(
       {
@@ -150,21 +135,32 @@ const runtimeFigures = (
       { label: startBaseline.label, value: Stats.median(startBaseline.samples) }
     ),
     compared(
-      { key: `footprint.${kind}.tdlibMiB`, figure: `footprint: idle worker RSS, real TDLib, ${kind}`, value: mib(measured.tdlibBytes), unit: "MiB" },
-      memoryBaseline
+      {
+        key: `footprint.${kind}.tdlibMiB`,
+        figure: `footprint: idle worker RSS, real TDLib offline, ${kind} (median of ${idleWorkerCount})`,
+        value: rss,
+        unit: "MiB",
+        target: { text: `≤ ${goalMiB} MiB`, met: rss <= goalMiB }
+      },
+      tdlClient
     ),
     compared(
-      { key: `footprint.${kind}.fakeMiB`, figure: `footprint: idle worker RSS, fake TDLib, ${kind}`, value: mib(measured.fakeBytes), unit: "MiB" },
-      memoryBaseline
+      {
+        key: `footprint.${kind}.fakeMiB`,
+        figure: `footprint: idle worker RSS, fake TDLib, ${kind} (median of ${idleWorkerCount})`,
+        value: mib(measured.fake.rssBytes),
+        unit: "MiB"
+      },
+      { label: "bare node process", value: mib(floors.node.rssBytes) }
     ),
     compared(
       {
         key: `footprint.${kind}.accountsIn24GiB`,
         figure: `footprint: accounts in 24 GiB at that RSS (real TDLib), ${kind}`,
-        value: Math.floor(budgetBytes / measured.tdlibBytes),
+        value: Math.floor(budgetBytes / measured.tdlib.rssBytes),
         unit: "accounts"
       },
-      { label: "bare node processes", value: Math.floor(budgetBytes / nodeBytes) }
+      { label: "bare TDLib client processes", value: Math.floor(budgetBytes / floors.tdlClient.rssBytes) }
     )
   ]
 }
@@ -172,10 +168,15 @@ const runtimeFigures = (
 export const run = (startCount: number): Effect.Effect<Outcome> =>
   Effect.scoped(Effect.gen(function*() {
     const nodeStart = yield* bareNodeStart(startCount)
-    const nodeBytes = yield* bareNodeMemory
+    const floors: Floors = { node: yield* Footprint.bareNode, tdlClient: yield* Footprint.bareTdlClient }
     const dataRoot = yield* scratchDirectory("process-runtime")
     const processFigures = yield* measureRuntime({ _tag: "process", dataRoot }, startCount)
-    const figures: Array<Figure> = runtimeFigures("process", processFigures, { label: "bare node -e 0", samples: nodeStart }, nodeBytes)
+    const figures: Array<Figure> = [
+      ...floorFigures(floors),
+      ...runtimeFigures("process", processFigures, { label: "bare node -e 0", samples: nodeStart }, floors)
+    ]
+
+    const footprints: Record<string, Floors | RuntimeFigures> = { floors, process: processFigures }
 
     const problem = yield* dockerProblem
     if (Option.isSome(problem)) {
@@ -183,7 +184,8 @@ export const run = (startCount: number): Effect.Effect<Outcome> =>
     } else {
       const containerStart = yield* bareContainerStart(startCount)
       const dockerFigures = yield* measureRuntime({ _tag: "docker" }, startCount)
-      figures.push(...runtimeFigures("docker", dockerFigures, { label: "docker run node -e 0", samples: containerStart }, nodeBytes))
+      figures.push(...runtimeFigures("docker", dockerFigures, { label: "docker run node -e 0", samples: containerStart }, floors))
+      footprints["docker"] = dockerFigures
     }
-    return outcome(figures)
+    return outcome(figures, [], { footprints })
   })).pipe(Effect.orDie)

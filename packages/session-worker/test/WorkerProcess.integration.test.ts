@@ -1,7 +1,7 @@
 /**
- * The built worker (`dist/main.js`) as a child process, as the process and container
- * runtimes start it: signals, a Redis restart under it, real TDLib offline.
- * Needs the build: `npx tsc -b packages/session-worker`.
+ * The built worker (`dist/bundle/main.js`, the artefact the process runtime and the image run) as a child
+ * process, as the runtimes start it: signals, a Redis restart under it, real TDLib offline.
+ * Needs the build: `scripts/setup.sh` (or `npm run bundle -w @vigia/session-worker`).
  */
 import { assert, describe, it } from "@effect/vitest"
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
@@ -15,7 +15,7 @@ import { privateRedis } from "../../../test-support/PrivateRedis.ts"
 import { ControlSide, outcome, queueLayer, randomPrefix, redisUrl } from "./ControlSide.ts"
 import { makeDataDir, randomPhone, sessionKey } from "./TestConfig.ts"
 
-const mainJs = Url.fileURLToPath(new URL("../dist/main.js", import.meta.url))
+const mainJs = Url.fileURLToPath(new URL("../dist/bundle/main.js", import.meta.url))
 
 interface RunningWorker {
   readonly pid: number
@@ -28,7 +28,7 @@ interface RunningWorker {
 const startWorker = (environment: Record<string, string>) =>
   Effect.acquireRelease(
     Effect.sync((): RunningWorker => {
-      if (!Fs.existsSync(mainJs)) throw new Error(`${mainJs} is missing: build with npx tsc -b packages/session-worker`)
+      if (!Fs.existsSync(mainJs)) throw new Error(`${mainJs} is missing: build with npm run bundle -w @vigia/session-worker`)
       const child = ChildProcess.spawn(process.execPath, [mainJs], {
         env: { PATH: process.env.PATH ?? "", ...environment },
         stdio: ["ignore", "pipe", "pipe"]
@@ -93,7 +93,29 @@ const temporaryDir = Effect.acquireRelease(
   (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
 )
 
+/** A worker on the fake TDLib and the control side of its queues, once it has reported `WorkerStarted`. */
+const startedFakeWorker = Effect.gen(function*() {
+  const dataDir = yield* temporaryDir
+  const phone = randomPhone()
+  const prefix = randomPrefix()
+  const control = yield* controlFor(phone, prefix)
+  const worker = yield* startWorker(fakeWorkerEnvironment(phone, dataDir, prefix))
+  yield* control.next("WorkerStarted", "15 seconds")
+  return { dataDir, phone, control, worker }
+})
+
 describe("the built worker as a process", () => {
+  it.live("starts from its bundle, answers a Ping, and stops cleanly on SIGTERM", () =>
+    Effect.gen(function*() {
+      const { control, worker } = yield* startedFakeWorker
+      assert.deepStrictEqual(outcome(yield* control.send(new Messages.Ping())), { ok: true, value: undefined })
+      worker.signal("SIGTERM")
+      assert.strictEqual(yield* exitCode(worker, "10 seconds"), 0)
+      const levels = worker.output.map((line) => (JSON.parse(line) as { level?: string }).level)
+      assert.isTrue(levels.length > 0 && levels.every((level) => level === "INFO"), worker.output.join("\n"))
+      assert.isTrue(worker.output.some((line) => line.includes("TDLib closed")))
+    }).pipe(Effect.scoped))
+
   it.live("refuses bad configuration with one line naming each variable, every problem at once", () =>
     Effect.gen(function*() {
       const dataDir = yield* temporaryDir
@@ -115,12 +137,7 @@ describe("the built worker as a process", () => {
 
   it.live("on SIGTERM mid-command answers the command and exits 0 within seconds", () =>
     Effect.gen(function*() {
-      const dataDir = yield* temporaryDir
-      const phone = randomPhone()
-      const prefix = randomPrefix()
-      const control = yield* controlFor(phone, prefix)
-      const worker = yield* startWorker(fakeWorkerEnvironment(phone, dataDir, prefix))
-      yield* control.next("WorkerStarted", "15 seconds")
+      const { control, dataDir, phone, worker } = yield* startedFakeWorker
       assert.strictEqual(
         yield* sideChannel(dataDir, phone)("/connection", { state: "connectionStateWaitingForNetwork" }),
         200
@@ -192,6 +209,7 @@ describe("the built worker as a process", () => {
       const login = outcome(yield* control.send(new Messages.StartLogin({ phoneNumber: phone })))
       assert.deepInclude(login, { ok: false, code: 504 })
       assert.isBelow(Date.now() - started, 4_000)
+      assert.isTrue(outcome(yield* control.send(new Messages.Ping())).ok)
       const rss = Fs.readFileSync(`/proc/${first.pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/)?.[1]
       console.log(`idle worker with real TDLib: RSS ${Math.round(Number(rss) / 1024)} MiB`)
       first.signal("SIGTERM")

@@ -18,7 +18,7 @@ import {
 } from "effect"
 import * as Path from "node:path"
 import * as DatabaseKey from "./DatabaseKey.ts"
-import { type FakeOptions, TdlFake } from "./fake/TdlFake.ts"
+import type { FakeOptions, TdlFake } from "./fake/TdlFake.ts"
 import * as TdApi from "./TdApi.ts"
 import { connectTdlib } from "./TdlibClient.ts"
 import { startFailed, TdlClosed, TdlError, TdlibFailure, TdlTimeout, TdlUnexpectedAnswer } from "./TdlError.ts"
@@ -94,27 +94,35 @@ export class Tdl extends Context.Service<Tdl, {
   /**
    * The in-memory TDLib of `fake/` behind the same service, plus the `TdlFake`
    * service that tests use to drive it in-process (and its loopback side channel).
+   * Loaded only when asked for: a worker on real TDLib never holds the fake and its HTTP server in memory.
    */
   static readonly layerFake = (
     options: TdlOptions & FakeOptions
   ): Layer.Layer<Tdl | TdlFake, TdlError, FileSystem.FileSystem> =>
-    Layer.effect(
-      Tdl,
-      TdlFake.use((fake) =>
-        make(fake.connect, {
-          _: "setTdlibParameters",
-          database_directory: databaseDirectory(options.folder),
-          files_directory: filesDirectory(options.folder),
-          use_message_database: true,
-          api_id: 1,
-          api_hash: "0123456789abcdef0123456789abcdef",
-          system_language_code: "pt",
-          device_model: "Vigia",
-          application_version: "0.1.0"
-        }, { timeout: options.requestTimeout, offline: false, keys: DatabaseKey.databaseKeys(Option.none(), Option.none()) })
-      )
-    ).pipe(Layer.provideMerge(TdlFake.layer(options)))
+    Layer.unwrap(Effect.map(loadFake, ({ TdlFake }) =>
+      Layer.effect(
+        Tdl,
+        TdlFake.use((fake) =>
+          make(fake.connect, {
+            _: "setTdlibParameters",
+            database_directory: databaseDirectory(options.folder),
+            files_directory: filesDirectory(options.folder),
+            use_message_database: true,
+            api_id: 1,
+            api_hash: "0123456789abcdef0123456789abcdef",
+            system_language_code: "pt",
+            device_model: "Vigia",
+            application_version: "0.1.0"
+          }, { timeout: options.requestTimeout, offline: false, keys: DatabaseKey.databaseKeys(Option.none(), Option.none()) })
+        )
+      ).pipe(Layer.provideMerge(TdlFake.layer(options)))
+    ))
 }
+
+const loadFake = Effect.tryPromise({
+  try: () => import("./fake/TdlFake.ts"),
+  catch: (cause) => startFailed(`could not load the fake TDLib: ${String(cause)}`)
+})
 
 const isClosedState = (state: TdApi.AuthorizationState) => state._ === "authorizationStateClosed"
 

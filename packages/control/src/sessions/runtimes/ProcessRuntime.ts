@@ -18,7 +18,7 @@ import { isAlive, procStat, type ProcessRecord, refused } from "./ProcessRecords
 import * as ProcessUsers from "./ProcessUsers.ts"
 
 export interface ProcessRuntimeOptions {
-  /** The worker's entry point: `packages/session-worker/dist/main.js` by default. */
+  /** The worker's entry point: the bundled `packages/session-worker/dist/bundle/main.js` by default. */
   readonly entry: string
   /** Holds each account's data folder (its `DATA_DIR`), the records of running workers and their output. */
   readonly dataRoot: string
@@ -36,7 +36,7 @@ export const defaultUids: ProcessUsers.UidRange = { first: 2_000_000_000, count:
 export const defaultLogMaxBytes = 10 * 1024 * 1024
 
 /** The built worker, found from this module whether it runs from `src` or `dist`. */
-export const defaultEntry = Url.fileURLToPath(new URL("../../../../session-worker/dist/main.js", import.meta.url))
+export const defaultEntry = Url.fileURLToPath(new URL("../../../../session-worker/dist/bundle/main.js", import.meta.url))
 
 /** The nice value of a worker's scheduler group: the control plane every seller depends on comes first. */
 export const workerAutogroupNice = 10
