@@ -22,7 +22,8 @@ export const AuditAction = Schema.Literals([
   "price-item-removed",
   "price-table-restored",
   "payment-received",
-  "payment-refunded"
+  "payment-refunded",
+  "seller-deleted"
 ])
 export type AuditAction = typeof AuditAction.Type
 

@@ -8,15 +8,19 @@ import * as PlansConfig from "../config/PlansConfig.ts"
 import { ActiveGroups } from "./ActiveGroups.ts"
 import { AuditLog } from "./AuditLog.ts"
 import { Conversations } from "./Conversations.ts"
+import { DailySummaries } from "./DailySummaries.ts"
 import { Database } from "./Database.ts"
 import { EmbeddedPostgres } from "./EmbeddedPostgres.ts"
 import * as Migrations from "./Migrations.ts"
+import { OrderRetention } from "./OrderRetention.ts"
 import { Orders } from "./Orders.ts"
 import { OrderSteps } from "./OrderSteps.ts"
 import { PlanPayments } from "./PlanPayments.ts"
 import { PlanReviews } from "./PlanReviews.ts"
 import { PriceTableDrafts } from "./PriceTableDrafts.ts"
 import { PriceTables } from "./PriceTables.ts"
+import { SellerErasure } from "./SellerErasure.ts"
+import { SellerSettings } from "./SellerSettings.ts"
 import { Sessions } from "./Sessions.ts"
 import { NewSellerPlan, Subscriptions } from "./Subscriptions.ts"
 import { Users } from "./Users.ts"
@@ -38,7 +42,11 @@ export const repositories = Layer.mergeAll(
   OrderSteps.layer,
   AuditLog.layer,
   Conversations.layer,
-  PlanReviews.layer
+  PlanReviews.layer,
+  SellerSettings.layer,
+  DailySummaries.layer,
+  OrderRetention.layer,
+  SellerErasure.layer
 )
 
 /** The configured PostgreSQL: `DATABASE_URL`'s, or the embedded one. */

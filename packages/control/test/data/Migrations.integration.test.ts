@@ -19,6 +19,7 @@ const expectedTables = [
   "price_items",
   "price_table_drafts",
   "price_table_history",
+  "seller_settings",
   "sessions",
   "star_payments",
   "subscriptions",
@@ -35,7 +36,9 @@ const expectedIndexes = [
   "orders_edit_key",
   "orders_pkey",
   "orders_revision_key",
+  "orders_to_anonymise",
   "orders_undelivered",
+  "orders_user_received",
   "plan_invoices_pkey",
   "plan_notices_pkey",
   "price_items_pkey",
@@ -43,6 +46,8 @@ const expectedIndexes = [
   "price_table_drafts_user",
   "price_table_history_pkey",
   "price_table_history_user",
+  "seller_settings_pkey",
+  "seller_settings_summaries",
   "sessions_desired_heartbeat",
   "sessions_desired_login_started",
   "sessions_observed_state",
@@ -63,7 +68,8 @@ const allMigrations: ReadonlyArray<readonly [number, string]> = [
   [3, "orders"],
   [4, "login_sessions"],
   [6, "plan_notices"],
-  [8, "tables_and_payments"]
+  [8, "tables_and_payments"],
+  [9, "seller_settings_and_retention"]
 ]
 
 const schemaShape = Effect.gen(function*() {
