@@ -14,13 +14,14 @@ import * as Http from "./http/layer.ts"
 import * as Observability from "./observability/layer.ts"
 import * as Plans from "./plans/layer.ts"
 import * as Queues from "./queues/layer.ts"
+import * as Retention from "./retention/layer.ts"
 import * as Sessions from "./sessions/layer.ts"
 
 /**
- * Each concern over the ones it builds on: HTTP, events and plans over the delivery, over the bot, sessions, queues
+ * Each concern over the ones it builds on: HTTP, events, plans and retention over the delivery, over the bot, sessions, queues
  * and data.
  */
-const Control = Layer.mergeAll(Http.layer, Events.layer, Plans.layer).pipe(
+const Control = Layer.mergeAll(Http.layer, Events.layer, Plans.layer, Retention.layer).pipe(
   Layer.provideMerge(Delivery.layer),
   Layer.provideMerge(Bot.layer),
   Layer.provideMerge(Sessions.layer),

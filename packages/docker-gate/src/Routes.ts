@@ -4,7 +4,7 @@
  * carries Vigia's labels, lists only show such resources, and anything else is refused.
  */
 import { Predicate } from "effect"
-import { deploymentLabel, roleLabel, type WorkerTemplate, workerNamePattern } from "./WorkerTemplate.ts"
+import { deploymentLabel, roleLabel, volumeNamePattern, type WorkerTemplate, workerNamePattern } from "./WorkerTemplate.ts"
 
 /** What a resource is, where its labels and id are in the engine's answers about it. */
 export type Owned = "container" | "service" | "volume" | "secret"
@@ -101,6 +101,11 @@ export const route = (template: WorkerTemplate, method: string, url: string): Ro
       return created("volume")
     case "GET volumes *":
       return noQuery(() => onOwn("volume", second))
+    // Only a worker's volume, by its name, and only when it is this deployment's (an account's data erased).
+    case "DELETE volumes *":
+      return second !== undefined && volumeNamePattern.test(second)
+        ? noQuery(() => onOwn("volume", second, { method: "DELETE", suffix: "", query: "" }))
+        : refuse("only a session worker's volume may be removed")
     case "GET services":
       return listed("services", { filters: anything, status: flag })
     case "POST services *":

@@ -87,10 +87,23 @@ layer(GateLayer, { timeout: "2 minutes", excludeTestServices: true })("the engin
       const id = before.split(" ")[0]!
       refusal(yield* call("DELETE", `/containers/${id}?force=true`))
       refusal(yield* call("GET", `/volumes/${volume}`))
+      refusal(yield* call("DELETE", `/volumes/${volume}`))
+      assert.strictEqual(yield* docker("volume", "inspect", "--format", "{{.Name}}", volume), volume, "the volume is still there")
       const listed = yield* call("GET", "/containers/json?all=true")
       assert.strictEqual(listed.status, 200)
       assert.isFalse(JSON.stringify(listed.json).includes(name), "the gate lists only Vigia's workers")
       assert.strictEqual(yield* docker("inspect", "--format", "{{.Id}} {{.State.Running}} {{.State.StartedAt}}", name), before, "untouched")
+    }))
+
+  it.effect("a worker's volume of this deployment is removed through the gate", () =>
+    Effect.gen(function*() {
+      const volume = `${randomWorkerName()}-data`
+      const labels = { ...Fixtures.volume().Labels, "org.vigia.deployment": deployment }
+      const created = yield* call("POST", "/volumes/create", { Name: volume, Labels: labels })
+      assert.strictEqual(created.status, 201, JSON.stringify(created.json))
+      const removed = yield* call("DELETE", `/volumes/${volume}`)
+      assert.strictEqual(removed.status, 204, JSON.stringify(removed.json))
+      assert.strictEqual(yield* docker("volume", "ls", "-q", "--filter", `name=^${volume}$`), "")
     }))
 
   it.effect("the engine's API beyond the session workers is refused: images, exec, the engine's information", () =>

@@ -28,6 +28,13 @@ describe("the gate's routes", () => {
     assert.strictEqual(tag("DELETE", `/containers/${Fixtures.workerName}?force=true`), "OnOwn")
     assert.strictEqual(tag("GET", `/volumes/${Fixtures.volumeName}`), "OnOwn")
     assert.strictEqual(tag("POST", "/volumes/create?"), "Create")
+    // An account's data erased: its volume, by a worker volume's name only.
+    assert.deepStrictEqual(routed("DELETE", `/volumes/${Fixtures.volumeName}`), {
+      _tag: "OnOwn",
+      kind: "volume",
+      name: Fixtures.volumeName,
+      act: { method: "DELETE", suffix: "", query: "" }
+    })
     assert.strictEqual(tag("POST", "/services/create"), "Create")
     assert.strictEqual(tag("GET", "/tasks?filters=%7B%7D"), "List")
     assert.strictEqual(tag("DELETE", "/secrets/k2vq7n2xgm0m9y1i2w3e4r5t6"), "OnOwn")
@@ -47,7 +54,10 @@ describe("the gate's routes", () => {
       ["POST", "/networks/create"],
       ["POST", "/swarm/init"],
       ["POST", "/services/vigia-session-5519912345678/update?version=1"],
-      ["DELETE", "/volumes/vigia-session-5519912345678-data"],
+      ["DELETE", "/volumes/vigia-session-5519912345678-data?force=true"],
+      ["DELETE", "/volumes/postgres-data"],
+      ["DELETE", "/volumes/vigia-session-5519912345678"],
+      ["POST", "/volumes/prune"],
       ["POST", "/plugins/pull"],
       ["GET", "/events"],
       ["POST", `/containers/${Fixtures.workerName}/stop?t=20&signal=KILL`]

@@ -101,6 +101,8 @@ export class Queue extends Context.Service<Queue, {
   readonly redrive: (queue: QueueName) => Effect.Effect<number, QueueError>
   /** How many jobs `queue` holds, by state (for metrics and operators). */
   readonly depth: (queue: QueueName) => Effect.Effect<QueueDepth, QueueError>
+  /** Deletes `queue` with every job in it, waiting, parked or not (an account's data erased); a queue not there is fine. */
+  readonly obliterate: (queue: QueueName) => Effect.Effect<void, QueueError>
   /**
    * Records that `phone`'s worker is alive now, in `state`, for `ttl`. Presence travels beside the queues, not
    * on them: a beat opens no consumer. Fails fast when the transport is unreachable.
@@ -195,6 +197,7 @@ const fromTransport = (transport: Transport, policy: RetryPolicy): Queue["Servic
     failed: transport.failed,
     redrive: transport.redrive,
     depth: transport.depth,
+    obliterate: transport.obliterate,
     beat,
     lastBeats
   })

@@ -79,6 +79,31 @@ export const queueContract = (name: string, makeLayer: () => Layer.Layer<Queue, 
         yield* eventually(Effect.map(queue.depth(updates), (depth) => depth.failed === 1 && depth.waiting === 0))
       }).pipe(provide))
 
+    it.live("obliterates a queue: its waiting and parked jobs go; a consumer added after reads what is sent after", () =>
+      Effect.gen(function*() {
+        const queue = yield* Queue
+        const phone = randomPhone()
+        const updates = QueueNames.updatesQueue(phone)
+        yield* queue.obliterate(updates)
+        yield* queue.send(updates, Schema.Unknown, { not: "a message" })
+        const parking = yield* Mailbox.unbounded<number>()
+        yield* queue.consume(QueueNames.updatesQueue(phone), Messages.UpdateMessage, (message) => Mailbox.offer(parking, message.timestamp))
+        yield* eventually(Effect.map(queue.depth(updates), (depth) => depth.failed === 1))
+        const other = QueueNames.commandsQueue(phone)
+        yield* queue.send(other, Messages.UpdateMessage, anUpdate(phone, 1))
+        yield* queue.send(other, Messages.UpdateMessage, anUpdate(phone, 2))
+
+        yield* queue.obliterate(updates)
+        yield* queue.obliterate(other)
+        assert.deepStrictEqual(yield* queue.depth(updates), { waiting: 0, active: 0, delayed: 0, failed: 0 })
+        assert.deepStrictEqual(yield* queue.depth(other), { waiting: 0, active: 0, delayed: 0, failed: 0 })
+        const received = yield* Mailbox.unbounded<number>()
+        yield* queue.consume(other, Messages.UpdateMessage, (message) => Mailbox.offer(received, message.timestamp))
+        yield* queue.send(other, Messages.UpdateMessage, anUpdate(phone, 3))
+        assert.deepStrictEqual(yield* takeN(received, 1), [3])
+        assert.isTrue(yield* nothingWithin(received, "300 millis"))
+      }).pipe(provide))
+
     it.live("a handler that fails once succeeds on its retry and leaves nothing parked", () =>
       Effect.gen(function*() {
         const queue = yield* Queue

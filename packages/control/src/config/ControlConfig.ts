@@ -9,6 +9,7 @@ import * as HttpConfig from "./HttpConfig.ts"
 import * as ObservabilityConfig from "./ObservabilityConfig.ts"
 import * as PlansConfig from "./PlansConfig.ts"
 import * as QueueConfig from "./QueueConfig.ts"
+import * as SellerDataConfig from "./SellerDataConfig.ts"
 import * as SessionsConfig from "./SessionsConfig.ts"
 import type { ConfigTree } from "./ConfigCheck.ts"
 
@@ -21,7 +22,9 @@ export const areas = {
   bot: BotConfig.bot,
   plans: PlansConfig.enforcement,
   newSellers: PlansConfig.newSellers,
-  delivery: DeliveryConfig.delivery
+  delivery: DeliveryConfig.delivery,
+  summaries: SellerDataConfig.summaries,
+  retention: SellerDataConfig.retention
 } satisfies ConfigTree
 
 /** What an operator should read when a variable is missing or malformed. */
@@ -52,5 +55,8 @@ export const hints: Readonly<Record<string, string>> = {
   BOT_SEND_RATE: "must be a number of messages a second above 0",
   BOT_CHAT_RATE: "must be a number of messages a second above 0",
   BOT_GROUP_RATE: "must be a number of messages a minute above 0",
-  DELIVERY_LEASE: "must be a duration such as \"30 seconds\""
+  DELIVERY_LEASE: "must be a duration such as \"30 seconds\"",
+  SUMMARY_CHECK_INTERVAL: "must be a duration such as \"1 minute\"",
+  ORDER_RETENTION_DAYS: "must be a whole number of days, at least 1",
+  RETENTION_CHECK_INTERVAL: "must be a duration such as \"1 hour\""
 }

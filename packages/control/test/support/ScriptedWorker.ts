@@ -138,6 +138,7 @@ export class ScriptedContainers extends Context.Service<ScriptedContainers, {
       runtime: "inline",
       start: () => unsupported,
       stop: () => unsupported,
+      erase: () => unsupported,
       list: unsupported,
       status: (phone) =>
         Effect.map(Ref.get(states), (all) => ({

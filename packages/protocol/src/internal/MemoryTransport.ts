@@ -215,5 +215,16 @@ export const make = (policy: RetryPolicy): Effect.Effect<Transport, never, Scope
         return found
       })
 
-    return { add, consumer, failed, redrive, depth, beat, lastBeats } satisfies Transport
+    // Emptied in place: a consumer reading the queue keeps reading the same channel, should it be used again.
+    const obliterate = (queue: QueueName) =>
+      Effect.suspend(() => {
+        const target = channels.get(queue)
+        if (target === undefined) return Effect.void
+        target.front.length = 0
+        target.ids.clear()
+        target.failed = []
+        return Effect.asVoid(Queue.clear(target.waiting))
+      })
+
+    return { add, consumer, failed, redrive, depth, obliterate, beat, lastBeats } satisfies Transport
   })

@@ -1,6 +1,7 @@
 /**
  * The sending side of the BullMQ transport: one BullMQ `Queue` per queue name on the shared producer connection.
- * It adds jobs (and publishes the queue's wake signal), reads a queue's failed jobs and depth, and re-drives them.
+ * It adds jobs (and publishes the queue's wake signal), reads a queue's failed jobs and depth, re-drives them, and
+ * deletes a queue whole.
  */
 import * as BullMq from "bullmq"
 import { Duration, Effect, Scope } from "effect"
@@ -21,7 +22,7 @@ export interface ProducerOptions extends RetryPolicy {
 export const make = (
   redis: Redis,
   options: ProducerOptions
-): Effect.Effect<Pick<Transport, "add" | "failed" | "redrive" | "depth">, never, Scope.Scope> =>
+): Effect.Effect<Pick<Transport, "add" | "failed" | "redrive" | "depth" | "obliterate">, never, Scope.Scope> =>
   Effect.gen(function*() {
     const jobOptions: BullMq.JobsOptions = {
       attempts: options.attempts,
@@ -92,5 +93,13 @@ export const make = (
         }))
       )
 
-    return { add, failed, redrive, depth }
+    const obliterate = (queue: QueueName) =>
+      request(queue, options.redisTimeout, async () => {
+        const target = producerFor(queue)
+        await target.obliterate({ force: true })
+        producers.delete(queue)
+        await target.close()
+      })
+
+    return { add, failed, redrive, depth, obliterate }
   })

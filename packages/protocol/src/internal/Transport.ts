@@ -101,6 +101,8 @@ export interface Transport {
   /** Moves the jobs parked in `queue` back to its waiting jobs, oldest first, their attempts counted afresh; how many. */
   readonly redrive: (queue: QueueName) => Effect.Effect<number, QueueError>
   readonly depth: (queue: QueueName) => Effect.Effect<QueueDepth, QueueError>
+  /** Deletes `queue` and every job in it, whatever its state. */
+  readonly obliterate: (queue: QueueName) => Effect.Effect<void, QueueError>
   /** Stores an account's encoded liveness for `ttl`, replacing the previous one. */
   readonly beat: (phone: PhoneNumber, encoded: string, ttl: Duration.Duration) => Effect.Effect<void, QueueError>
   /** The encoded liveness of each account among `phones` whose last beat has not expired. */

@@ -60,6 +60,8 @@ export class ContainerManager extends Context.Service<ContainerManager, {
   ) => Effect.Effect<WorkerStatus, ContainerManagerError>
   /** Stops and removes the account's worker, keeping its data; stopping a worker that is gone succeeds. */
   readonly stop: (phone: PhoneNumber) => Effect.Effect<void, ContainerManagerError>
+  /** Stops and removes the account's worker and deletes its data (its folder or volume): the account is forgotten. */
+  readonly erase: (phone: PhoneNumber) => Effect.Effect<void, ContainerManagerError>
   readonly status: (phone: PhoneNumber) => Effect.Effect<WorkerStatus, ContainerManagerError>
   readonly list: Effect.Effect<ReadonlyArray<WorkerStatus>, ContainerManagerError>
   /**
@@ -107,6 +109,7 @@ export const make = Effect.fnUntraced(function*(options: ContainerManagerOptions
     runtime: runtime.kind,
     start: (phone, onProgress = () => Effect.void) => Starts.start(context, phone, onProgress),
     stop: (phone) => Starts.stop(context, phone),
+    erase: (phone) => Starts.erase(context, phone),
     status,
     list,
     observe: Liveness.observe(context),

@@ -150,13 +150,25 @@ const withinCapacity = (context: ManagerContext, phone: PhoneNumber) =>
   })
 
 /** Stops and removes the account's worker, keeping its data; stopping a worker that is gone succeeds. */
-export const stop = Effect.fn("ContainerManager.stop")(function*(context: ManagerContext, phone: PhoneNumber) {
-  yield* context.table.locked(phone, Effect.gen(function*() {
+/** Stops and removes the worker; the caller holds the account's lock. */
+const stopWorker = (context: ManagerContext, phone: PhoneNumber) =>
+  Effect.gen(function*() {
     context.table.workers.delete(phone)
     yield* context.record.desired(phone, "stopped")
     yield* context.runtime.stop(phone).pipe(Effect.mapError(runtimeFailed))
     yield* context.record.phase(phone, "stopped")
     yield* PubSub.publish(context.workersDown, { phone, phase: "stopped" } satisfies WorkerDown)
     yield* Effect.logInfo("worker stopped").pipe(context.log(phone))
-  }))
+  })
+
+export const stop = Effect.fn("ContainerManager.stop")(function*(context: ManagerContext, phone: PhoneNumber) {
+  yield* context.table.locked(phone, stopWorker(context, phone))
+})
+
+/** Stops the worker and deletes the account's data, under one hold of the account's lock (no start in between). */
+export const erase = Effect.fn("ContainerManager.erase")(function*(context: ManagerContext, phone: PhoneNumber) {
+  yield* context.table.locked(
+    phone,
+    stopWorker(context, phone).pipe(Effect.andThen(context.runtime.removeData(phone).pipe(Effect.mapError(runtimeFailed))))
+  )
 })

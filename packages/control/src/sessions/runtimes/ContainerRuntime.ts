@@ -1,6 +1,7 @@
 /**
  * The one interface every way of running session workers fulfils (fibers in this process, a child process, a
- * Docker container, a Swarm service): create, stop, status and list, all idempotent, with typed errors.
+ * Docker container, a Swarm service): create, stop, status and list, and the removal of an account's data, all
+ * idempotent, with typed errors.
  */
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Context, type Effect, type Option, Redacted, Schema } from "effect"
@@ -71,6 +72,11 @@ export class ContainerRuntime extends Context.Service<ContainerRuntime, {
   readonly status: (phone: PhoneNumber) => Effect.Effect<Option.Option<Worker>, ContainerRuntimeError>
   /** Every worker of this deployment, running or not. */
   readonly list: Effect.Effect<ReadonlyArray<Worker>, ContainerRuntimeError>
+  /**
+   * Deletes the account's data (its folder or volume: the Telegram session, TDLib's database, the worker's log) once
+   * its worker is stopped; data already gone is not an error.
+   */
+  readonly removeData: (phone: PhoneNumber) => Effect.Effect<void, ContainerRuntimeError>
 }>()("@vigia/control/sessions/runtimes/ContainerRuntime") {}
 
 const sha256 = (text: string) => Crypto.createHash("sha256").update(text).digest("hex")

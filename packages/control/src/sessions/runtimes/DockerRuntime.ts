@@ -149,6 +149,12 @@ export const make = Effect.fnUntraced(function*(options: DockerRuntimeOptions) {
   const status = (phone: PhoneNumber) =>
     Effect.map(ownContainer(phone), Option.map((info) => workerOf(phone, info)))
 
+  const removeData = Effect.fn("DockerRuntime.removeData")(function*(phone: PhoneNumber) {
+    if (yield* Engine.removeVolume("docker", docker, phone)) {
+      yield* Effect.logInfo("worker volume removed").pipe(Effect.annotateLogs({ phone: mask(phone) }))
+    }
+  })
+
   const list = call("listing containers", () =>
     docker.listContainers({ all: true, filters: { label: ContainerNames.deploymentFilter(options.deployment) } })).pipe(
       Effect.map(Option.getOrElse((): Array<Docker.ContainerInfo> => [])),
@@ -170,7 +176,7 @@ export const make = Effect.fnUntraced(function*(options: DockerRuntimeOptions) {
       )
     )
 
-  return ContainerRuntime.of({ kind: "docker", configHash, create, stop, status, list })
+  return ContainerRuntime.of({ kind: "docker", configHash, create, stop, status, list, removeData })
 })
 
 export const layer = (options: DockerRuntimeOptions) => Layer.effect(ContainerRuntime, make(options))

@@ -4,7 +4,7 @@
  */
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import Docker from "dockerode"
-import { Duration, Effect, Option, type Redacted } from "effect"
+import { Duration, Effect, Option, type Redacted, Schedule } from "effect"
 import * as ContainerNames from "./ContainerNames.ts"
 import { ContainerRuntimeError, describeCause, environmentOf, type RuntimeKind, type WorkerSpec } from "./ContainerRuntime.ts"
 
@@ -121,6 +121,22 @@ export const ensureVolume = Effect.fnUntraced(function*(
   if (Option.isNone(existing)) {
     yield* call(runtime, "creating the volume", () => docker.createVolume(bodyOnly({ Name: name, Labels: labels })))
   }
+})
+
+/**
+ * Removes the account's volume from this engine: one in use by a container being removed is tried again for a while;
+ * one not on this engine (gone already, or on another Swarm node) is answered `false`.
+ */
+export const removeVolume = Effect.fnUntraced(function*(runtime: RuntimeKind, docker: Docker, phone: PhoneNumber) {
+  const name = ContainerNames.volumeName(phone)
+  const removed = yield* call(runtime, "removing the volume", () => docker.getVolume(name).remove(), [404]).pipe(
+    Effect.retry({
+      while: (error) => error.reason === "Refused" && error.message.includes("in use"),
+      schedule: Schedule.spaced("500 millis"),
+      times: 20
+    })
+  )
+  return Option.isSome(removed)
 })
 
 /** The labels of an account's volume (and Swarm secret): who owns it, never what runs on it. */

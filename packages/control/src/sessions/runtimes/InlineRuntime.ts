@@ -86,6 +86,16 @@ export const make = Effect.fnUntraced(function*(options: InlineRuntimeOptions) {
 
   const configHash = (spec: WorkerSpec) => Effect.succeed(specDigest(spec, { runtime: "inline" }))
 
+  const dataDirOf = (phone: PhoneNumber) => Path.join(dataRoot, ContainerNames.volumeName(phone))
+
+  const removeData = Effect.fn("InlineRuntime.removeData")(function*(phone: PhoneNumber) {
+    const dataDir = dataDirOf(phone)
+    yield* Effect.try({
+      try: () => Fs.rmSync(dataDir, { recursive: true, force: true }),
+      catch: (cause) => new ContainerRuntimeError({ reason: "Refused", runtime: "inline", message: `cannot remove ${dataDir}: ${String(cause)}` })
+    })
+  })
+
   const stop = Effect.fn("InlineRuntime.stop")(function*(phone: PhoneNumber) {
     const running = workers.get(phone)
     if (running === undefined) return
@@ -107,7 +117,7 @@ export const make = Effect.fnUntraced(function*(options: InlineRuntimeOptions) {
       yield* stop(phone)
     }
     const layer = yield* workerProgram
-    const dataDir = Path.join(dataRoot, ContainerNames.volumeName(phone))
+    const dataDir = dataDirOf(phone)
     yield* Effect.try({
       try: () => Fs.mkdirSync(dataDir, { recursive: true }),
       catch: (cause) => new ContainerRuntimeError({ reason: "Refused", runtime: "inline", message: `cannot create ${dataDir}: ${String(cause)}` })
@@ -148,7 +158,7 @@ export const make = Effect.fnUntraced(function*(options: InlineRuntimeOptions) {
   // Inline workers live and die with the control plane: each closes TDLib as it stops.
   yield* Effect.addFinalizer(() => Effect.forEach([...workers.keys()], stop, { concurrency: "unbounded", discard: true }))
 
-  return ContainerRuntime.of({ kind: "inline", configHash, create, stop, status, list })
+  return ContainerRuntime.of({ kind: "inline", configHash, create, stop, status, list, removeData })
 })
 
 export const layer = (options: InlineRuntimeOptions) => Layer.effect(ContainerRuntime, make(options))

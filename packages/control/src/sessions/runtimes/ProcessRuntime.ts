@@ -190,12 +190,22 @@ export const make = Effect.fnUntraced(function*(options: ProcessRuntimeOptions) 
 
   const status = (phone: PhoneNumber) => Effect.map(records.read(phone), Option.map((record) => workerOf(phone, record)))
 
+  /** The account's folder and its log files; its uid (as root) is only a number, free for the next account. */
+  const removeData = Effect.fn("ProcessRuntime.removeData")(function*(phone: PhoneNumber) {
+    const paths = [records.dataPath(phone), records.logPath(phone), `${records.logPath(phone)}.1`]
+    yield* Effect.try({
+      try: () => paths.forEach((path) => Fs.rmSync(path, { recursive: true, force: true })),
+      catch: (cause) => refused(`cannot remove the account's data: ${String(cause)}`)
+    })
+    yield* Effect.logInfo("worker data removed").pipe(Effect.annotateLogs({ phone: mask(phone) }))
+  })
+
   const list = Effect.flatMap(records.phones, (phones) =>
     Effect.forEach(phones, (phone) => Effect.map(status(phone), Option.toArray)).pipe(Effect.map((all) => all.flat())))
 
   yield* records.phones.pipe(Effect.flatMap(output.fold), Effect.repeat(Schedule.spaced("500 millis")), Effect.forkScoped)
 
-  return ContainerRuntime.of({ kind: "process", configHash, create, stop, status, list })
+  return ContainerRuntime.of({ kind: "process", configHash, create, stop, status, list, removeData })
 })
 
 export const layer = (options: ProcessRuntimeOptions) => Layer.effect(ContainerRuntime, make(options))

@@ -189,6 +189,15 @@ export const make = Effect.fnUntraced(function*(options: SwarmRuntimeOptions) {
     yield* Effect.logInfo("worker service removed").pipe(Effect.annotateLogs({ phone: mask(phone) }))
   })
 
+  /** The volume on this node; a cluster's other nodes keep theirs (see `docs/ARCHITECTURE.md`, sessions). */
+  const removeData = Effect.fn("SwarmRuntime.removeData")(function*(phone: PhoneNumber) {
+    const removed = yield* Engine.removeVolume("swarm", docker, phone)
+    yield* (removed
+      ? Effect.logInfo("worker volume removed")
+      : Effect.logWarning("the worker's volume is not on this node: on a cluster, remove it on the node that ran the worker")
+    ).pipe(Effect.annotateLogs({ phone: mask(phone) }))
+  })
+
   const list = Effect.gen(function*() {
     const services = yield* call("listing services", () =>
       docker.listServices({ filters: { label: ContainerNames.deploymentFilter(options.deployment) } })).pipe(
@@ -205,7 +214,7 @@ export const make = Effect.fnUntraced(function*(options: SwarmRuntimeOptions) {
     )
   })
 
-  return ContainerRuntime.of({ kind: "swarm", configHash, create, stop, status: current, list })
+  return ContainerRuntime.of({ kind: "swarm", configHash, create, stop, status: current, list, removeData })
 })
 
 export const layer = (options: SwarmRuntimeOptions) => Layer.effect(ContainerRuntime, make(options))

@@ -60,7 +60,8 @@ const makeFakeRuntime = Effect.fnUntraced(function*(behaviourOf: (phone: PhoneNu
       }),
     stop: (phone) => Effect.sync(() => (workers.delete(phone) && calls.stop++, undefined)),
     status: (phone) => Effect.sync(() => Option.fromNullishOr(workers.get(phone))),
-    list: Effect.sync(() => [...workers.values()])
+    list: Effect.sync(() => [...workers.values()]),
+    removeData: () => Effect.void
   })
   const crash = (phone: PhoneNumber, detail: string) =>
     Effect.sync(() => {

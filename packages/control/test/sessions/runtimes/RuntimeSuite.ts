@@ -123,6 +123,28 @@ export const runtimeSuite = (hooks: RuntimeHooks) => {
         yield* drop
       }))
 
+    it.effect("erasing an account stops its worker and deletes its data, the other account's kept; a new start begins empty", () =>
+      Effect.gen(function*() {
+        const [alice, bob] = [randomPhone(), randomPhone()]
+        const { start } = yield* harness([alice, bob])
+        const { manager, drop } = yield* start()
+        yield* manager.start(alice)
+        yield* manager.start(bob)
+        const identity = yield* hooks.identity(alice)
+        yield* hooks.writeData(alice, "marker", "alice")
+        yield* hooks.writeData(bob, "marker", "bob")
+        yield* manager.erase(alice)
+        assert.isTrue(yield* hooks.nothingLeft(alice, identity), "the worker is gone")
+        assert.deepStrictEqual(yield* hooks.readData(alice, "marker"), Option.none(), "the data is gone")
+        assert.deepStrictEqual(yield* hooks.readData(bob, "marker"), Option.some("bob"))
+        yield* manager.erase(alice)
+        yield* manager.start(alice)
+        assert.deepStrictEqual(yield* hooks.readData(alice, "marker"), Option.none())
+        yield* ping(alice)
+        yield* stopAll(manager, [alice, bob])
+        yield* drop
+      }))
+
     if (removeByHand !== undefined) it.effect("a new manager adopts running workers, recreates one removed by hand, removes one nobody wants", () =>
       Effect.gen(function*() {
         const runtime = yield* ContainerRuntime
