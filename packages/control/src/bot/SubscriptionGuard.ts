@@ -14,6 +14,7 @@ import { type BotContext, commandOf } from "./BotContext.ts"
 import * as CodeKeypad from "./CodeKeypad.ts"
 import { buttonPrefix as auditButtonPrefix } from "./features/AdminAudit.ts"
 import { buttonPrefix as sessionsButtonPrefix } from "./features/AdminSessions.ts"
+import { buttonPrefix as erasureButtonPrefix } from "./features/DeleteMyData.ts"
 import { buttonPrefix as groupsButtonPrefix } from "./features/Groups.ts"
 import { resendButton } from "./features/LoginSteps.ts"
 import { buttonPrefix as paymentsButtonPrefix } from "./features/Payments.ts"
@@ -30,10 +31,10 @@ export type Request =
 
 /**
  * The exceptions, in one place: what any seller may do whatever their plan (the free plan, or a paid one that
- * lapsed). Reading about Vigia and their plan, leaving the step they are in (which stops an unfinished login), and
- * chatter. Buying a plan is `/plano`'s: its buy buttons and Telegram's payment messages carry on `/plano` (below).
+ * lapsed). Reading about Vigia and their plan, leaving the step they are in (which stops an unfinished login),
+ * erasing their data (`/apagar`, a right whatever the plan), and chatter. Buying a plan is `/plano`'s: its buy buttons and Telegram's payment messages carry on `/plano` (below).
  */
-export const publicCommands: ReadonlySet<string> = new Set(["start", "ajuda", "help", "plano", "cancelar"])
+export const publicCommands: ReadonlySet<string> = new Set(["start", "ajuda", "help", "plano", "cancelar", "apagar"])
 
 /** The command each step's answer carries on; `Idle` answers none. */
 const stepCommands: Record<Step["_tag"], string | undefined> = {
@@ -54,7 +55,8 @@ const buttonCommands: ReadonlyArray<readonly [prefix: string, command: string]> 
   [tableButtonPrefix, "tabela"],
   [paymentsButtonPrefix, "plano"],
   [sessionsButtonPrefix, "admin_sessoes"],
-  [auditButtonPrefix, "admin_auditoria"]
+  [auditButtonPrefix, "admin_auditoria"],
+  [erasureButtonPrefix, "apagar"]
 ]
 
 /** What `ctx` asks: its command, its button's feature, or the step its message answers (`ctx.step`, loaded first). */

@@ -57,14 +57,18 @@ const dayName = (day: Day) => {
 const money = (centavos: number) => Money.format(Centavos.make(centavos))
 const orders = (count: number) => plural(count, "pedido", "pedidos")
 
-/** The groups a summary lists by name; the rest are summed in one line. */
-const maxGroups = 40
+/** The groups a summary lists by name, each name cut to `maxTitle`; the rest are summed in one line: one message. */
+const maxGroups = 30
+const maxTitle = 60
+
+const titleOf = (group: GroupTotal) =>
+  group.title === "" ? "Grupo" : group.title.length > maxTitle ? `${group.title.slice(0, maxTitle - 1)}…` : group.title
 
 /** The summary of `day`, which is the seller's today or yesterday. */
 export const summary = (day: Day, today: boolean, totals: ReadonlyArray<GroupTotal>) => {
   const head = `📊 Resumo de ${today ? "hoje" : "ontem"}, ${dayName(day)}`
   if (totals.length === 0) return `${head}\n\nNenhum pedido ${today ? "hoje" : "ontem"}.`
-  const shown = totals.slice(0, maxGroups).map((group) => `• ${group.title || "Grupo"}: ${orders(group.orders)} — ${money(group.totalCentavos)}`)
+  const shown = totals.slice(0, maxGroups).map((group) => `• ${titleOf(group)}: ${orders(group.orders)} — ${money(group.totalCentavos)}`)
   const rest = totals.slice(maxGroups)
   const more = rest.length === 0
     ? []

@@ -27,7 +27,10 @@ export const commandList: ReadonlyArray<{ readonly command: string; readonly des
   { command: "preco", description: "Mudar ou incluir um produto: /preco <produto> <preço>" },
   { command: "remover", description: "Tirar um produto da tabela: /remover <produto>" },
   { command: "desfazer", description: "Voltar a última mudança da tabela" },
+  { command: "resumo", description: "Resumo diário dos pedidos: /resumo 20h, /resumo desligar" },
+  { command: "fuso", description: "Seu fuso horário: /fuso America/Manaus" },
   { command: "logout", description: "Desconectar sua conta do Telegram" },
+  { command: "apagar", description: "Apagar todos os seus dados do Vigia" },
   { command: "cancelar", description: "Cancelar o passo em andamento" }
 ]
 

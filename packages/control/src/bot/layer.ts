@@ -6,6 +6,7 @@
  */
 import { Layer } from "effect"
 import * as BotConfig from "../config/BotConfig.ts"
+import * as SellerDataConfig from "../config/SellerDataConfig.ts"
 import { BotMiddleware } from "./BotMiddleware.ts"
 import * as BotNotifier from "./BotNotifier.ts"
 import * as BotPlanNotifier from "./BotPlanNotifier.ts"
@@ -15,6 +16,8 @@ import { Account } from "./features/Account.ts"
 import { Admin } from "./features/Admin.ts"
 import { AdminAudit } from "./features/AdminAudit.ts"
 import { AdminSessions } from "./features/AdminSessions.ts"
+import { DailySummary } from "./features/DailySummary.ts"
+import { DeleteMyData } from "./features/DeleteMyData.ts"
 import { Groups } from "./features/Groups.ts"
 import { Login } from "./features/Login.ts"
 import { LoginSessions } from "./features/LoginSessions.ts"
@@ -40,6 +43,8 @@ const Internals = Layer.mergeAll(
   Groups.layer,
   PriceTable.layer,
   PriceEdits.layer,
+  DailySummary.layerConfig(SellerDataConfig.summaries),
+  DeleteMyData.layer,
   Payments.layerConfig(BotConfig.payments).pipe(Layer.provide(Layer.mergeAll(Refunds.layer, PreCheckout.layer))),
   Admin.layer.pipe(Layer.provide(Layer.mergeAll(AdminSessions.layer, AdminAudit.layer))),
   RateLimiter.layerConfig(BotConfig.rateLimit),
