@@ -112,6 +112,8 @@ export class Queue extends Context.Service<Queue, {
     state: typeof Messages.AuthorizationStateName.Type,
     ttl: Duration.Duration
   ) => Effect.Effect<void, QueueError>
+  /** Forgets the account's last beat (its data erased), before its ttl runs out. */
+  readonly clearBeat: (phone: PhoneNumber) => Effect.Effect<void, QueueError>
   /** The last beat of each account among `phones` that beat within its ttl; the others are absent. */
   readonly lastBeats: (phones: ReadonlyArray<PhoneNumber>) => Effect.Effect<ReadonlyMap<PhoneNumber, Beat>, QueueError>
 }>()("@vigia/protocol/Queue") {
@@ -199,6 +201,7 @@ const fromTransport = (transport: Transport, policy: RetryPolicy): Queue["Servic
     depth: transport.depth,
     obliterate: transport.obliterate,
     beat,
-    lastBeats
+    lastBeats,
+    clearBeat: transport.clearBeat
   })
 }

@@ -262,6 +262,18 @@ export const queueContract = (name: string, makeLayer: () => Layer.Layer<Queue, 
         yield* eventually(Effect.map(queue.lastBeats([alive]), (found) => found.size === 0), "2 seconds")
       }).pipe(provide))
 
+    it.live("a cleared beat is gone before its ttl; the other accounts' stay", () =>
+      Effect.gen(function*() {
+        const queue = yield* Queue
+        const [erased, kept] = [randomPhone(), randomPhone()]
+        yield* queue.beat(erased, "Ready", Duration.minutes(1))
+        yield* queue.beat(kept, "Ready", Duration.minutes(1))
+        yield* queue.clearBeat(erased)
+        yield* queue.clearBeat(randomPhone())
+        assert.deepStrictEqual(Array.from((yield* queue.lastBeats([erased, kept])).keys()), [kept])
+        yield* queue.clearBeat(kept)
+      }).pipe(provide))
+
     it.live("reads many accounts' beats at once", () =>
       Effect.gen(function*() {
         const queue = yield* Queue

@@ -226,5 +226,7 @@ export const make = (policy: RetryPolicy): Effect.Effect<Transport, never, Scope
         return Effect.asVoid(Queue.clear(target.waiting))
       })
 
-    return { add, consumer, failed, redrive, depth, obliterate, beat, lastBeats } satisfies Transport
+    const clearBeat = (phone: PhoneNumber) => Effect.sync(() => void beats.delete(phone))
+
+    return { add, consumer, failed, redrive, depth, obliterate, beat, lastBeats, clearBeat } satisfies Transport
   })

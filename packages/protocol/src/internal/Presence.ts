@@ -18,7 +18,7 @@ export const heartbeatKey = (prefix: string, phone: PhoneNumber) => `${prefix}:u
 export const make = (
   redis: Redis,
   options: { readonly prefix: string; readonly redisTimeout: Duration.Duration }
-): Pick<Transport, "beat" | "lastBeats"> => {
+): Pick<Transport, "beat" | "lastBeats" | "clearBeat"> => {
   const beat = (phone: PhoneNumber, encoded: string, ttl: Duration.Duration) =>
     request("(heartbeat)", options.redisTimeout, () =>
       redis.set(heartbeatKey(options.prefix, phone), encoded, "PX", Math.max(1, Duration.toMillis(ttl)))).pipe(
@@ -37,5 +37,8 @@ export const make = (
           )
         )).pipe(Effect.map((found): ReadonlyMap<PhoneNumber, string> => new Map(found.flat())))
 
-  return { beat, lastBeats }
+  const clearBeat = (phone: PhoneNumber) =>
+    request("(heartbeat)", options.redisTimeout, () => redis.del(heartbeatKey(options.prefix, phone))).pipe(Effect.asVoid)
+
+  return { beat, lastBeats, clearBeat }
 }

@@ -105,6 +105,8 @@ export interface Transport {
   readonly obliterate: (queue: QueueName) => Effect.Effect<void, QueueError>
   /** Stores an account's encoded liveness for `ttl`, replacing the previous one. */
   readonly beat: (phone: PhoneNumber, encoded: string, ttl: Duration.Duration) => Effect.Effect<void, QueueError>
+  /** Deletes an account's last beat. */
+  readonly clearBeat: (phone: PhoneNumber) => Effect.Effect<void, QueueError>
   /** The encoded liveness of each account among `phones` whose last beat has not expired. */
   readonly lastBeats: (
     phones: ReadonlyArray<PhoneNumber>

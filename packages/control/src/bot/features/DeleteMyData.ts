@@ -1,7 +1,7 @@
 /**
  * `/apagar` (LGPD): the seller is told what will be erased and confirms with a button (or cancels). On confirmation
  * each of their accounts is logged out of Telegram through its worker where it still runs, its worker removed with
- * its data (folder or volume) and its Redis user, its queues deleted; then their rows go (`SellerErasure`) and they
+ * its data (folder or volume) and its Redis user, its queues and last heartbeat deleted; then their rows go (`SellerErasure`) and they
  * get the list of what was erased. A seller who comes back starts afresh.
  */
 import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
@@ -61,6 +61,7 @@ export class DeleteMyData extends Context.Service<DeleteMyData, {
           queue.obliterate,
           { discard: true }
         )
+        yield* queue.clearBeat(phone)
       }, (effect, phone) => Effect.annotateLogs(effect, { account: mask(phone) }))
 
       const erase = Effect.fn("DeleteMyData.erase")(function*(seller: User) {
