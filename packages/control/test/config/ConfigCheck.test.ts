@@ -33,6 +33,17 @@ describe("ConfigCheck", () => {
       ])
     }))
 
+  it.effect("reports a retention that is not a whole number of days and a summary interval that is not a duration", () =>
+    Effect.gen(function*() {
+      const error = yield* checkWith({ ...secrets, ORDER_RETENTION_DAYS: "0", SUMMARY_CHECK_INTERVAL: "often", RETENTION_CHECK_INTERVAL: "1 hour" })
+      assert.deepStrictEqual([...error.lines].sort(), [
+        "invalid configuration: ORDER_RETENTION_DAYS: must be a whole number of days, at least 1",
+        "invalid configuration: SUMMARY_CHECK_INTERVAL: must be a duration such as \"1 minute\""
+      ])
+      const fraction = yield* checkWith({ ...secrets, ORDER_RETENTION_DAYS: "1.5" })
+      assert.deepStrictEqual(fraction.lines, ["invalid configuration: ORDER_RETENTION_DAYS: must be a whole number of days, at least 1"])
+    }))
+
   it.effect("passes with only the Telegram secrets set: every other variable has its default", () =>
     ConfigCheck.check(ControlConfig.areas, ControlConfig.hints).pipe(
       Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(secrets)))

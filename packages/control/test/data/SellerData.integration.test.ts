@@ -1,7 +1,7 @@
 import { assert, layer } from "@effect/vitest"
 import * as ProductMatcher from "@vigia/domain/ProductMatcher"
 import * as Quote from "@vigia/domain/Quote"
-import { Duration, Effect, Layer, Option, Schema } from "effect"
+import { Duration, Effect, Layer, Metric, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import * as Crypto from "node:crypto"
 import { ActiveGroups } from "../../src/data/ActiveGroups.ts"
@@ -20,6 +20,8 @@ import { randomPhone } from "../support/ScriptedWorker.ts"
 import { priceTable, randomSupergroup, tdlibMessageId } from "../support/SellerAccounts.ts"
 import { newSeller } from "../support/Sellers.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
+import { eventually } from "../support/WorkerHarness.ts"
+import { batchSize, LedgerRetention, ordersAnonymised } from "../../src/retention/LedgerRetention.ts"
 
 const matcher = ProductMatcher.make(priceTable)
 const lease = { owner: Crypto.randomUUID(), duration: Duration.seconds(30) }
@@ -193,6 +195,41 @@ layer(TestLayer, { excludeTestServices: true })("the ledger's retention", (it) =
       }
       assert.strictEqual(byId.get(recent.id)?.customerName, "Carlos Cliente")
       assert.strictEqual(byId.get(pending.id)?.customerName, "Carlos Cliente")
+    }))
+})
+
+layer(TestLayer, { excludeTestServices: true })("the retention job", (it) => {
+  it.effect("anonymises every row past the period in batches, counts them, and finds nothing more on its next pass", () =>
+    Effect.gen(function*() {
+      const sql = yield* SqlClient.SqlClient
+      const s = yield* seller
+      const placed = yield* s.place(s.order(s.feira, "1 coca 2l"), "2026-01-01T12:00:00Z")
+      // More old rows than one batch holds, as copies of the one recorded.
+      yield* sql`
+        INSERT INTO orders (user_id, phone_number, chat_id, message_id, revision, seller_chat_id, group_title, customer_id,
+          customer_name, text, quote, total_centavos, received_at, report_state, reply_state)
+        SELECT user_id, phone_number, chat_id, message_id + n, 0, seller_chat_id, group_title, customer_id, customer_name,
+          text, quote, total_centavos, now() - interval '100 days', 'reported', 'none'
+        FROM orders, generate_series(1, ${batchSize + 20}) n WHERE id = ${placed.id}`
+      const recent = yield* s.place(s.order(s.feira, "2 coca 2l"), new Date().toISOString())
+      const before = yield* Metric.value(ordersAnonymised)
+
+      yield* Effect.gen(function*() {
+        const job = yield* LedgerRetention
+        // The pass at start runs as the layer is built; one more finds nothing left.
+        yield* eventually(
+          "the pass at start",
+          Metric.value(ordersAnonymised),
+          (state) => state.count - before.count === batchSize + 21,
+          "20 seconds"
+        )
+        assert.strictEqual(yield* job.anonymise, 0)
+      }).pipe(Effect.provide(LedgerRetention.layer({ period: Duration.days(90), interval: Duration.hours(1) })))
+      const [left] = yield* sql<{ named: bigint }>`
+        SELECT count(*) FILTER (WHERE customer_name <> '') AS named FROM orders WHERE user_id = ${s.user.id}`
+      assert.strictEqual(Number(left?.named), 1)
+      const [kept] = yield* sql<{ customerName: string }>`SELECT customer_name FROM orders WHERE id = ${recent.id}`
+      assert.strictEqual(kept?.customerName, "Carlos Cliente")
     }))
 })
 
