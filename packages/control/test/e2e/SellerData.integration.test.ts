@@ -148,6 +148,11 @@ layer(TestLayer, { excludeTestServices: true, timeout: "180 seconds" })("a selle
       const everything = JSON.stringify(audit)
       for (const secret of [String(seller.chatId), seller.phone, "Vendedora"]) assert.notInclude(everything, secret)
 
+      // The old confirmation pressed again erases nothing more: the seller it would act on is new, and was never asked.
+      yield* press(user, again, "Apagar tudo", includes("expirou"))
+      const [entries] = yield* sql<{ count: bigint }>`SELECT count(*) FROM audit_log WHERE action = 'seller-deleted'`
+      assert.strictEqual(Number(entries?.count), 1)
+
       // The seller comes back: a new seller, with nothing of before.
       const before2 = yield* lastMessageId(api, seller.chatId)
       yield* api.sendText(user, "/start")

@@ -273,10 +273,14 @@ const make = (limits: TelegramLimits | undefined) => Effect.gen(function*() {
       return message_id
     }
 
+    /** When the bot sent each message: a button's press carries its message's date, as Telegram's do. */
+    const sentAt = new Map<number, number>()
+
     const record = (message: BotMessage) => {
       state.messages.set(message.message_id, message)
+      sentAt.set(message.message_id, nowSeconds())
       bump()
-      const result = { message_id: message.message_id, date: nowSeconds(), chat: { id: message.chat_id, type: "private" }, from: botUser, text: message.text, ...(message.reply_markup ? { reply_markup: message.reply_markup } : {}) }
+      const result = { message_id: message.message_id, date: sentAt.get(message.message_id), chat: { id: message.chat_id, type: "private" }, from: botUser, text: message.text, ...(message.reply_markup ? { reply_markup: message.reply_markup } : {}) }
       return reactTo(message, result)
     }
 
@@ -570,7 +574,7 @@ const make = (limits: TelegramLimits | undefined) => Effect.gen(function*() {
               from: asUser(user),
               chat_instance: `ci-${user.id}`,
               data,
-              message: { message_id: messageId, date: nowSeconds(), chat: privateChat(user), from: botUser, text: message?.text ?? "" }
+              message: { message_id: messageId, date: sentAt.get(messageId) ?? nowSeconds(), chat: privateChat(user), from: botUser, text: message?.text ?? "" }
             }
           })
           return id

@@ -86,13 +86,23 @@ export class DeleteMyData extends Context.Service<DeleteMyData, {
           }
         })
 
+      /**
+       * Answered before the work, which can outlast Telegram's wait for a button's answer (a worker's logout). Only the
+       * seller who was asked may confirm, within the window: a second press after an erasure comes from the new seller
+       * the press itself created, who was never asked.
+       */
       const press = Effect.fn("DeleteMyData.press")(function*(ctx: BotContext, data: string) {
+        yield* telegram.answerButton(ctx.callbackQuery?.id ?? "").pipe(
+          Effect.catchTag("TelegramBotError", (error) => Effect.logWarning("could not answer the seller's button", error.message))
+        )
         const chatId = ctx.seller.telegramUserId
         const message = ctx.callbackQuery?.message
         const messageId = message?.message_id ?? 0
         if (data !== confirmData) return yield* telegram.edit(chatId, messageId, ErasureTexts.cancelled)
         const now = yield* Clock.currentTimeMillis
-        if (message === undefined || now - message.date * 1000 > Duration.toMillis(confirmationWindow)) {
+        const askedAt = (message?.date ?? 0) * 1000
+        const asked = ctx.seller.createdAt.getTime() <= askedAt + 1000
+        if (!asked || now - askedAt > Duration.toMillis(confirmationWindow)) {
           return yield* telegram.edit(chatId, messageId, ErasureTexts.expired)
         }
         yield* telegram.edit(chatId, messageId, ErasureTexts.erasing)
@@ -115,7 +125,7 @@ export class DeleteMyData extends Context.Service<DeleteMyData, {
       composer.command("apagar", handlers.handle((ctx) => Effect.asVoid(ask(ctx))))
       composer.callbackQuery(
         new RegExp(`^${buttonPrefix}`),
-        handlers.button((ctx) => press(ctx, ctx.callbackQuery.data))
+        handlers.handle((ctx) => press(ctx, ctx.callbackQuery.data))
       )
 
       return DeleteMyData.of({ composer })
