@@ -12,6 +12,7 @@ import * as ControlProcess from "../support/ControlProcess.ts"
 import { type BotMessage, FakeBotApi, type FakeUser } from "../support/FakeBotApi.ts"
 import { cleanup, customerWrites, deployment, environment, group, linkOf, ready, type Seller, seedSeller } from "../support/OrderHarness.ts"
 import { exchange, includes, lastMessageId, newerThan, press } from "../support/SellerScript.ts"
+import { sample } from "../support/LoggedInSellers.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
 import { redisUrl } from "../support/WorkerHarness.ts"
 
@@ -79,7 +80,12 @@ layer(TestLayer, { excludeTestServices: true, timeout: "180 seconds" })("a selle
       const sql = yield* SqlClient.SqlClient
       const seller = yield* seedSeller(at, { plan: "basic" })
       const user: FakeUser = { id: seller.chatId, first_name: "Vendedora" }
-      yield* ControlProcess.start(environment(at, api, yield* TestDatabase, { SUMMARY_CHECK_INTERVAL: "1 second" }))
+      const control = yield* ControlProcess.start(environment(at, api, yield* TestDatabase, { SUMMARY_CHECK_INTERVAL: "1 second" }))
+      const metric = (name: string, labels: Readonly<Record<string, string>> = {}) =>
+        Effect.promise(() => fetch(`http://127.0.0.1:${control.metricsPort}/metrics`).then((response) => response.text())).pipe(
+          // A metric without attributes is written without braces.
+          Effect.map((text) => sample(text.replaceAll(`${name} `, `${name}{} `), name, labels))
+        )
       yield* ready(at, seller, "5 seconds")
 
       // The summary: off by default; bad hours refused; turned on in a zone where it is afternoon now.
@@ -120,6 +126,8 @@ layer(TestLayer, { excludeTestServices: true, timeout: "180 seconds" })("a selle
       yield* nextDay(seller)
       yield* noSummaryFor(seller, 2)
       yield* exchange(user, "/resumo", includes("pausado"))
+      assert.strictEqual(yield* metric("vigia_daily_summaries_total", { outcome: "sent" }), 2)
+      assert.strictEqual(yield* metric("vigia_daily_summaries_total", { outcome: "blocked" }), 1)
       yield* exchange(user, "/resumo desligar", includes("Resumo diário desligado"))
       yield* nextDay(seller)
       yield* noSummaryFor(seller, 2)
@@ -138,6 +146,7 @@ layer(TestLayer, { excludeTestServices: true, timeout: "180 seconds" })("a selle
       assert.include(done.text, "registro de pedidos:")
       assert.include(done.text, "(1 conta)")
       assert.strictEqual(yield* rowsOf(seller), 0)
+      assert.strictEqual(yield* metric("vigia_sellers_erased_total"), 1)
       assert.isFalse(Fs.existsSync(dataFolder), "the worker's data folder is gone")
       assert.isFalse(Fs.existsSync(Path.join(at.workersRoot, `${ContainerNames.workerName(seller.phone)}.json`)), "the worker is gone")
       assert.deepStrictEqual(yield* redisKeysOf(`${at.prefix}:user-${seller.phone}-*`), [])
