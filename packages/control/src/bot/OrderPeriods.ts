@@ -81,7 +81,7 @@ const readDate = (text: string, today: string): Result.Result<string, PeriodProb
  * date that day, two dates the days from the first to the second.
  */
 export const parse = (args: string, today: string): Result.Result<Days, PeriodProblem> => {
-  const words = args.trim().split(/\s+(?:a|até|ate|-)?\s*/i).filter((word) => word !== "")
+  const words = args.trim().split(/\s+(?:(?:até|ate|a|-)\s+)?/i).filter((word) => word !== "")
   if (words.length === 0) return Result.succeed({ first: today, last: today })
   const [first = "", second] = words
   if (words.length === 1 && /^\d+$/.test(first)) {
