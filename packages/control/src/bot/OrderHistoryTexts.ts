@@ -25,7 +25,7 @@ export const byGroup = "Por grupo:"
 export const groupTotals = (title: string, count: number, total: number) => `• ${short(title, 40)}: ${totals(count, total)}`
 export const moreGroups = (count: number) => `… e mais ${plural(count, "grupo", "grupos")}`
 export const undeliveredCount = (count: number) =>
-  `⚠️ ${plural(count, "pedido não entregue", "pedidos não entregues")} (o bot estava bloqueado): estão aqui.`
+  `⚠️ ${plural(count, "pedido não entregue", "pedidos não entregues")} na hora (o bot estava bloqueado)`
 export const pageLine = (page: number, pages: number) => `Página ${page + 1} de ${pages}`
 
 export const noOrders = (label: string) => `📦 Nenhum pedido em ${label}.`

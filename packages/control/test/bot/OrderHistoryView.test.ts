@@ -24,7 +24,7 @@ describe("/pedidos", () => {
         "Por grupo:",
         "• Feira de Sábado: 1 pedido · R$ 22,60",
         "• Vizinhos: 1 pedido · R$ 7,00",
-        "⚠️ 1 pedido não entregue (o bot estava bloqueado): estão aqui."
+        "⚠️ 1 pedido não entregue na hora (o bot estava bloqueado)"
       ].join("\n")
     )
     assert.include(
