@@ -27,6 +27,8 @@ export const commandList: ReadonlyArray<{ readonly command: string; readonly des
   { command: "preco", description: "Mudar ou incluir um produto: /preco <produto> <preço>" },
   { command: "remover", description: "Tirar um produto da tabela: /remover <produto>" },
   { command: "desfazer", description: "Voltar a última mudança da tabela" },
+  { command: "pedidos", description: "Seus pedidos de hoje, com botões para dias anteriores e grupos" },
+  { command: "exportar", description: "Baixar os pedidos como planilha: /exportar 7 ou /exportar 01/11 30/11" },
   { command: "logout", description: "Desconectar sua conta do Telegram" },
   { command: "cancelar", description: "Cancelar o passo em andamento" }
 ]

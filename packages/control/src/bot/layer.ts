@@ -16,6 +16,7 @@ import { Admin } from "./features/Admin.ts"
 import { AdminAudit } from "./features/AdminAudit.ts"
 import { AdminSessions } from "./features/AdminSessions.ts"
 import { Groups } from "./features/Groups.ts"
+import { History } from "./features/History.ts"
 import { Login } from "./features/Login.ts"
 import { LoginSessions } from "./features/LoginSessions.ts"
 import { LoginSteps } from "./features/LoginSteps.ts"
@@ -40,6 +41,7 @@ const Internals = Layer.mergeAll(
   Groups.layer,
   PriceTable.layer,
   PriceEdits.layer,
+  History.layer,
   Payments.layerConfig(BotConfig.payments).pipe(Layer.provide(Layer.mergeAll(Refunds.layer, PreCheckout.layer))),
   Admin.layer.pipe(Layer.provide(Layer.mergeAll(AdminSessions.layer, AdminAudit.layer))),
   RateLimiter.layerConfig(BotConfig.rateLimit),

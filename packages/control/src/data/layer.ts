@@ -11,6 +11,7 @@ import { Conversations } from "./Conversations.ts"
 import { Database } from "./Database.ts"
 import { EmbeddedPostgres } from "./EmbeddedPostgres.ts"
 import * as Migrations from "./Migrations.ts"
+import { OrderHistory } from "./OrderHistory.ts"
 import { Orders } from "./Orders.ts"
 import { OrderSteps } from "./OrderSteps.ts"
 import { PlanPayments } from "./PlanPayments.ts"
@@ -35,6 +36,7 @@ export const repositories = Layer.mergeAll(
   PriceTables.layer,
   Sessions.layer,
   Orders.layer,
+  OrderHistory.layer,
   OrderSteps.layer,
   AuditLog.layer,
   Conversations.layer,

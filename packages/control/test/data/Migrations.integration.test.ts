@@ -33,6 +33,7 @@ const expectedIndexes = [
   "conversations_pkey",
   "orders_due",
   "orders_edit_key",
+  "orders_history",
   "orders_pkey",
   "orders_revision_key",
   "orders_undelivered",
@@ -63,7 +64,8 @@ const allMigrations: ReadonlyArray<readonly [number, string]> = [
   [3, "orders"],
   [4, "login_sessions"],
   [6, "plan_notices"],
-  [8, "tables_and_payments"]
+  [8, "tables_and_payments"],
+  [12, "order_history"]
 ]
 
 const schemaShape = Effect.gen(function*() {
