@@ -4,6 +4,7 @@
  * Also one product typed after a command (`parseItem`), and the table written back as CSV (`toCsv`).
  */
 import { Result, Schema } from "effect"
+import * as Csv from "./Csv.ts"
 import * as Money from "./Money.ts"
 import { PriceItem, type Unit } from "./PriceTable.ts"
 import * as Quantity from "./Quantity.ts"
@@ -197,16 +198,12 @@ export const parseItem = (text: string): Result.Result<TypedItem, Pick<InvalidPr
   return Result.map(toItem(fields), (item) => ({ item, unitGiven: (fields.unit ?? "").trim() !== "" }))
 }
 
-const csvCell = (value: string) => (/[;"\r\n]/.test(value) ? `"${value.replace(/"/g, "\"\"")}"` : value)
-
-/** `1234,50`: a price as a spreadsheet in pt-BR reads it, without thousands separators. */
-const csvPrice = (centavos: number) => `${Math.floor(centavos / 100)},${String(centavos % 100).padStart(2, "0")}`
-
 /**
- * The table as semicolon CSV with the header `nome;preco;unidade;apelidos` (what spreadsheets in pt-BR open, and what
- * `parse` reads back to the same items), CRLF line ends and a byte-order mark, so a spreadsheet reads its accents.
+ * The table as semicolon CSV with the header `nome;preco;unidade;apelidos`: what spreadsheets in pt-BR open, and what
+ * `parse` reads back to the same items.
  */
 export const toCsv = (items: ReadonlyArray<PriceItem>): string =>
-  "\uFEFF" + ["nome;preco;unidade;apelidos", ...items.map((item) =>
-    [item.name, csvPrice(item.price), item.unit, item.aliases.join(", ")].map(csvCell).join(";")
-  )].join("\r\n") + "\r\n"
+  Csv.document(
+    ["nome", "preco", "unidade", "apelidos"],
+    items.map((item) => [item.name, Csv.amount(item.price), item.unit, item.aliases.join(", ")])
+  )

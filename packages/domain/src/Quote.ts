@@ -89,7 +89,8 @@ export const fromMessage = (matcher: ProductMatcher, message: string): Quote =>
 /** No line at all: the message was not an order. */
 export const isEmpty = (quote: Quote): boolean => quote.priced.length === 0 && quote.unmatched.length === 0
 
-const quantityText = (priced: PricedLine): string => {
+/** `2 un`, `1,5 kg`: a priced line's quantity as the seller reads it (as typed when the item's unit would need a fraction). */
+export const quantityText = (priced: PricedLine): string => {
   const inItemUnit = Quantity.format(priced.quantity)
   return inItemUnit.includes("/")
     ? `${Quantity.format(priced.line.quantity)} ${priced.line.unit ?? "un"}`

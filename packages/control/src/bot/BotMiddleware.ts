@@ -16,6 +16,7 @@ import { Admin } from "./features/Admin.ts"
 import { DailySummary } from "./features/DailySummary.ts"
 import { DeleteMyData } from "./features/DeleteMyData.ts"
 import { Groups } from "./features/Groups.ts"
+import { History } from "./features/History.ts"
 import { Login } from "./features/Login.ts"
 import { LoginSteps } from "./features/LoginSteps.ts"
 import { Payments } from "./features/Payments.ts"
@@ -45,7 +46,7 @@ export class BotMiddleware extends Context.Service<BotMiddleware, {
       const conversations = yield* Conversations
       const payments = yield* Payments
       // Payments first: a payment message is the seller's purchase, never the answer to the step they are in.
-      const features = [payments, yield* Account, yield* Login, yield* LoginSteps, yield* Groups, yield* PriceTable, yield* PriceEdits, yield* DailySummary, yield* DeleteMyData, yield* Admin]
+      const features = [payments, yield* Account, yield* Login, yield* LoginSteps, yield* Groups, yield* PriceTable, yield* PriceEdits, yield* History, yield* DailySummary, yield* DeleteMyData, yield* Admin]
       const bot = telegram.bot
 
       /** Telegram's word that a payment went through, or was given back: money, never dropped by the rate limit. */

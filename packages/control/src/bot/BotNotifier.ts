@@ -11,8 +11,8 @@ import * as FailureTexts from "./FailureTexts.ts"
 import { Groups } from "./features/Groups.ts"
 import { LoginSessions } from "./features/LoginSessions.ts"
 import { keypadMarkup } from "./features/LoginSteps.ts"
+import * as LoginTexts from "./LoginTexts.ts"
 import { TelegramBot } from "./TelegramBot.ts"
-import * as Texts from "./Texts.ts"
 
 /** The bot's `SellerNotifier`. */
 export const layer = Layer.effect(
@@ -42,23 +42,23 @@ export const layer = Layer.effect(
       }
       switch (step._tag) {
         case "WaitingForCode": {
-          const resend = step.nextType === undefined ? undefined : { via: Texts.codeVia[step.nextType] ?? "", seconds: step.timeoutSeconds }
+          const resend = step.nextType === undefined ? undefined : { via: LoginTexts.codeVia[step.nextType] ?? "", seconds: step.timeoutSeconds }
           const now = yield* Clock.currentTimeMillis
           const resendableAt = resend === undefined ? null : now + resend.seconds * 1000
           const attempts = current._tag === "AwaitingCode" ? current.attempts : 0
           yield* conversations.set(chatId, new AwaitingCode({ phone, length: step.length || 5, attempts, resendableAt }))
-          return yield* telegram.send(chatId, Texts.askCode(step.length, Texts.codeVia[step.codeType] ?? "", resend), {
+          return yield* telegram.send(chatId, LoginTexts.askCode(step.length, LoginTexts.codeVia[step.codeType] ?? "", resend), {
             replyMarkup: keypadMarkup(resend !== undefined)
           })
         }
         case "WaitingForPassword": {
           yield* conversations.set(chatId, new AwaitingPassword({ phone, hint: step.hint, attempts: 0 }))
-          return yield* telegram.send(chatId, Texts.askPassword(step.hint))
+          return yield* telegram.send(chatId, LoginTexts.askPassword(step.hint))
         }
         case "WaitingForEmailCode": {
           const attempts = current._tag === "AwaitingEmailCode" ? current.attempts : 0
           yield* conversations.set(chatId, new AwaitingEmailCode({ phone, attempts, length: step.length }))
-          return yield* telegram.send(chatId, Texts.askEmailCode(step.emailPattern, step.length), { replyMarkup: keypadMarkup(false) })
+          return yield* telegram.send(chatId, LoginTexts.askEmailCode(step.emailPattern, step.length), { replyMarkup: keypadMarkup(false) })
         }
         default: {
           // Steps only the Telegram app completes: the login stops here, and the seller learns what to do there.
@@ -79,7 +79,7 @@ export const layer = Layer.effect(
       const chatId = seller.telegramUserId
       yield* conversations.set(chatId, new Idle())
       const name = [account.firstName, account.lastName].filter((part) => part !== "").join(" ")
-      yield* telegram.send(chatId, Texts.connected(name, account.username), { replyMarkup: { remove_keyboard: true } })
+      yield* telegram.send(chatId, LoginTexts.connected(name, account.username), { replyMarkup: { remove_keyboard: true } })
       yield* groups.show(seller)
     })
 
@@ -88,7 +88,7 @@ export const layer = Layer.effect(
       if (loss === "LoggedOutElsewhere") yield* logins.endUnfinished(userId)
       const chatId = yield* chatOf(userId)
       yield* conversations.set(chatId, new Idle())
-      yield* telegram.send(chatId, loss === "LoggedOutElsewhere" ? Texts.loggedOutElsewhere : Texts.workerLost)
+      yield* telegram.send(chatId, loss === "LoggedOutElsewhere" ? LoginTexts.loggedOutElsewhere : LoginTexts.workerLost)
     })
 
     /** A notice that could not be delivered is logged; it never fails the event that caused it. */

@@ -19,6 +19,7 @@ import { buttonPrefix as groupsButtonPrefix } from "./features/Groups.ts"
 import { resendButton } from "./features/LoginSteps.ts"
 import { buttonPrefix as paymentsButtonPrefix } from "./features/Payments.ts"
 import { buttonPrefix as tableButtonPrefix } from "./features/PriceTable.ts"
+import { buttonPrefix as historyButtonPrefix } from "./OrderHistoryView.ts"
 
 /** What an update asks of the bot, as the guard judges it. */
 export type Request =
@@ -31,10 +32,24 @@ export type Request =
 
 /**
  * The exceptions, in one place: what any seller may do whatever their plan (the free plan, or a paid one that
- * lapsed). Reading about Vigia and their plan, leaving the step they are in (which stops an unfinished login),
- * erasing their data (`/apagar`, a right whatever the plan), and chatter. Buying a plan is `/plano`'s: its buy buttons and Telegram's payment messages carry on `/plano` (below).
+ * lapsed). Reading about Vigia and their plan, their own orders (`/pedidos`, `/exportar`: their data, kept after
+ * a plan lapses) and their daily summary and time zone (`/resumo`, `/fuso`: a summary stays theirs to turn off),
+ * erasing their data (`/apagar`, a right whatever the plan), leaving the step they are in (which stops an
+ * unfinished login), and chatter. Buying a plan is `/plano`'s: its buy buttons and Telegram's payment messages
+ * carry on `/plano` (below).
  */
-export const publicCommands: ReadonlySet<string> = new Set(["start", "ajuda", "help", "plano", "cancelar", "apagar"])
+export const publicCommands: ReadonlySet<string> = new Set([
+  "start",
+  "ajuda",
+  "help",
+  "plano",
+  "cancelar",
+  "pedidos",
+  "exportar",
+  "resumo",
+  "fuso",
+  "apagar"
+])
 
 /** The command each step's answer carries on; `Idle` answers none. */
 const stepCommands: Record<Step["_tag"], string | undefined> = {
@@ -53,6 +68,7 @@ const buttonCommands: ReadonlyArray<readonly [prefix: string, command: string]> 
   [CodeKeypad.prefix, "login"],
   [resendButton, "login"],
   [tableButtonPrefix, "tabela"],
+  [historyButtonPrefix, "pedidos"],
   [paymentsButtonPrefix, "plano"],
   [sessionsButtonPrefix, "admin_sessoes"],
   [auditButtonPrefix, "admin_auditoria"],

@@ -4,7 +4,8 @@
  */
 import * as Money from "@vigia/domain/Money"
 import { Centavos } from "@vigia/domain/PriceTable"
-import type { Day, GroupTotal } from "../data/DailySummaries.ts"
+import type { Day } from "../data/DailySummaries.ts"
+import type { PastOrder } from "../data/OrderHistory.ts"
 import type { Settings, TimeOfDay } from "../data/SellerSettings.ts"
 import { coversYesterday, formatTime } from "./SummaryTimes.ts"
 import { plural } from "./Texts.ts"
@@ -12,6 +13,27 @@ import { plural } from "./Texts.ts"
 const howTo = "Use /resumo 20h (ou 8h, 20:30…) para escolher o horário e /resumo desligar para desligar."
 
 const whichDay = (at: TimeOfDay) => (coversYesterday(at) ? "os pedidos de ontem" : "os pedidos do dia")
+
+/** A group's orders of the day. */
+export interface GroupTotal {
+  readonly title: string
+  readonly orders: number
+  readonly totalCentavos: number
+}
+
+/** The day's orders per group (by chat; its latest title), busiest first. */
+export const totalsByGroup = (orders: ReadonlyArray<PastOrder>): ReadonlyArray<GroupTotal> => {
+  const groups = new Map<number, GroupTotal>()
+  for (const order of orders) {
+    const group = groups.get(order.chatId)
+    groups.set(order.chatId, {
+      title: order.groupTitle,
+      orders: (group?.orders ?? 0) + 1,
+      totalCentavos: (group?.totalCentavos ?? 0) + order.quote.total
+    })
+  }
+  return [...groups.values()].sort((a, b) => b.totalCentavos - a.totalCentavos || a.title.localeCompare(b.title))
+}
 
 /** `/resumo` alone: the summary's setting and how to change it. */
 export const summarySetting = (settings: Settings) => {

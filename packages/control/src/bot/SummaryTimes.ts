@@ -6,6 +6,7 @@
 import { Option } from "effect"
 import type { Day } from "../data/DailySummaries.ts"
 import type { TimeOfDay } from "../data/SellerSettings.ts"
+import { addDays } from "./OrderPeriods.ts"
 
 /** What follows `/resumo`. */
 export type SummaryRequest =
@@ -37,12 +38,7 @@ export const formatTime = (at: TimeOfDay) => `${at.hour}h${at.minute === 0 ? "" 
 export const coversYesterday = (at: TimeOfDay) => at.hour < 12
 
 /** The day a summary sent on `localDay` (the seller's today) covers. */
-export const coveredDay = (localDay: Day, at: TimeOfDay): Day => {
-  if (!coversYesterday(at)) return localDay
-  const date = new Date(`${localDay}T12:00:00Z`)
-  date.setUTCDate(date.getUTCDate() - 1)
-  return date.toISOString().slice(0, 10)
-}
+export const coveredDay = (localDay: Day, at: TimeOfDay): Day => (coversYesterday(at) ? addDays(localDay, -1) : localDay)
 
 /** The IANA time zone `text` names, spelled as `Intl` spells it (`america/manaus` is `America/Manaus`); none if unknown. */
 export const timeZoneOf = (text: string): Option.Option<string> => {
@@ -51,7 +47,3 @@ export const timeZoneOf = (text: string): Option.Option<string> => {
   if (!/^[A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+$/.test(name) && name.toUpperCase() !== "UTC") return Option.none()
   return Option.liftThrowable(() => new Intl.DateTimeFormat("pt-BR", { timeZone: name }).resolvedOptions().timeZone)()
 }
-
-/** The time now in `timeZone`, as `14:05`. */
-export const clockIn = (now: Date, timeZone: string) =>
-  new Intl.DateTimeFormat("pt-BR", { timeZone, hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(now)

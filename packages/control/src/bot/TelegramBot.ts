@@ -180,7 +180,8 @@ const make = Effect.fnUntraced(function*(options: TelegramBotOptions) {
       api.editMessageText(chatId, messageId, text, {
         ...(options?.replyMarkup === undefined || !("inline_keyboard" in options.replyMarkup)
           ? {}
-          : { reply_markup: options.replyMarkup })
+          : { reply_markup: options.replyMarkup }),
+        ...(options?.disablePreview === true ? { link_preview_options: { is_disabled: true } } : {})
       }, signal), { turnTaken: false, unbounded: false }).pipe(
         Effect.asVoid,
         Effect.catchIf(isNotModified, () => Effect.void)

@@ -19,6 +19,7 @@ import { AdminSessions } from "./features/AdminSessions.ts"
 import { DailySummary } from "./features/DailySummary.ts"
 import { DeleteMyData } from "./features/DeleteMyData.ts"
 import { Groups } from "./features/Groups.ts"
+import { History } from "./features/History.ts"
 import { Login } from "./features/Login.ts"
 import { LoginSessions } from "./features/LoginSessions.ts"
 import { LoginSteps } from "./features/LoginSteps.ts"
@@ -43,6 +44,7 @@ const Internals = Layer.mergeAll(
   Groups.layer,
   PriceTable.layer,
   PriceEdits.layer,
+  History.layer,
   DailySummary.layerConfig(SellerDataConfig.summaries),
   DeleteMyData.layer,
   Payments.layerConfig(BotConfig.payments).pipe(Layer.provide(Layer.mergeAll(Refunds.layer, PreCheckout.layer))),

@@ -1,6 +1,6 @@
 /**
- * What the daily summary job reads and records: the sellers whose summary is due (in their own time zone), a claim
- * on each seller's day that one process alone wins, and the orders of a day, per group. The day claimed is recorded
+ * What the daily summary job reads and records: the sellers whose summary is due (in their own time zone), and a
+ * claim on each seller's day that one process alone wins (the day's orders are `OrderHistory`'s). The day claimed is recorded
  * before the summary is sent, so replicas and restarts send it at most once; a send that failed for a while gives the
  * claim back for a later pass.
  */
@@ -26,16 +26,7 @@ export const DueSummary = Schema.Struct({
 })
 export type DueSummary = typeof DueSummary.Type
 
-/** A group's orders of the day. */
-export const GroupTotal = Schema.Struct({
-  title: Schema.String,
-  orders: SafeIntFromInt8,
-  totalCentavos: SafeIntFromInt8
-})
-export type GroupTotal = typeof GroupTotal.Type
-
 const decodeDue = Schema.decodeUnknownEffect(Schema.Array(DueSummary))
-const decodeTotals = Schema.decodeUnknownEffect(Schema.Array(GroupTotal))
 
 export class DailySummaries extends Context.Service<DailySummaries, {
   /** Every seller whose summary is due at `now`. */
@@ -46,11 +37,6 @@ export class DailySummaries extends Context.Service<DailySummaries, {
   readonly release: (userId: UserId, day: Day) => Effect.Effect<void, DatabaseError>
   /** The seller blocked the bot: no summary is sent until they ask for one again. */
   readonly block: (userId: UserId) => Effect.Effect<void, DatabaseError>
-  /**
-   * The seller's orders first received on `day` in `timeZone`, per group, busiest first: each message counted once
-   * at its latest revision; the claims carried over from before the ledger (content unknown) not at all.
-   */
-  readonly totals: (userId: UserId, timeZone: string, day: Day) => Effect.Effect<ReadonlyArray<GroupTotal>, DatabaseError>
 }>()("@vigia/control/data/DailySummaries") {
   static readonly layer = Layer.effect(
     DailySummaries,
@@ -88,25 +74,7 @@ export class DailySummaries extends Context.Service<DailySummaries, {
         yield* sql`UPDATE seller_settings SET summary_blocked_at = ${now} WHERE user_id = ${userId}`
       }, orDatabaseError)
 
-      const totals = Effect.fn("DailySummaries.totals")(function*(userId: UserId, timeZone: string, day: Day) {
-        return yield* decodeTotals(yield* sql`
-          WITH posted AS (
-            SELECT chat_id, message_id FROM orders
-            WHERE user_id = ${userId} AND revision = 0 AND report_state <> 'carried-over'
-              AND received_at >= (${day}::date)::timestamp AT TIME ZONE ${timeZone}
-              AND received_at < (${day}::date + 1)::timestamp AT TIME ZONE ${timeZone}
-          ),
-          latest AS (
-            SELECT DISTINCT ON (o.chat_id, o.message_id) o.chat_id, o.group_title, o.total_centavos
-            FROM orders o JOIN posted p ON p.chat_id = o.chat_id AND p.message_id = o.message_id
-            WHERE o.user_id = ${userId}
-            ORDER BY o.chat_id, o.message_id, o.revision DESC
-          )
-          SELECT max(group_title) AS title, count(*) AS orders, sum(total_centavos)::int8 AS total_centavos
-          FROM latest GROUP BY chat_id ORDER BY total_centavos DESC, title`)
-      }, orDatabaseError)
-
-      return DailySummaries.of({ due, claim, release, block, totals })
+      return DailySummaries.of({ due, claim, release, block })
     })
   )
 }

@@ -12,6 +12,7 @@ import { DailySummaries } from "./DailySummaries.ts"
 import { Database } from "./Database.ts"
 import { EmbeddedPostgres } from "./EmbeddedPostgres.ts"
 import * as Migrations from "./Migrations.ts"
+import { OrderHistory } from "./OrderHistory.ts"
 import { OrderRetention } from "./OrderRetention.ts"
 import { Orders } from "./Orders.ts"
 import { OrderSteps } from "./OrderSteps.ts"
@@ -39,6 +40,7 @@ export const repositories = Layer.mergeAll(
   PriceTables.layer,
   Sessions.layer,
   Orders.layer,
+  OrderHistory.layer,
   OrderSteps.layer,
   AuditLog.layer,
   Conversations.layer,

@@ -12,6 +12,7 @@ import { resendButton } from "../../src/bot/features/LoginSteps.ts"
 import { buttonPrefix as paymentsButtonPrefix } from "../../src/bot/features/Payments.ts"
 import { buttonPrefix as tableButtonPrefix } from "../../src/bot/features/PriceTable.ts"
 import * as FailureTexts from "../../src/bot/FailureTexts.ts"
+import { callbackData } from "../../src/bot/OrderHistoryView.ts"
 import { type Request, requestOf, SubscriptionGuard } from "../../src/bot/SubscriptionGuard.ts"
 import {
   AwaitingCode,
@@ -105,6 +106,13 @@ describe("SubscriptionGuard", () => {
       yield* guard.check(userId, seller, { _tag: "Button" })
     }).pipe(Effect.provide(guardOver("basic", null))))
 
+  it.effect("lets a seller whose plan lapsed, or who never paid, look back at their orders and export them", () =>
+    Effect.gen(function*() {
+      const guard = yield* SubscriptionGuard
+      for (const name of ["pedidos", "exportar"]) yield* guard.check(userId, seller, command(name))
+      yield* guard.check(userId, seller, requestOf(pressed(callbackData({ day: "2026-11-29", group: null, page: 0 }))))
+    }).pipe(Effect.provide(guardOver("basic", new Date(-1)))))
+
   it.effect("refuses a lapsed seller the buttons no feature claims", () =>
     Effect.gen(function*() {
       const refusal = yield* refusalOf(seller, { _tag: "Button" })
@@ -164,6 +172,7 @@ describe("what an update asks of the guard", () => {
     assert.deepStrictEqual(requestOf(pressed(`${paymentsButtonPrefix}basic`)), { _tag: "Command", command: "plano" })
     assert.deepStrictEqual(requestOf(pressed(`${sessionsButtonPrefix}S:5521988887777`)), { _tag: "Command", command: "admin_sessoes" })
     assert.deepStrictEqual(requestOf(pressed(`${auditButtonPrefix}*:42`)), { _tag: "Command", command: "admin_auditoria" })
+    assert.deepStrictEqual(requestOf(pressed("pd:20261129:*:0")), { _tag: "Command", command: "pedidos" })
   })
 
   it("a payment (or its refund) is a purchase in whatever step the seller is, never the step's answer", () => {

@@ -3,7 +3,7 @@ import { Option } from "effect"
 import { Settings } from "../../src/data/SellerSettings.ts"
 import * as ErasureTexts from "../../src/bot/ErasureTexts.ts"
 import * as SummaryTexts from "../../src/bot/SummaryTexts.ts"
-import { clockIn, coveredDay, formatTime, parseRequest, type SummaryRequest, timeZoneOf } from "../../src/bot/SummaryTimes.ts"
+import { coveredDay, formatTime, parseRequest, type SummaryRequest, timeZoneOf } from "../../src/bot/SummaryTimes.ts"
 
 describe("the daily summary's times", () => {
   it("reads the hours sellers write, and the words that turn it off", () => {
@@ -49,12 +49,6 @@ describe("the daily summary's times", () => {
     }
   })
 
-  it("shows the time now in the seller's zone", () => {
-    const now = new Date("2026-11-30T23:05:00Z")
-    assert.strictEqual(clockIn(now, "America/Sao_Paulo"), "20:05")
-    assert.strictEqual(clockIn(now, "America/Manaus"), "19:05")
-    assert.strictEqual(clockIn(now, "America/Noronha"), "21:05")
-  })
 })
 
 describe("the daily summary's texts", () => {

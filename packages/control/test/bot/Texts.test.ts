@@ -4,6 +4,7 @@ import { changes, PriceItem } from "@vigia/domain/PriceTable"
 import { Option, Schema } from "effect"
 import { listingMessages } from "../../src/bot/features/PriceTable.ts"
 import * as FailureTexts from "../../src/bot/FailureTexts.ts"
+import * as LoginTexts from "../../src/bot/LoginTexts.ts"
 import * as PaymentTexts from "../../src/bot/PaymentTexts.ts"
 import { PlanForbids } from "../../src/bot/SubscriptionGuard.ts"
 import * as TableTexts from "../../src/bot/TableTexts.ts"
@@ -26,7 +27,7 @@ describe("what the bot says, in Portuguese that agrees", () => {
 
   it("counts days, digits and lines in agreement", () => {
     assert.strictEqual(Texts.adminPlanGranted(42, "basic", 1), "Plano Básico concedido a 42 por 1 dia.")
-    assert.include(Texts.askCode(1, "por SMS"), "código de 1 dígito por SMS")
+    assert.include(LoginTexts.askCode(1, "por SMS"), "código de 1 dígito por SMS")
     assert.include(FailureTexts.tableRejectedLines([{ line: 2, text: "x", reason: "MissingPrice" }]), "1 linha ignorada")
   })
 

@@ -34,11 +34,11 @@ const expectedIndexes = [
   "conversations_pkey",
   "orders_due",
   "orders_edit_key",
+  "orders_history",
   "orders_pkey",
   "orders_revision_key",
   "orders_to_anonymise",
   "orders_undelivered",
-  "orders_user_received",
   "plan_invoices_pkey",
   "plan_notices_pkey",
   "price_items_pkey",
@@ -69,7 +69,8 @@ const allMigrations: ReadonlyArray<readonly [number, string]> = [
   [4, "login_sessions"],
   [6, "plan_notices"],
   [8, "tables_and_payments"],
-  [9, "seller_settings_and_retention"]
+  [9, "seller_settings_and_retention"],
+  [12, "order_history"]
 ]
 
 const schemaShape = Effect.gen(function*() {

@@ -8,7 +8,10 @@ import { ActiveGroups } from "../../src/data/ActiveGroups.ts"
 import { AuditLog } from "../../src/data/AuditLog.ts"
 import { DailySummaries } from "../../src/data/DailySummaries.ts"
 import * as Data from "../../src/data/layer.ts"
+import { OrderHistory } from "../../src/data/OrderHistory.ts"
 import { OrderRetention } from "../../src/data/OrderRetention.ts"
+import type { UserId } from "../../src/data/UserId.ts"
+import { totalsByGroup } from "../../src/bot/SummaryTexts.ts"
 import { type NewOrder, Orders } from "../../src/data/Orders.ts"
 import { OrderSteps } from "../../src/data/OrderSteps.ts"
 import { PriceTables } from "../../src/data/PriceTables.ts"
@@ -126,9 +129,11 @@ layer(TestLayer, { excludeTestServices: true })("the daily summary's data", (it)
       assert.isFalse(yield* summaries.claim(user.id, "2026-11-30"))
     }))
 
-  it.effect("a day's totals: per group, each message at its latest revision, in the seller's day, carried-over claims left out", () =>
+  it.effect("the summary's totals: per group, each message at its latest revision, in the seller's day, carried-over claims left out", () =>
     Effect.gen(function*() {
-      const summaries = yield* DailySummaries
+      const history = yield* OrderHistory
+      const totals = (userId: UserId, timeZone: string, day: string) =>
+        Effect.map(history.list(userId, { first: day, last: day, timeZone }), totalsByGroup)
       const sql = yield* SqlClient.SqlClient
       const s = yield* seller
       // São Paulo's 30 November runs from 03:00 UTC on the 30th to 03:00 UTC on 1 December.
@@ -150,16 +155,16 @@ layer(TestLayer, { excludeTestServices: true })("the daily summary's data", (it)
           '{"priced": [], "unmatched": [], "total": 0}', 0, '2026-11-30T12:00:00Z', 'carried-over', 'none')`
 
       const coca = priceTable.find((item) => item.name.startsWith("Coca"))!.price
-      assert.deepStrictEqual(yield* summaries.totals(s.user.id, "America/Sao_Paulo", "2026-11-30"), [
+      assert.deepStrictEqual(yield* totals(s.user.id, "America/Sao_Paulo", "2026-11-30"), [
         { title: "Feira", orders: 2, totalCentavos: 5 * coca },
         { title: "Bairro", orders: 1, totalCentavos: coca }
       ])
       // In UTC the day holds other orders.
       assert.deepStrictEqual(
-        (yield* summaries.totals(s.user.id, "UTC", "2026-11-30")).map((group) => [group.title, group.orders]),
+        (yield* totals(s.user.id, "UTC", "2026-11-30")).map((group) => [group.title, group.orders]),
         [["Bairro", 1], ["Feira", 2]]
       )
-      assert.deepStrictEqual(yield* summaries.totals(s.user.id, "America/Sao_Paulo", "2026-11-28"), [])
+      assert.deepStrictEqual(yield* totals(s.user.id, "America/Sao_Paulo", "2026-11-28"), [])
     }))
 })
 

@@ -7,7 +7,7 @@ import * as Crypto from "node:crypto"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import * as Texts from "../../src/bot/Texts.ts"
+import * as LoginTexts from "../../src/bot/LoginTexts.ts"
 import * as ControlProcess from "../support/ControlProcess.ts"
 import { type BotMessage, FakeBotApi, type FakeUser } from "../support/FakeBotApi.ts"
 import * as ProcessWorkers from "../support/ProcessWorkers.ts"
@@ -164,7 +164,7 @@ describe("logins under load and failure, end to end", () => {
         assert.include(emailTexts, "Restam 4 tentativas")
         assert.isTrue(yield* api.wasDeleted(byEmail.id, wrongEmailCode), "the message with the e-mail code is deleted")
         for (const seller of [typing, pressing, byEmail]) {
-          assert.notInclude((yield* texts(api, seller)).join("\n"), Texts.stillWaitingTelegram, "no answer fell between steps")
+          assert.notInclude((yield* texts(api, seller)).join("\n"), LoginTexts.stillWaitingTelegram, "no answer fell between steps")
         }
       }))
   }, { timeout: 180_000 })

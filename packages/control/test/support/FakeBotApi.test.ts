@@ -57,6 +57,23 @@ layer(FakeBotApi.layer, { excludeTestServices: true })("FakeBotApi with a real g
       assert.strictEqual(sent.text, "oi de novo")
     }))
 
+  it.effect("refuses what Telegram refuses: a text over 4,096 characters, sent or edited, and callback data over 64 bytes", () =>
+    Effect.gen(function*() {
+      const api = yield* FakeBotApi
+      const bot = new Bot(api.token, { client: { apiRoot: api.apiRoot } })
+      const refusal = <A>(call: () => Promise<A>) => Effect.map(Effect.flip(Effect.tryPromise(call)), (error) => String(error.cause))
+      assert.include(yield* refusal(() => bot.api.sendMessage(seller.id, "x".repeat(4097))), "message is too long")
+      const sent = yield* Effect.promise(() => bot.api.sendMessage(seller.id, "curta"))
+      assert.include(yield* refusal(() => bot.api.editMessageText(seller.id, sent.message_id, "x".repeat(4097))), "message is too long")
+      const wide = new InlineKeyboard().text("botão", "é".repeat(33))
+      assert.include(yield* refusal(() => bot.api.sendMessage(seller.id, "oi", { reply_markup: wide })), "BUTTON_DATA_INVALID")
+      assert.include(
+        yield* refusal(() => bot.api.editMessageText(seller.id, sent.message_id, "oi", { reply_markup: wide })),
+        "BUTTON_DATA_INVALID"
+      )
+      yield* Effect.promise(() => bot.api.sendMessage(seller.id, "oi", { reply_markup: new InlineKeyboard().text("botão", "x".repeat(64)) }))
+    }))
+
   it.effect("opt-in modes: an answer in another shape, a method failing for a while, polling without waiting", () =>
     Effect.gen(function*() {
       const api = yield* FakeBotApi

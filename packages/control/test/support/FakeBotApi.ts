@@ -684,6 +684,16 @@ export const telegramLimits: TelegramLimits = {
 /** Telegram's longest message text. */
 const maxTextLength = 4096
 
+/** Telegram's most bytes of a button's callback data. */
+const maxCallbackDataBytes = 64
+
+/** The inline buttons a call carries (its `reply_markup`, as JSON or already read). */
+const buttonsOf = (params: Record<string, unknown>): ReadonlyArray<{ readonly callback_data?: string }> => {
+  const markup = typeof params.reply_markup === "string" ? JSON.parse(params.reply_markup) as unknown : params.reply_markup
+  const rows = (markup as { readonly inline_keyboard?: unknown } | undefined)?.inline_keyboard
+  return Array.isArray(rows) ? rows.flat() as ReadonlyArray<{ readonly callback_data?: string }> : []
+}
+
 const isSend = (method: string) => method.startsWith("send") && method !== "sendChatAction"
 
 interface Refusal {
@@ -732,8 +742,11 @@ const makeGates = (limits: TelegramLimits | undefined) => {
     if (hanging.has(method)) return (counts.hung += 1, "hang")
     const chatId = Number(params.chat_id)
     if (isSend(method) && blocked.has(chatId)) return { error_code: 403, description: "Forbidden: bot was blocked by the user" }
-    if (method === "sendMessage" && String(params.text ?? "").length > maxTextLength) {
+    if ((method === "sendMessage" || method === "editMessageText") && String(params.text ?? "").length > maxTextLength) {
       return { error_code: 400, description: "Bad Request: message is too long" }
+    }
+    if (buttonsOf(params).some((button) => Buffer.byteLength(button.callback_data ?? "") > maxCallbackDataBytes)) {
+      return { error_code: 400, description: "Bad Request: BUTTON_DATA_INVALID" }
     }
     return flood(method, chatId)
   }

@@ -128,9 +128,9 @@ export const workerUp = (at: Deployment, phone: PhoneNumber) =>
     Effect.asVoid
   )
 
-/** A customer writes `text` in the sellers' group, through the seller's fake TDLib; answers the message's id. */
-export const customerWrites = (at: Deployment, phone: PhoneNumber, text: string) =>
-  Effect.flatMap(sideChannel(at, phone), (url) => post(`${url}/messages`, { chatId: group.id, text, senderUserId: customerId })).pipe(
+/** A customer writes `text` in the sellers' group (or another group `chatId`), through the seller's fake TDLib; answers the message's id. */
+export const customerWrites = (at: Deployment, phone: PhoneNumber, text: string, chatId: number = group.id) =>
+  Effect.flatMap(sideChannel(at, phone), (url) => post(`${url}/messages`, { chatId, text, senderUserId: customerId })).pipe(
     Effect.map((answer) => Number(answer.messageId))
   )
 

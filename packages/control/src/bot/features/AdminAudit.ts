@@ -4,33 +4,20 @@
  */
 import { Context, Effect, Layer, Option } from "effect"
 import { Composer } from "grammy"
-import { AuditLog, type ListedEntry } from "../../data/AuditLog.ts"
+import { AuditLog } from "../../data/AuditLog.ts"
 import type { UserId } from "../../data/UserId.ts"
 import { Users } from "../../data/Users.ts"
 import * as AdminTexts from "../AdminTexts.ts"
 import { argumentsOf, type BotContext } from "../BotContext.ts"
 import { Handlers } from "../Handlers.ts"
+import { fitPage } from "../Paging.ts"
 import * as Texts from "../Texts.ts"
 
 /** Callback data of the older-entries button: `aa:{telegram id, or * for everyone}:{the oldest entry shown}`. */
 export const buttonPrefix = "aa:"
 
-/** Entries read per page (a page shows as many as fit) and the most characters of a page. */
+/** Entries read per page (a page shows as many as fit). */
 const fetchSize = 40
-const maxPageLength = 3_800
-
-/** As many entries as fit in one message after the header; the rest wait for the next page. */
-export const fitPage = (header: string, entries: ReadonlyArray<ListedEntry>) => {
-  let text = header
-  let shown = 0
-  for (const entry of entries) {
-    const line = AdminTexts.auditLine(entry)
-    if (text.length + line.length + 1 > maxPageLength && shown > 0) break
-    text += `\n${line}`
-    shown++
-  }
-  return { text, shown }
-}
 
 export class AdminAudit extends Context.Service<AdminAudit, {
   readonly composer: Composer<BotContext>
@@ -66,7 +53,7 @@ export class AdminAudit extends Context.Service<AdminAudit, {
         if (entries.length === 0) {
           return yield* handlers.reply(ctx, beforeId === undefined ? AdminTexts.auditEmpty(target) : AdminTexts.auditEnd)
         }
-        const { shown, text } = fitPage(AdminTexts.auditHeader(target), entries.slice(0, fetchSize))
+        const { shown, text } = fitPage(AdminTexts.auditHeader(target), entries.slice(0, fetchSize).map(AdminTexts.auditLine))
         const oldest = entries[shown - 1]
         const more = entries.length > shown && oldest !== undefined
         return yield* handlers.reply(

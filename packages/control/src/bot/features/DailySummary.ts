@@ -9,11 +9,13 @@ import { Clock, Config, Context, Duration, Effect, Layer, Metric, Option, Schedu
 import { Composer } from "grammy"
 import { type DueSummary, DailySummaries } from "../../data/DailySummaries.ts"
 import type { DatabaseError } from "../../data/Database.ts"
+import { OrderHistory } from "../../data/OrderHistory.ts"
 import { SellerSettings } from "../../data/SellerSettings.ts"
 import { argumentsOf, type BotContext } from "../BotContext.ts"
 import { Handlers } from "../Handlers.ts"
 import * as SummaryTexts from "../SummaryTexts.ts"
-import { clockIn, coveredDay, parseRequest, timeZoneOf } from "../SummaryTimes.ts"
+import { timeAt } from "../OrderPeriods.ts"
+import { coveredDay, parseRequest, timeZoneOf } from "../SummaryTimes.ts"
 import { TelegramBot, type TelegramBotError } from "../TelegramBot.ts"
 
 export interface DailySummaryOptions {
@@ -46,6 +48,7 @@ const make = Effect.fnUntraced(function*(options: DailySummaryOptions) {
   const telegram = yield* TelegramBot
   const settings = yield* SellerSettings
   const summaries = yield* DailySummaries
+  const history = yield* OrderHistory
 
   /** What a refused send means for the day claimed: given back (Telegram failing for now), or kept. */
   const refused = (due: DueSummary) => (error: TelegramBotError) => {
@@ -70,7 +73,7 @@ const make = Effect.fnUntraced(function*(options: DailySummaryOptions) {
     const at = { hour: due.hour, minute: due.minute }
     const day = coveredDay(due.localDay, at)
     const deliver = Effect.gen(function*() {
-      const totals = yield* summaries.totals(due.userId, due.timeZone, day)
+      const totals = SummaryTexts.totalsByGroup(yield* history.list(due.userId, { first: day, last: day, timeZone: due.timeZone }))
       yield* telegram.send(due.chatId, SummaryTexts.summary(day, day === due.localDay, totals), { waitOutFloods: true })
       yield* count("sent")
       yield* Effect.logInfo("daily summary sent").pipe(Effect.annotateLogs({ day, groups: totals.length }))
@@ -120,7 +123,7 @@ const make = Effect.fnUntraced(function*(options: DailySummaryOptions) {
     const now = new Date(yield* Clock.currentTimeMillis)
     if (text === "") {
       const { timeZone } = yield* settings.get(ctx.seller.id)
-      return yield* handlers.reply(ctx, SummaryTexts.timeZoneSetting(timeZone, clockIn(now, timeZone)))
+      return yield* handlers.reply(ctx, SummaryTexts.timeZoneSetting(timeZone, timeAt(now, timeZone)))
     }
     const stored = yield* Option.match(timeZoneOf(text), {
       onNone: () => Effect.succeedNone,
@@ -130,7 +133,7 @@ const make = Effect.fnUntraced(function*(options: DailySummaryOptions) {
       ctx,
       Option.match(stored, {
         onNone: () => SummaryTexts.timeZoneInvalid(text),
-        onSome: ({ timeZone }) => SummaryTexts.timeZoneSet(timeZone, clockIn(now, timeZone))
+        onSome: ({ timeZone }) => SummaryTexts.timeZoneSet(timeZone, timeAt(now, timeZone))
       })
     )
   }, Effect.asVoid)

@@ -15,6 +15,7 @@ import { SessionGateway } from "../../sessions/SessionGateway.ts"
 import { atStep, type BotContext } from "../BotContext.ts"
 import * as FailureTexts from "../FailureTexts.ts"
 import { Handlers } from "../Handlers.ts"
+import * as LoginTexts from "../LoginTexts.ts"
 import { TelegramBot } from "../TelegramBot.ts"
 import * as Texts from "../Texts.ts"
 import { type Claim, LoginSessions, refused } from "./LoginSessions.ts"
@@ -24,13 +25,13 @@ import { loginFailed } from "./LoginSteps.ts"
 const progressText = (step: StartStep): string => {
   switch (step._tag) {
     case "Queued":
-      return Texts.startQueued(step.place)
+      return LoginTexts.startQueued(step.place)
     case "Creating":
-      return Texts.creatingSession
+      return LoginTexts.creatingSession
     case "WaitingForWorker":
-      return Texts.startingSession
+      return LoginTexts.startingSession
     case "Ready":
-      return Texts.waitingTelegram
+      return LoginTexts.waitingTelegram
   }
 }
 
@@ -40,7 +41,7 @@ const refusalText = (claim: Exclude<Claim, { readonly _tag: "Claimed" }>, now: n
     case "RateLimited":
       return FailureTexts.loginRateLimited(claim.retryAt, new Date(now))
     case "InUse":
-      return Texts.phoneInUse
+      return LoginTexts.phoneInUse
     case "OtherNumberBound":
       return FailureTexts.otherNumberConnected(PhoneNumber.mask(claim.bound))
   }
@@ -72,7 +73,7 @@ export class Login extends Context.Service<Login, {
             Effect.catchReason("SessionsError", "SessionNotFound", () => Effect.undefined)
           )
           if (session?.desiredState === "running" && session.observedState === "authorized") {
-            return yield* handlers.reply(ctx, Texts.alreadyConnected)
+            return yield* handlers.reply(ctx, LoginTexts.alreadyConnected)
           }
         }
         const limited = yield* logins.nextAttempt(ctx.seller.id)
@@ -82,9 +83,9 @@ export class Login extends Context.Service<Login, {
         }
         yield* logins.endUnfinished(ctx.seller.id)
         yield* conversations.set(ctx.seller.telegramUserId, new AwaitingPhone())
-        return yield* handlers.reply(ctx, Texts.askPhone, {
+        return yield* handlers.reply(ctx, LoginTexts.askPhone, {
           replyMarkup: {
-            keyboard: [[{ text: Texts.sharePhoneButton, request_contact: true }]],
+            keyboard: [[{ text: LoginTexts.sharePhoneButton, request_contact: true }]],
             resize_keyboard: true,
             one_time_keyboard: true
           }
@@ -93,7 +94,7 @@ export class Login extends Context.Service<Login, {
 
       /** Starts the account's worker, telling each step in one edited message; whether it started. */
       const startWorker = Effect.fnUntraced(function*(chatId: number, phone: PhoneNumber.PhoneNumber) {
-        const progress = yield* telegram.send(chatId, Texts.startingSession, { replyMarkup: { remove_keyboard: true } })
+        const progress = yield* telegram.send(chatId, LoginTexts.startingSession, { replyMarkup: { remove_keyboard: true } })
         const tell = (text: string) => telegram.edit(chatId, progress.message_id, text).pipe(Effect.ignore)
         const started = yield* manager.start(phone, (step) => tell(progressText(step))).pipe(
           Effect.as(true),
@@ -130,7 +131,7 @@ export class Login extends Context.Service<Login, {
         if (!started) return
         // The worker's answer (the code it waits for) arrives as an update, which the seller's notifier tells.
         yield* gateway.call(number, new StartLogin({ phoneNumber: number })).pipe(
-          Effect.andThen(tell(Texts.sessionReady)),
+          Effect.andThen(tell(LoginTexts.sessionReady)),
           Effect.catch((error) =>
             Effect.gen(function*() {
               // A step the Telegram app must complete may have ended the login, and told the seller why, already.
@@ -171,7 +172,7 @@ export class Login extends Context.Service<Login, {
         yield* manager.stop(number)
         if (!confirmed) return yield* handlers.reply(ctx, FailureTexts.logoutFailed)
         yield* users.recordLogout(ctx.seller.id)
-        return yield* handlers.reply(ctx, Texts.loggedOut)
+        return yield* handlers.reply(ctx, LoginTexts.loggedOut)
       }, Effect.asVoid)
 
       const composer = new Composer<BotContext>()
@@ -181,7 +182,7 @@ export class Login extends Context.Service<Login, {
         atStep("AwaitingPhone"),
         handlers.handle((ctx) => phone(ctx.seller, ctx.message?.contact?.phone_number ?? ctx.message?.text ?? ""))
       )
-      composer.filter(atStep("AwaitingLoginStep"), handlers.handle((ctx) => handlers.reply(ctx, Texts.stillWaitingTelegram)))
+      composer.filter(atStep("AwaitingLoginStep"), handlers.handle((ctx) => handlers.reply(ctx, LoginTexts.stillWaitingTelegram)))
 
       return Login.of({ composer })
     })

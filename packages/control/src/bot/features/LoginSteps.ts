@@ -24,8 +24,8 @@ import { type AtStep, atStep, type BotContext } from "../BotContext.ts"
 import * as CodeKeypad from "../CodeKeypad.ts"
 import * as FailureTexts from "../FailureTexts.ts"
 import { type BotFailure, Handlers } from "../Handlers.ts"
+import * as LoginTexts from "../LoginTexts.ts"
 import { TelegramBot } from "../TelegramBot.ts"
-import * as Texts from "../Texts.ts"
 import { LoginSessions } from "./LoginSessions.ts"
 
 /** How many wrong codes or passwords a seller may type before the login starts over. */
@@ -34,7 +34,7 @@ export const maxAttempts = 5
 /** Callback data of the button that asks Telegram for a new code. */
 export const resendButton = "lg:resend"
 
-const resendRow = [{ text: Texts.resendButton, callback_data: resendButton }]
+const resendRow = [{ text: LoginTexts.resendButton, callback_data: resendButton }]
 
 /** The keypad under a code prompt, with the button for a new code when Telegram offers one. */
 export const keypadMarkup = (resendable: boolean): InlineKeyboardMarkup => ({
@@ -154,7 +154,7 @@ export class LoginSteps extends Context.Service<LoginSteps, {
       /** A login code or e-mail code, typed or pressed: submitted as the step asks. */
       const submitCode = Effect.fnUntraced(function*(sellerId: UserId, chatId: number, step: CodeStep, digits: string) {
         keypads.delete(chatId)
-        if (digits === "") return yield* telegram.send(chatId, Texts.codeWithoutDigits)
+        if (digits === "") return yield* telegram.send(chatId, LoginTexts.codeWithoutDigits)
         const again = (attempts: number) =>
           conversations.set(chatId, step._tag === "AwaitingCode" ? new AwaitingCode({ ...step, attempts }) : new AwaitingEmailCode({ ...step, attempts }))
         const code = Redacted.make(digits)
@@ -162,12 +162,12 @@ export class LoginSteps extends Context.Service<LoginSteps, {
           ? submit(sellerId, chatId, step.phone, step.attempts, new SubmitCode({ code }), {
             wrong: "CodeInvalid",
             askAgain: again,
-            wrongText: Texts.codeWrong
+            wrongText: LoginTexts.codeWrong
           })
           : submit(sellerId, chatId, step.phone, step.attempts, new SubmitEmailCode({ code }), {
             wrong: "EmailCodeInvalid",
             askAgain: again,
-            wrongText: Texts.codeWrong
+            wrongText: LoginTexts.codeWrong
           })
       })
 
@@ -179,26 +179,26 @@ export class LoginSteps extends Context.Service<LoginSteps, {
         const current = keypads.get(chatId)
         const digits = current?.messageId === messageId ? current.digits : ""
         if (press._tag === "Submit") {
-          yield* telegram.edit(chatId, messageId, Texts.keypadTyped("•".repeat(digits.length), digits.length)).pipe(Effect.ignore)
+          yield* telegram.edit(chatId, messageId, LoginTexts.keypadTyped("•".repeat(digits.length), digits.length)).pipe(Effect.ignore)
           return yield* submitCode(sellerId, chatId, step, digits)
         }
         const next = CodeKeypad.apply(digits, press, keypadLimit(step.length))
         keypads.set(chatId, { messageId, digits: next })
         const resendable = step._tag === "AwaitingCode" && step.resendableAt !== null
-        yield* telegram.edit(chatId, messageId, Texts.keypadTyped(next, step.length), { replyMarkup: keypadMarkup(resendable) })
+        yield* telegram.edit(chatId, messageId, LoginTexts.keypadTyped(next, step.length), { replyMarkup: keypadMarkup(resendable) })
       })
 
       /** A new code, once Telegram allows it: the toast says how long to wait, or that there is no other way. */
       const resend = Effect.fn("LoginSteps.resend")(function*(chatId: number) {
         const step = yield* conversations.get(chatId)
-        if (!("phone" in step)) return Texts.nothingToCancel
+        if (!("phone" in step)) return LoginTexts.nothingToCancel
         if (step._tag === "AwaitingCode") {
-          if (step.resendableAt === null) return Texts.resendUnavailable
+          if (step.resendableAt === null) return LoginTexts.resendUnavailable
           const wait = Math.ceil((step.resendableAt - (yield* Clock.currentTimeMillis)) / 1000)
-          if (wait > 0) return Texts.resendWait(wait)
+          if (wait > 0) return LoginTexts.resendWait(wait)
         }
         yield* gateway.call(step.phone, new ResendCode()).pipe(
-          Effect.as(Texts.codeResent),
+          Effect.as(LoginTexts.codeResent),
           Effect.catch((error) => Effect.succeed(loginFailed(error))),
           Effect.flatMap((text) => telegram.send(chatId, text))
         )
@@ -208,7 +208,7 @@ export class LoginSteps extends Context.Service<LoginSteps, {
         submit(sellerId, chatId, step.phone, step.attempts, new SubmitPassword({ password: Redacted.make(typed) }), {
           wrong: "PasswordInvalid",
           askAgain: (attempts) => conversations.set(chatId, new AwaitingPassword({ ...step, attempts })),
-          wrongText: Texts.passwordWrong
+          wrongText: LoginTexts.passwordWrong
         })
 
       const secretMessage = secretMessageOf(telegram)
@@ -251,7 +251,7 @@ const wire = (handlers: Handlers["Service"], steps: {
     "cancelar",
     handlers.handle((ctx) =>
       steps.cancel(ctx.seller.telegramUserId).pipe(
-        Effect.flatMap((cancelled) => handlers.reply(ctx, cancelled ? Texts.loginCancelled : Texts.nothingToCancel))
+        Effect.flatMap((cancelled) => handlers.reply(ctx, cancelled ? LoginTexts.loginCancelled : LoginTexts.nothingToCancel))
       )
     )
   )

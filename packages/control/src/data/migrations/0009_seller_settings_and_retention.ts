@@ -27,6 +27,4 @@ export default Effect.gen(function*() {
   yield* sql`ALTER TABLE orders ADD COLUMN anonymised_at timestamptz`
   // What the retention job scans: rows not anonymised yet, oldest first.
   yield* sql`CREATE INDEX orders_to_anonymise ON orders (received_at, id) WHERE anonymised_at IS NULL`
-  // The daily summary reads one seller's orders of one day.
-  yield* sql`CREATE INDEX orders_user_received ON orders (user_id, received_at)`
 })
