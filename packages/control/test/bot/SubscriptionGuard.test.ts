@@ -113,6 +113,13 @@ describe("SubscriptionGuard", () => {
       yield* guard.check(userId, seller, requestOf(pressed(callbackData({ day: "2026-11-29", group: null, page: 0 }))))
     }).pipe(Effect.provide(guardOver("basic", new Date(-1)))))
 
+  it.effect("lets a seller whose plan lapsed turn their summary off, set their time zone, and erase their data", () =>
+    Effect.gen(function*() {
+      const guard = yield* SubscriptionGuard
+      for (const name of ["resumo", "fuso", "apagar"]) yield* guard.check(userId, seller, command(name))
+      yield* guard.check(userId, seller, requestOf(pressed("apagar:sim")))
+    }).pipe(Effect.provide(guardOver("basic", new Date(-1)))))
+
   it.effect("refuses a lapsed seller the buttons no feature claims", () =>
     Effect.gen(function*() {
       const refusal = yield* refusalOf(seller, { _tag: "Button" })
