@@ -1,8 +1,8 @@
 /**
  * `/apagar` (LGPD): the seller is told what will be erased and confirms with a button (or cancels). On confirmation
  * each of their accounts is logged out of Telegram through its worker where it still runs, its worker removed with
- * its data (folder or volume) and its Redis user, its queues and last heartbeat deleted; then their rows go (`SellerErasure`) and they
- * get the list of what was erased. A seller who comes back starts afresh.
+ * its data (folder or volume) and its Redis user, its queues and last heartbeat deleted; then their rows go
+ * (`SellerErasure`) and they get the list of what was erased. A seller who comes back starts afresh.
  */
 import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { LogOut } from "@vigia/protocol/Messages"
@@ -66,7 +66,8 @@ export class DeleteMyData extends Context.Service<DeleteMyData, {
 
       const erase = Effect.fn("DeleteMyData.erase")(function*(seller: User) {
         const listed = yield* sessions.list({ userId: seller.id })
-        const phones = [...new Set([...listed.map((session) => session.phoneNumber), ...(seller.phoneNumber === null ? [] : [seller.phoneNumber])])]
+        const bound = seller.phoneNumber === null ? [] : [seller.phoneNumber]
+        const phones = [...new Set([...listed.map((session) => session.phoneNumber), ...bound])]
         yield* Effect.forEach(phones, forgetAccount, { discard: true })
         const { erased, reference } = yield* erasure.erase(seller.id, seller.telegramUserId)
         yield* Metric.update(sellersErased, 1)
