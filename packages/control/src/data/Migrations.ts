@@ -11,6 +11,7 @@ import orders from "./migrations/0003_orders.ts"
 import loginSessions from "./migrations/0004_login_sessions.ts"
 import planNotices from "./migrations/0006_plan_notices.ts"
 import tablesAndPayments from "./migrations/0008_tables_and_payments.ts"
+import sessionNodes from "./migrations/0010_session_nodes.ts"
 
 const loader = Migrator.fromRecord({
   "0001_initial": initial,
@@ -18,7 +19,8 @@ const loader = Migrator.fromRecord({
   "0003_orders": orders,
   "0004_login_sessions": loginSessions,
   "0006_plan_notices": planNotices,
-  "0008_tables_and_payments": tablesAndPayments
+  "0008_tables_and_payments": tablesAndPayments,
+  "0010_session_nodes": sessionNodes
 })
 
 const migrate = Migrator.make({})

@@ -63,7 +63,8 @@ const allMigrations: ReadonlyArray<readonly [number, string]> = [
   [3, "orders"],
   [4, "login_sessions"],
   [6, "plan_notices"],
-  [8, "tables_and_payments"]
+  [8, "tables_and_payments"],
+  [10, "session_nodes"]
 ]
 
 const schemaShape = Effect.gen(function*() {
