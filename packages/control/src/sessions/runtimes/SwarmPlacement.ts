@@ -123,7 +123,8 @@ export const make = Effect.fnUntraced(function*(docker: Docker) {
     yield* pins.record(service.accounts, Option.none())
     yield* Metric.update(Metric.withAttributes(nodeMoves, { reason }), 1)
     yield* Effect.logWarning("worker service moved off its node: its accounts must log in again").pipe(
-      Effect.annotateLogs({ service: service.name, phone: maskedAccounts(service.accounts), node: from, reason })
+      // Never the service's name: it holds the phone number.
+      Effect.annotateLogs({ phone: maskedAccounts(service.accounts), node: from, reason })
     )
     yield* pins.moved({ service: service.name, accounts: service.accounts, node: from, reason })
   })
@@ -164,7 +165,6 @@ export const make = Effect.fnUntraced(function*(docker: Docker) {
       runningOn: runningOn(listed.tasks),
       nodes: known
     })
-    const log = Effect.annotateLogs({ service: placed.name, phone: maskedAccounts(placed.accounts) })
     switch (decision._tag) {
       case "Keep":
         return
@@ -172,14 +172,18 @@ export const make = Effect.fnUntraced(function*(docker: Docker) {
         // Recorded first: a pin whose record failed would be lost when the service is next created.
         yield* pins.record(placed.accounts, Option.some(decision.node))
         yield* repin(service, Option.some(decision.node))
-        return yield* Effect.logInfo("worker service pinned to its node", { node: decision.node }).pipe(log)
+        return yield* Effect.logInfo("worker service pinned to its node", { node: decision.node })
       }
       case "Move": {
         yield* repin(service, Option.none())
         return yield* moved(placed, decision.from, decision.reason)
       }
     }
-  }, (effect) => Effect.catchCause(effect, (cause) => Effect.logWarning("could not place a worker service", cause)))
+  }, (effect, listed) =>
+    effect.pipe(
+      Effect.catchCause((cause) => Effect.logWarning("could not place a worker service", cause)),
+      Effect.annotateLogs({ phone: maskedAccounts(listed.placed.accounts) })
+    ))
 
   /** Keeps each listed service on its node: pins one first placed, moves one whose node is drained or removed. */
   const reconcile = Effect.fn("SwarmPlacement.reconcile")(function*(
