@@ -119,8 +119,8 @@ export const make = Effect.fnUntraced(function*(docker: Docker) {
   const unreadable = (error: { readonly message: string }) =>
     new ContainerRuntimeError({ reason: "Unavailable", runtime: "swarm", message: `reading the worker's node: ${error.message}` })
 
+  /** A move done (the record cleared, the service unpinned or not created pinned): counted, logged and told. */
   const moved = Effect.fnUntraced(function*(service: PlacedService, from: string, reason: MoveReason) {
-    yield* pins.record(service.accounts, Option.none())
     yield* Metric.update(Metric.withAttributes(nodeMoves, { reason }), 1)
     yield* Effect.logWarning("worker service moved off its node: its accounts must log in again").pipe(
       // Never the service's name: it holds the phone number.
@@ -141,7 +141,10 @@ export const make = Effect.fnUntraced(function*(docker: Docker) {
       Effect.catch((error) => Effect.logWarning("could not list the swarm's nodes", error.message).pipe(Effect.as(Option.none())))
     )
     const { move, pin } = atCreation(recorded, known)
-    if (Option.isSome(move)) yield* moved(service, recorded.value, move.value).pipe(Effect.mapError(unreadable))
+    if (Option.isSome(move)) {
+      yield* pins.record(service.accounts, Option.none()).pipe(Effect.mapError(unreadable))
+      yield* moved(service, recorded.value, move.value)
+    }
     return pin
   })
 
@@ -175,6 +178,8 @@ export const make = Effect.fnUntraced(function*(docker: Docker) {
         return yield* Effect.logInfo("worker service pinned to its node", { node: decision.node })
       }
       case "Move": {
+        // Cleared first, told last: a move cut short is made again at the next check, and told once, when done.
+        yield* pins.record(placed.accounts, Option.none())
         yield* repin(service, Option.none())
         return yield* moved(placed, decision.from, decision.reason)
       }
