@@ -211,6 +211,7 @@ export const make = Effect.fnUntraced(function*(options: SwarmRuntimeOptions) {
       )
     const listed = services.flatMap((service) =>
       Option.toArray(Option.map(ContainerNames.phoneOfWorkerName(service.Spec?.Name ?? ""), (phone) => ({
+        phone,
         service,
         placed: { name: service.Spec?.Name ?? "", accounts: [phone] },
         tasks: tasks.filter((task) => task.ServiceID === service.ID)
@@ -218,7 +219,7 @@ export const make = Effect.fnUntraced(function*(options: SwarmRuntimeOptions) {
     )
     // Listing (the manager's liveness does, each check) also keeps each service on the node holding its volume.
     yield* placement.reconcile(listed)
-    return listed.map(({ placed, service, tasks }) => workerOf(placed.accounts[0]!, service, tasks))
+    return listed.map(({ phone, service, tasks }) => workerOf(phone, service, tasks))
   })
 
   return ContainerRuntime.of({ kind: "swarm", configHash, create, stop, status: current, list })
