@@ -8,7 +8,7 @@ import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as Engine from "./Engine.ts"
 import * as Routes from "./Routes.ts"
-import { checks, type WorkerTemplate } from "./WorkerTemplate.ts"
+import { checks, placementUpdate, type WorkerTemplate } from "./WorkerTemplate.ts"
 
 /** Where the gate listens: a TCP address (on a network only the control plane shares), or a Unix socket. */
 export type Listen =
@@ -87,6 +87,29 @@ export class Gate extends Context.Service<Gate, {
       return { reply: yield* engine("POST", path, checked.success) } as const
     })
 
+    const nodes = Effect.gen(function*() {
+      const reply = yield* engine("GET", "/nodes")
+      const items = Engine.json(reply)
+      if (reply.status !== 200 || Option.isNone(items) || !Array.isArray(items.value)) return reply
+      return jsonReply(200, items.value.map(Routes.nodeSummary))
+    })
+
+    const updatePlacement = Effect.fnUntraced(function*(found: Extract<Routes.Route, { _tag: "UpdatePlacement" }>, body: Buffer) {
+      const parsed = Option.liftThrowable((text: string): unknown => JSON.parse(text))(body.toString("utf8"))
+      if (Option.isNone(parsed)) return { refused: "the body is not JSON" } as const
+      const inspected = yield* engine("GET", Routes.inspectPath("service", found.name))
+      if (inspected.status !== 200) return { reply: inspected } as const
+      const item = Option.getOrUndefined(Engine.json(inspected))
+      if (!Routes.isOurs(template, Routes.labelsOf("service", item))) {
+        return { refused: `${found.name} is not a session worker's service of this deployment` } as const
+      }
+      const id = Routes.idOf("service", item)
+      if (id === undefined) return { refused: `the engine named no id for ${found.name}` } as const
+      const checked = placementUpdate(Predicate.hasProperty(item, "Spec") ? item.Spec : undefined, parsed.value)
+      if (Result.isFailure(checked)) return { refused: checked.failure } as const
+      return { reply: yield* engine("POST", `/services/${encodeURIComponent(id)}/update?${found.query}`, checked.success) } as const
+    })
+
     const onOwn = Effect.fnUntraced(function*(found: Extract<Routes.Route, { _tag: "OnOwn" }>) {
       const inspected = yield* engine("GET", Routes.inspectPath(found.kind, found.name))
       if (inspected.status !== 200) return { reply: inspected } as const
@@ -116,6 +139,10 @@ export class Gate extends Context.Service<Gate, {
             return create(decided.kind, decided.path, decided.name, body)
           case "OnOwn":
             return onOwn(decided)
+          case "Nodes":
+            return Effect.map(nodes, (reply) => ({ reply }))
+          case "UpdatePlacement":
+            return updatePlacement(decided, body)
         }
       })()
       if ("refused" in outcome) return yield* refuse(method, url, outcome.refused)

@@ -13,6 +13,10 @@ export type Listed = "containers" | "services" | "tasks" | "secrets"
 export type Route =
   /** A read that shows nothing of other resources: the engine's version, the worker image. */
   | { readonly _tag: "Forward"; readonly method: "GET"; readonly path: string }
+  /** The swarm's nodes, each reduced to what placement reads: its id, availability and state. */
+  | { readonly _tag: "Nodes" }
+  /** An update of a worker service's placement, served only when the service is Vigia's and nothing else changes. */
+  | { readonly _tag: "UpdatePlacement"; readonly name: string; readonly query: string }
   /** A list, answered with Vigia's resources only. */
   | { readonly _tag: "List"; readonly kind: Listed; readonly path: string }
   /** A resource created from the template: its body is checked, and only the checked body is sent on. */
@@ -112,6 +116,13 @@ export const route = (template: WorkerTemplate, method: string, url: string): Ro
       return created("service")
     case "GET services *":
       return noQuery(() => onOwn("service", second))
+    case "POST services * update":
+      return withQuery(query, { version: /^[0-9]{1,20}$/ }, (kept) =>
+        second !== undefined && resourceName.test(second) && kept !== ""
+          ? { _tag: "UpdatePlacement", name: second, query: kept }
+          : refuse("a worker service is updated by its name and version"))
+    case "GET nodes":
+      return noQuery(() => ({ _tag: "Nodes" }))
     case "DELETE services *":
       return noQuery(() => onOwn("service", second, { method: "DELETE", suffix: "", query: "" }))
     case "GET tasks":
@@ -147,6 +158,17 @@ export const labelsOf = (kind: Owned | Listed, item: unknown): Readonly<Record<s
     }
   })()
   return Predicate.isObject(labels) ? labels : {}
+}
+
+/** What the gate shows of a node: its id, availability and state; no address, name, label nor engine detail. */
+export const nodeSummary = (item: unknown) => {
+  const at = (value: unknown, ...path: ReadonlyArray<string>): unknown =>
+    path.reduce<unknown>((node, step) => (Predicate.hasProperty(node, step) ? node[step] : undefined), value)
+  return {
+    ID: at(item, "ID"),
+    Spec: { Availability: at(item, "Spec", "Availability") },
+    Status: { State: at(item, "Status", "State") }
+  }
 }
 
 /** The id to act on a resource by, from its inspection: acting by id, the resource checked is the one touched. */

@@ -5,7 +5,8 @@
  * the template does not name (`Privileged`, `Binds`, `PidMode`, `CapAdd`, `Devices`, a lower-case twin that
  * Docker's case-insensitive decoder would accept…) is a refusal, and only the decoded value is sent on.
  */
-import { Result, Schema, SchemaIssue } from "effect"
+import { Predicate, Result, Schema, SchemaIssue } from "effect"
+import { isDeepStrictEqual } from "node:util"
 
 export interface WorkerTemplate {
   /** The worker image's name; a Swarm service may also name it by its id on the engine. */
@@ -46,6 +47,9 @@ const phone = "[1-9][0-9]{7,14}"
 export const workerNamePattern = new RegExp(`^vigia-session-(${phone})$`)
 export const volumeNamePattern = new RegExp(`^vigia-session-(${phone})-data$`)
 export const secretNamePattern = new RegExp(`^vigia-session-(${phone})-[0-9a-f]{16}$`)
+
+/** A placement constraint as the runtimes write them: the deployment's (`node.labels.vigia==true`) or a pin (`node.id==…`). */
+export const constraintPattern = /^[A-Za-z0-9._-]+ *(==|!=) *[A-Za-z0-9._-]+$/
 
 const matching = (pattern: RegExp) => Schema.String.check(Schema.isPattern(pattern))
 const between = (minimum: number, maximum: number) => Schema.Int.check(Schema.isBetween({ minimum, maximum }))
@@ -151,7 +155,7 @@ const schemas = (template: WorkerTemplate, imageId: string) => {
         Delay: between(0, 3_600_000_000_000),
         MaxAttempts: between(0, 100)
       }),
-      Placement: Schema.Struct({ Constraints: Schema.Array(matching(/^[A-Za-z0-9._-]+ *(==|!=) *[A-Za-z0-9._-]+$/)) }),
+      Placement: Schema.Struct({ Constraints: Schema.Array(matching(constraintPattern)) }),
       Networks: Schema.Tuple([Schema.Struct({ Target: Schema.Literal(template.network) })]),
       LogDriver: Schema.Struct({ Name: Schema.Literal("json-file"), Options: logOptions })
     })
@@ -233,4 +237,29 @@ export const checks = (template: WorkerTemplate, imageId: string) => {
       Result.flatMap(decode(schema.secret, body), (value) =>
         holding(value, onlyWorkerVariables(value.Data) ? undefined : "a worker's secret may hold only the worker's variables"))
   }
+}
+
+/** A service's spec with its placement constraints left out (kept in the result of an `Object` only). */
+const withoutConstraints = (spec: unknown): unknown => {
+  if (!Predicate.isObject(spec) || !Predicate.isObject(spec.TaskTemplate)) return spec
+  const placement = Predicate.isObject(spec.TaskTemplate.Placement) ? spec.TaskTemplate.Placement : {}
+  const { Constraints: _, ...rest } = placement
+  return { ...spec, TaskTemplate: { ...spec.TaskTemplate, Placement: rest } }
+}
+
+/**
+ * An update of a worker service that changes only its placement constraints (the Swarm runtime pins a service to
+ * the node holding its volume, and moves it off a drained one): `body` is `current` but for them, and each is a
+ * constraint as the runtimes write them.
+ */
+export const placementUpdate = (current: unknown, body: unknown): Checked => {
+  const template = Predicate.isObject(body) && Predicate.isObject(body.TaskTemplate) ? body.TaskTemplate : undefined
+  const placement = template !== undefined && Predicate.isObject(template.Placement) ? template.Placement : undefined
+  const constraints = placement?.Constraints ?? []
+  if (!Array.isArray(constraints) || !constraints.every((c) => typeof c === "string" && constraintPattern.test(c))) {
+    return Result.fail("TaskTemplate.Placement.Constraints: each must be a constraint such as node.id==<id>")
+  }
+  return isDeepStrictEqual(withoutConstraints(body), withoutConstraints(current))
+    ? Result.succeed(body)
+    : Result.fail("an update of a worker service may change only its placement constraints")
 }

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { isOurs, labelsOf, route } from "../src/Routes.ts"
+import { isOurs, labelsOf, nodeSummary, route } from "../src/Routes.ts"
 import * as Fixtures from "./Fixtures.ts"
 
 const routed = (method: string, url: string) => route(Fixtures.template, method, url)
@@ -38,6 +38,23 @@ describe("the gate's routes", () => {
     assert.strictEqual(tag("POST", "/services/create"), "Create")
     assert.strictEqual(tag("GET", "/tasks?filters=%7B%7D"), "List")
     assert.strictEqual(tag("DELETE", "/secrets/k2vq7n2xgm0m9y1i2w3e4r5t6"), "OnOwn")
+    // The Swarm runtime's placement: the nodes read, a service's constraints updated at its version.
+    assert.deepStrictEqual(routed("GET", "/v1.41/nodes"), { _tag: "Nodes" })
+    assert.deepStrictEqual(routed("POST", `/services/${Fixtures.workerName}/update?version=42`), {
+      _tag: "UpdatePlacement",
+      name: Fixtures.workerName,
+      query: "version=42"
+    })
+  })
+
+  it("shows of a node only its id, availability and state", () => {
+    const node = {
+      ID: "n1",
+      Description: { Hostname: "sessions-1", Engine: { EngineVersion: "26.1" } },
+      Spec: { Availability: "drain", Role: "worker", Labels: { "vigia.sessions": "true" } },
+      Status: { State: "ready", Addr: "10.0.0.5" }
+    }
+    assert.deepStrictEqual(nodeSummary(node), { ID: "n1", Spec: { Availability: "drain" }, Status: { State: "ready" } })
   })
 
   it("refuses everything else: exec, copying files out, other images, networks, the swarm, and stray parameters", () => {
@@ -53,11 +70,16 @@ describe("the gate's routes", () => {
       ["POST", "/build"],
       ["POST", "/networks/create"],
       ["POST", "/swarm/init"],
-      ["POST", "/services/vigia-session-5519912345678/update?version=1"],
       ["DELETE", "/volumes/vigia-session-5519912345678-data?force=true"],
       ["DELETE", "/volumes/postgres-data"],
       ["DELETE", "/volumes/vigia-session-5519912345678"],
       ["POST", "/volumes/prune"],
+      ["POST", "/services/vigia-session-5519912345678/update"],
+      ["POST", "/services/vigia-session-5519912345678/update?version=1&registryAuthFrom=spec"],
+      ["POST", "/services/vigia-session-5519912345678/update?version=x"],
+      ["GET", "/nodes?filters=%7B%7D"],
+      ["GET", "/nodes/self"],
+      ["POST", "/nodes/self/update?version=1"],
       ["POST", "/plugins/pull"],
       ["GET", "/events"],
       ["POST", `/containers/${Fixtures.workerName}/stop?t=20&signal=KILL`]

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Result } from "effect"
 import * as Fs from "node:fs"
 import * as Url from "node:url"
-import { checks, workerVariables } from "../src/WorkerTemplate.ts"
+import { checks, placementUpdate, workerVariables } from "../src/WorkerTemplate.ts"
 import * as Fixtures from "./Fixtures.ts"
 
 const check = checks(Fixtures.template, Fixtures.imageId)
@@ -86,5 +86,26 @@ describe("the worker template", () => {
     const source = Fs.readFileSync(Url.fileURLToPath(new URL("../../session-worker/src/WorkerConfig.ts", import.meta.url)), "utf8")
     const read = [...source.matchAll(/(?:required|optional)\(\s*"([A-Z][A-Z0-9_]*)"/g)].map((match) => match[1])
     assert.deepStrictEqual([...workerVariables].sort(), [...new Set(read)].sort())
+  })
+
+  it("lets an update of a service change its placement constraints and nothing else", () => {
+    const current = Fixtures.service()
+    const pinned = changed(Fixtures.service, (body) => body.TaskTemplate.Placement.Constraints.push("node.id==k2vq7n2xgm0m"))
+    assert.deepStrictEqual(placementUpdate(current, pinned), Result.succeed(pinned))
+    const unpinned = changed(Fixtures.service, (body) => (body.TaskTemplate.Placement.Constraints = []))
+    assert.isFalse(refused(placementUpdate(pinned, unpinned)))
+    const noPlacement = changed(Fixtures.service, (body) => Reflect.deleteProperty(body.TaskTemplate, "Placement"))
+    assert.isFalse(refused(placementUpdate(noPlacement, pinned)), "a service the engine shows without placement gets one")
+    const sneaked: Record<string, (body: ReturnType<typeof Fixtures.service>) => void> = {
+      image: (body) => (body.TaskTemplate.ContainerSpec.Image = "debian:bookworm"),
+      "a bind mount": (body) => Object.assign(body.TaskTemplate.ContainerSpec.Mounts[0]!, { Type: "bind", Source: "/" }),
+      "a field": (body) => Object.assign(body.TaskTemplate.ContainerSpec, { Privileged: true }),
+      "another constraint form": (body) => body.TaskTemplate.Placement.Constraints.push("node.id==x; rm -rf"),
+      "a constraint that is not text": (body) => Object.assign(body.TaskTemplate.Placement, { Constraints: [1] })
+    }
+    for (const [what, change] of Object.entries(sneaked)) {
+      assert.isTrue(refused(placementUpdate(current, changed(Fixtures.service, change))), what)
+    }
+    assert.isTrue(refused(placementUpdate(current, "not a service")))
   })
 })

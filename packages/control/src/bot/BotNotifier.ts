@@ -6,13 +6,20 @@ import { Clock, Effect, Layer } from "effect"
 import { AwaitingCode, AwaitingEmailCode, AwaitingPassword, Conversations, Idle, type Step } from "../data/Conversations.ts"
 import type { UserId } from "../data/UserId.ts"
 import { Users } from "../data/Users.ts"
-import { type LoginStep, SellerNotifier } from "../events/SellerNotifier.ts"
+import { type LoginStep, SellerNotifier, type SessionLoss } from "../events/SellerNotifier.ts"
 import * as FailureTexts from "./FailureTexts.ts"
 import { Groups } from "./features/Groups.ts"
 import { LoginSessions } from "./features/LoginSessions.ts"
 import { keypadMarkup } from "./features/LoginSteps.ts"
 import * as LoginTexts from "./LoginTexts.ts"
 import { TelegramBot } from "./TelegramBot.ts"
+
+/** What a seller reads when their account stops working. */
+const lossText: Record<SessionLoss, string> = {
+  LoggedOutElsewhere: LoginTexts.loggedOutElsewhere,
+  WorkerUnavailable: LoginTexts.workerLost,
+  NodeRetired: LoginTexts.nodeRetired
+}
 
 /** The bot's `SellerNotifier`. */
 export const layer = Layer.effect(
@@ -83,12 +90,13 @@ export const layer = Layer.effect(
       yield* groups.show(seller)
     })
 
-    const sessionLost = Effect.fn("BotNotifier.sessionLost")(function*(userId: UserId, loss: "LoggedOutElsewhere" | "WorkerUnavailable") {
-      // Logged out by Telegram, the account's phone is released already: its worker, closed, goes too.
-      if (loss === "LoggedOutElsewhere") yield* logins.endUnfinished(userId)
+    const sessionLost = Effect.fn("BotNotifier.sessionLost")(function*(userId: UserId, loss: SessionLoss) {
+      // Logged out (by Telegram, or its login left on a retired node), the account's phone is released already:
+      // its worker, which holds no login, goes too.
+      if (loss !== "WorkerUnavailable") yield* logins.endUnfinished(userId)
       const chatId = yield* chatOf(userId)
       yield* conversations.set(chatId, new Idle())
-      yield* telegram.send(chatId, loss === "LoggedOutElsewhere" ? LoginTexts.loggedOutElsewhere : LoginTexts.workerLost)
+      yield* telegram.send(chatId, lossText[loss])
     })
 
     /** A notice that could not be delivered is logged; it never fails the event that caused it. */

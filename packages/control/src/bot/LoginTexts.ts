@@ -59,6 +59,8 @@ export const loggedOutElsewhere =
   "⚠️ Sua conta do Telegram foi desconectada (encerrada em outro aparelho ou pelo Telegram). Use /login para conectar de novo."
 export const workerLost =
   "⚠️ Perdi a conexão com a sua sessão do Telegram e não consegui religá-la. Use /status para ver o estado ou /login para conectar de novo."
+export const nodeRetired =
+  "⚠️ Sua sessão do Telegram precisou mudar de servidor e o login ficou no servidor antigo. Use /login para conectar de novo."
 export const loggedOut = "👋 Sua conta do Telegram foi desconectada e a sessão encerrada."
 
 // A start, step by step: its place in line, creating, starting, waiting for Telegram, ready.

@@ -12,6 +12,7 @@ import loginSessions from "./migrations/0004_login_sessions.ts"
 import planNotices from "./migrations/0006_plan_notices.ts"
 import tablesAndPayments from "./migrations/0008_tables_and_payments.ts"
 import sellerSettings from "./migrations/0009_seller_settings_and_retention.ts"
+import sessionNodes from "./migrations/0010_session_nodes.ts"
 import orderHistory from "./migrations/0012_order_history.ts"
 
 const loader = Migrator.fromRecord({
@@ -22,6 +23,7 @@ const loader = Migrator.fromRecord({
   "0006_plan_notices": planNotices,
   "0008_tables_and_payments": tablesAndPayments,
   "0009_seller_settings_and_retention": sellerSettings,
+  "0010_session_nodes": sessionNodes,
   "0012_order_history": orderHistory
 })
 

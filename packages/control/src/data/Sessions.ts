@@ -37,6 +37,8 @@ export class Session extends Schema.Class<Session>("@vigia/control/data/Session"
   lastHeartbeatAt: Schema.NullOr(Schema.Date),
   /** The latest error reported, kept until the session is registered again. */
   lastError: Schema.NullOr(Schema.String),
+  /** The Swarm node its worker is pinned to (where its volume is); `null` until it first runs there. */
+  nodeId: Schema.NullOr(Schema.String),
   /** When its latest login began (`register`). */
   loginStartedAt: Schema.NullOr(Schema.Date),
   createdAt: Schema.Date,
@@ -93,6 +95,11 @@ export class Sessions extends Context.Service<Sessions, {
   readonly setRuntimeRef: (
     phoneNumber: PhoneNumber,
     runtimeRef: string | null
+  ) => Effect.Effect<Session, SessionsError | DatabaseError>
+  /** Records the Swarm node the worker is pinned to, or (`null`) that it is pinned to none. */
+  readonly setNode: (
+    phoneNumber: PhoneNumber,
+    nodeId: string | null
   ) => Effect.Effect<Session, SessionsError | DatabaseError>
   /** The state the worker reported or the runtime saw, with its error if there was one. */
   readonly recordObserved: (
@@ -171,6 +178,10 @@ export class Sessions extends Context.Service<Sessions, {
         orDatabaseError
       )
 
+      const setNode = Effect.fn("Sessions.setNode")(function*(phoneNumber: PhoneNumber, nodeId: string | null) {
+        return yield* update(phoneNumber, { nodeId })
+      }, orDatabaseError)
+
       const recordObserved = Effect.fn("Sessions.recordObserved")(
         function*(phoneNumber: PhoneNumber, observed: ObservedState, error: string | null) {
           return yield* update(
@@ -206,7 +217,7 @@ export class Sessions extends Context.Service<Sessions, {
         if (row === undefined) return yield* sessionNotFound(phoneNumber)
       }, orDatabaseError)
 
-      return Sessions.of({ register, get, setDesired, setRuntimeRef, recordObserved, heartbeat, list, remove })
+      return Sessions.of({ register, get, setDesired, setRuntimeRef, setNode, recordObserved, heartbeat, list, remove })
     })
   )
 }

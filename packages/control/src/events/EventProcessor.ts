@@ -10,6 +10,7 @@ import * as QueueNames from "@vigia/protocol/QueueNames"
 import { Context, Effect, Layer, Metric, Option, Schema, Stream, Tracer } from "effect"
 import { Sessions } from "../data/Sessions.ts"
 import { ContainerManager } from "../sessions/manager/ContainerManager.ts"
+import { NodePins } from "../sessions/runtimes/NodePins.ts"
 import { PurchaseHandler } from "./PurchaseHandler.ts"
 import { SellerNotifier } from "./SellerNotifier.ts"
 import { SessionEvents } from "./SessionEvents.ts"
@@ -54,6 +55,7 @@ export class EventProcessor extends Context.Service<EventProcessor, {
       const sessionEvents = yield* SessionEvents
       const notifier = yield* SellerNotifier
       const containers = yield* ContainerManager
+      const pins = yield* NodePins
 
       const groupMessage = Effect.fnUntraced(function*(account: PhoneNumber, update: Messages.NewMessage | Messages.MessageEdited) {
         const intake = yield* purchases.handle(account, update)
@@ -116,6 +118,20 @@ export class EventProcessor extends Context.Service<EventProcessor, {
             Effect.flatMap((session) => notifier.sessionLost(session.userId, "WorkerUnavailable")),
             Effect.catchCause((cause) => Effect.logWarning("could not tell a seller their worker is down", cause))
           )),
+        Effect.forkScoped
+      )
+
+      // A worker moved off its drained or removed node left its login there: its account must log in again.
+      yield* pins.moves.pipe(
+        Stream.runForEach((move) =>
+          Effect.forEach(move.accounts, (phone) =>
+            sessions.get(phone).pipe(
+              Effect.flatMap(sessionEvents.movedOffNode),
+              Effect.catchCause((cause) =>
+                Effect.logWarning("could not tell a seller their account must log in again", cause).pipe(
+                  Effect.annotateLogs({ account: mask(phone) })
+                ))
+            ), { discard: true })),
         Effect.forkScoped
       )
 

@@ -29,6 +29,8 @@ export type SessionLoss =
   | "LoggedOutElsewhere"
   /** The worker stopped answering and could not be brought back. */
   | "WorkerUnavailable"
+  /** The worker's node was drained or removed: its login stayed in the volume there, so it must log in again. */
+  | "NodeRetired"
 
 export class SellerNotifier extends Context.Service<SellerNotifier, {
   readonly loginStep: (userId: UserId, step: LoginStep) => Effect.Effect<void>

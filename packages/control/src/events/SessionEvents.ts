@@ -22,6 +22,11 @@ const observedOf: Partial<Record<Messages.AuthorizationState["state"], ObservedS
 
 export class SessionEvents extends Context.Service<SessionEvents, {
   readonly handle: (session: Session, update: SessionUpdate) => Effect.Effect<void, DatabaseError | SessionsError | UserError>
+  /**
+   * The account's worker was moved off its drained or removed node, its login left in the volume there: the
+   * account is released (as by a logout) and its seller told to log in again.
+   */
+  readonly movedOffNode: (session: Session) => Effect.Effect<void, DatabaseError | SessionsError | UserError>
 }>()("@vigia/control/events/SessionEvents") {
   static readonly layer = Layer.effect(
     SessionEvents,
@@ -71,6 +76,12 @@ export class SessionEvents extends Context.Service<SessionEvents, {
         yield* notifier.sessionLost(session.userId, "LoggedOutElsewhere")
       })
 
+      const movedOffNode = Effect.fnUntraced(function*(session: Session) {
+        yield* recordObserved(session, "logged-out")
+        if ((yield* users.get(session.userId)).phoneNumber === session.phoneNumber) yield* users.recordLogout(session.userId)
+        yield* notifier.sessionLost(session.userId, "NodeRetired")
+      })
+
       const handle = (session: Session, update: SessionUpdate) => {
         switch (update._tag) {
           case "AuthorizationState": {
@@ -102,7 +113,7 @@ export class SessionEvents extends Context.Service<SessionEvents, {
         }
       }
 
-      return SessionEvents.of({ handle })
+      return SessionEvents.of({ handle, movedOffNode })
     })
   )
 }

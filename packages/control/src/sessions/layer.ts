@@ -1,13 +1,14 @@
 /**
  * The sessions concern as one layer, configured from `SessionsConfig`: the session keys, the container manager
- * over the configured runtime (each worker with its own Redis user), the gateway to the workers and the watched
- * chats. It needs the data layer's `Sessions`, `Users` and `ActiveGroups`, and the control plane's `Queue`.
+ * over the configured runtime (each worker with its own Redis user), the gateway to the workers, the watched
+ * chats, and the node each Swarm worker is pinned to. It needs the data layer's `Sessions`, `Users` and `ActiveGroups`, and the control plane's `Queue`.
  */
 import { Layer } from "effect"
 import * as SessionsConfig from "../config/SessionsConfig.ts"
 import * as ContainerManager from "./manager/ContainerManager.ts"
 import { SessionStore } from "./manager/SessionStore.ts"
 import { WorkerEnvironment } from "./manager/WorkerEnvironment.ts"
+import { NodePins } from "./runtimes/NodePins.ts"
 import * as SelectedRuntime from "./runtimes/SelectedRuntime.ts"
 import * as WithRedisUsers from "./runtimes/WithRedisUsers.ts"
 import { SessionGateway } from "./SessionGateway.ts"
@@ -27,5 +28,6 @@ const Manager = ContainerManager.layerConfig(SessionsConfig.manager).pipe(
 export const layer = WatchedChats.layer.pipe(
   Layer.provideMerge(SessionGateway.layerConfig(SessionsConfig.gateway)),
   Layer.provideMerge(Manager),
-  Layer.provideMerge(SessionKeys.layerConfig(SessionsConfig.keys))
+  Layer.provideMerge(SessionKeys.layerConfig(SessionsConfig.keys)),
+  Layer.provideMerge(NodePins.layer)
 )

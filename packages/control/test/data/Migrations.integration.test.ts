@@ -70,6 +70,7 @@ const allMigrations: ReadonlyArray<readonly [number, string]> = [
   [6, "plan_notices"],
   [8, "tables_and_payments"],
   [9, "seller_settings_and_retention"],
+  [10, "session_nodes"],
   [12, "order_history"]
 ]
 

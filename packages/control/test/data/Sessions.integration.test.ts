@@ -38,6 +38,20 @@ layer(services.pipe(Layer.provideMerge(TestDatabase.layer)))("Sessions", (it) =>
       assert.deepStrictEqual(yield* sessions.get(number), again)
     }))
 
+  it.effect("the node a Swarm worker is pinned to outlives a new login, until it is cleared", () =>
+    Effect.gen(function*() {
+      const sessions = yield* Sessions
+      const seller = yield* newSeller("basic")
+      const number = phone("5511912341009")
+      assert.strictEqual((yield* sessions.register(seller.id, number, "swarm")).nodeId, null)
+      assert.strictEqual((yield* sessions.setNode(number, "u7mxduinem8ioi9np3oqgvlt3")).nodeId, "u7mxduinem8ioi9np3oqgvlt3")
+      // Its volume stays on that node: a new login's worker goes there too.
+      yield* sessions.setDesired(number, "stopped")
+      assert.strictEqual((yield* sessions.register(seller.id, number, "swarm")).nodeId, "u7mxduinem8ioi9np3oqgvlt3")
+      assert.strictEqual((yield* sessions.setNode(number, null)).nodeId, null)
+      assert.strictEqual(reasonOf(yield* Effect.flip(sessions.setNode(phone("5511912349999"), "n1"))), "SessionNotFound")
+    }))
+
   it.effect("a phone number runs for one user only", () =>
     Effect.gen(function*() {
       const sessions = yield* Sessions

@@ -11,6 +11,7 @@ import * as LoginTexts from "../../src/bot/LoginTexts.ts"
 import * as ControlProcess from "../support/ControlProcess.ts"
 import { type BotMessage, FakeBotApi, type FakeUser } from "../support/FakeBotApi.ts"
 import * as ProcessWorkers from "../support/ProcessWorkers.ts"
+import * as SellerScript from "../support/SellerScript.ts"
 import { exchange, includes, lastMessageId, newerThan } from "../support/SellerScript.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
 import { deleteRedisKeys } from "../support/WorkerHarness.ts"
@@ -80,21 +81,10 @@ const scenario = <E>(
 }
 
 /** The seller meets the bot and an admin grants them the basic plan (which allows connecting an account). */
-const onBasicPlan = (seller: FakeUser) =>
-  Effect.gen(function*() {
-    const api = yield* FakeBotApi
-    yield* exchange(seller, "/start", includes("Eu sou o Vigia"))
-    yield* exchange(admin, `/admin_plano ${seller.id} basic`, includes("Plano Básico concedido"))
-    yield* api.awaitMessage(seller.id, includes("Seu plano agora é Básico"))
-  })
+const onBasicPlan = (seller: FakeUser) => SellerScript.onBasicPlan(admin, seller)
 
 /** `/login` through to the connected account, the code typed as Telegram asks. */
-const connect = (seller: FakeUser, typed = typedPhone(seller)) =>
-  Effect.gen(function*() {
-    yield* exchange(seller, "/login", includes("número de telefone"))
-    yield* exchange(seller, typed, includes("Digite o código"), "90 seconds")
-    yield* exchange(seller, "1 2 3 4 5", includes("Conta conectada"))
-  })
+const connect = (seller: FakeUser, typed = typedPhone(seller)) => SellerScript.connect(seller, typed)
 
 const texts = (api: FakeBotApi["Service"], seller: FakeUser) =>
   Effect.map(api.messagesIn(seller.id), (messages) => messages.map((message) => message.text))

@@ -14,6 +14,7 @@ import { EventProcessor, updatesProcessed } from "../../src/events/EventProcesso
 import { groupReplyText, PurchaseHandler } from "../../src/events/PurchaseHandler.ts"
 import { SessionEvents } from "../../src/events/SessionEvents.ts"
 import { SessionGateway } from "../../src/sessions/SessionGateway.ts"
+import { NodePins } from "../../src/sessions/runtimes/NodePins.ts"
 import { SessionKeys } from "../../src/sessions/SessionKeys.ts"
 import { Sessions } from "../../src/data/Sessions.ts"
 import type { UserId } from "../../src/data/UserId.ts"
@@ -33,7 +34,8 @@ const transport = Layer.mergeAll(
   SessionKeys.layer({ master: Redacted.make("event-processor-test-master-secret") }),
   ScriptedContainers.layer,
   RecordingNotifier.layer,
-  RecordingReports.layer
+  RecordingReports.layer,
+  NodePins.layerMemory()
 )
 
 const Environment = EventProcessor.layer.pipe(
@@ -281,6 +283,26 @@ layer(Environment, { excludeTestServices: true, timeout: "60 seconds" })("EventP
       yield* (yield* ScriptedContainers).crashLoop(account.phone)
       const notices = yield* eventually(noticesOf(account.user.id), (all) => all.length > 0)
       assert.deepStrictEqual(notices, [{ _tag: "SessionLost", userId: account.user.id, loss: "WorkerUnavailable" }])
+    }))
+
+  it.effect("a worker moved off its drained node: the account is released and its seller told to log in again", () =>
+    Effect.gen(function*() {
+      const users = yield* Users
+      const account = yield* registeredSeller("basic")
+      const bystander = yield* registeredSeller("basic")
+      yield* users.recordLogin(account.user.id, { phoneNumber: account.phone, telegramAccountId: 555_000_001 })
+      const pins = yield* NodePins
+      // An account with no session is only logged; the account moved is told once.
+      yield* pins.moved({ service: "pool", accounts: [randomPhone(), account.phone], node: "gone", reason: "removed" })
+      const notices = yield* eventually(noticesOf(account.user.id), (all) => all.length > 0)
+      assert.deepStrictEqual(notices, [{ _tag: "SessionLost", userId: account.user.id, loss: "NodeRetired" }])
+      const user = yield* users.get(account.user.id)
+      assert.strictEqual(user.phoneNumber, null, "the account is released: /login works again")
+      assert.strictEqual(user.telegramAccountId, null)
+      assert.strictEqual((yield* (yield* Sessions).get(account.phone)).observedState, "logged-out")
+      assert.deepStrictEqual(yield* noticesOf(bystander.user.id), [])
+      const logs = yield* (yield* CapturedLogs).lines
+      assert.isTrue(logs.some((line) => lineText(line).includes("could not tell a seller their account must log in again")))
     }))
 
   it.effect("logged out elsewhere: the seller is told the session was lost; a logout they asked for is not", () =>

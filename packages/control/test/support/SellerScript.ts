@@ -30,6 +30,23 @@ export const exchange = (
     return yield* api.awaitMessage(user.id, newerThan(before)(expected), timeout)
   })
 
+/** The seller meets the bot and `admin` grants them the basic plan (which allows connecting an account). */
+export const onBasicPlan = (admin: FakeUser, seller: FakeUser) =>
+  Effect.gen(function*() {
+    const api = yield* FakeBotApi
+    yield* exchange(seller, "/start", includes("Eu sou o Vigia"))
+    yield* exchange(admin, `/admin_plano ${seller.id} basic`, includes("Plano Básico concedido"))
+    yield* api.awaitMessage(seller.id, includes("Seu plano agora é Básico"))
+  })
+
+/** `/login` through to the connected account, the phone number `typed`, the code typed as Telegram asks. */
+export const connect = (seller: FakeUser, typed: string) =>
+  Effect.gen(function*() {
+    yield* exchange(seller, "/login", includes("número de telefone"))
+    yield* exchange(seller, typed, includes("Digite o código"), "90 seconds")
+    yield* exchange(seller, "1 2 3 4 5", includes("Conta conectada"))
+  })
+
 /**
  * A customer writes in one of the seller's groups, through the fake TDLib's side channel; `accountFolder`
  * is the worker's `DATA_DIR`, where it wrote the side channel's port.

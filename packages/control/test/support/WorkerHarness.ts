@@ -221,6 +221,12 @@ export const swarmMode = Effect.acquireRelease(
     })
 )
 
+/** How many other test processes use swarm mode right now: draining the node would stop their services too. */
+export const otherSwarmUsers = Effect.sync(() =>
+  Fs.readdirSync(swarmUsers).map((name) => Number(/^([0-9]+)-/.exec(name)?.[1] ?? 0))
+    .filter((pid) => pid > 0 && pid !== process.pid && isAlive(pid)).length
+)
+
 /** The engine's resources labelled with `deployment`. */
 const labelled = (kind: "container" | "volume" | "service" | "secret", deployment: string) => {
   const filter = `label=${ContainerNames.LabelKey.deployment}=${deployment}`

@@ -1,6 +1,7 @@
 /**
  * The `swarm` runtime (dockerode): one replicated service per account, named, labelled and limited as the
- * `docker` runtime's containers, its status read from its tasks, its secrets passed as a Docker secret.
+ * `docker` runtime's containers, its status read from its tasks, its secrets passed as a Docker secret, kept on
+ * the node holding its volume (`SwarmPlacement`).
  */
 import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import type Docker from "dockerode"
@@ -8,6 +9,8 @@ import { Duration, Effect, Layer, Option, Schedule } from "effect"
 import * as ContainerNames from "./ContainerNames.ts"
 import { ContainerRuntime, ContainerRuntimeError, specDigest, type Worker, type WorkerSpec } from "./ContainerRuntime.ts"
 import * as Engine from "./Engine.ts"
+import type { NodePins } from "./NodePins.ts"
+import * as SwarmPlacement from "./SwarmPlacement.ts"
 import { ensureSecret, removeSecrets, secretsFile } from "./SwarmSecrets.ts"
 import { currentTask, type Task, taskState } from "./SwarmTasks.ts"
 
@@ -26,11 +29,16 @@ export interface SwarmRuntimeOptions extends Engine.EngineOptions {
 
 const nanos = (duration: Duration.Duration) => Math.round(Duration.toMillis(duration) * 1_000_000)
 
-/** The service of the worker of `spec`: its image, labels and secret already settled. */
+/** The service of the worker of `spec`: its image, labels, secret and node already settled. */
 const serviceSpec = (
   options: SwarmRuntimeOptions,
   spec: WorkerSpec,
-  settled: { readonly image: string; readonly labels: Record<string, string>; readonly secret: { readonly id: string; readonly name: string } }
+  settled: {
+    readonly image: string
+    readonly labels: Record<string, string>
+    readonly secret: { readonly id: string; readonly name: string }
+    readonly node: Option.Option<string>
+  }
 ): Docker.CreateServiceOptions => ({
   Name: ContainerNames.workerName(spec.phone),
   Labels: settled.labels,
@@ -71,7 +79,7 @@ const serviceSpec = (
       Delay: nanos(options.restartDelay),
       MaxAttempts: options.restartAttempts
     },
-    Placement: { Constraints: [...options.constraints] },
+    Placement: { Constraints: SwarmPlacement.pinnedTo(options.constraints, settled.node) },
     Networks: [{ Target: options.network }],
     LogDriver: { Name: "json-file", Options: { "max-size": "10m", "max-file": "3" } }
   }
@@ -79,6 +87,7 @@ const serviceSpec = (
 
 export const make = Effect.fnUntraced(function*(options: SwarmRuntimeOptions) {
   const docker = Engine.connect(options)
+  const placement = yield* SwarmPlacement.make(docker)
   const call = <A>(what: string, f: () => Promise<A>, tolerate: ReadonlyArray<number> = []) =>
     Engine.call("swarm", what, f, tolerate)
 
@@ -164,9 +173,10 @@ export const make = Effect.fnUntraced(function*(options: SwarmRuntimeOptions) {
     })
     const serviceImage = yield* image
     const secret = yield* ensureSecret(docker, options, spec, hash)
+    const node = yield* placement.pinFor({ name: ContainerNames.workerName(phone), accounts: [phone] })
     const created = yield* call("creating the service", () =>
       // No authconfig and API >= 1.30: the engine does not ask a registry for the image's digest.
-      docker.createService(serviceSpec(options, spec, { image: serviceImage, labels, secret })), [409])
+      docker.createService(serviceSpec(options, spec, { image: serviceImage, labels, secret, node })), [409])
     if (Option.isNone(created)) {
       // Created meanwhile by a concurrent call: report that one.
       const raced = yield* current(phone)
@@ -208,13 +218,22 @@ export const make = Effect.fnUntraced(function*(options: SwarmRuntimeOptions) {
       docker.listTasks({ filters: { service: services.map((service) => service.ID) } })).pipe(
         Effect.map(Option.getOrElse((): Array<Task & { ServiceID?: string }> => []))
       )
-    return services.flatMap((service) =>
-      Option.toArray(Option.map(ContainerNames.phoneOfWorkerName(service.Spec?.Name ?? ""), (phone) =>
-        workerOf(phone, service, tasks.filter((task) => task.ServiceID === service.ID))))
+    const listed = services.flatMap((service) =>
+      Option.toArray(Option.map(ContainerNames.phoneOfWorkerName(service.Spec?.Name ?? ""), (phone) => ({
+        phone,
+        service,
+        placed: { name: service.Spec?.Name ?? "", accounts: [phone] },
+        tasks: tasks.filter((task) => task.ServiceID === service.ID)
+      })))
     )
+    // Listing (the manager's liveness does, each check) also keeps each service on the node holding its volume.
+    yield* placement.reconcile(listed)
+    return listed.map(({ phone, service, tasks }) => workerOf(phone, service, tasks))
   })
 
   return ContainerRuntime.of({ kind: "swarm", configHash, create, stop, status: current, list, removeData })
 })
 
-export const layer = (options: SwarmRuntimeOptions) => Layer.effect(ContainerRuntime, make(options))
+/** The runtime; it records where each worker runs through `NodePins`. */
+export const layer = (options: SwarmRuntimeOptions): Layer.Layer<ContainerRuntime, never, NodePins> =>
+  Layer.effect(ContainerRuntime, make(options))

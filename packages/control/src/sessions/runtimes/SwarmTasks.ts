@@ -12,6 +12,8 @@ const failedStates = new Set(["failed", "rejected"])
 export interface Task {
   readonly CreatedAt?: string
   readonly DesiredState?: string
+  /** The node the task is assigned to, once the scheduler picked one. */
+  readonly NodeID?: string
   readonly Status?: { readonly State?: string; readonly Message?: string; readonly Err?: string }
 }
 

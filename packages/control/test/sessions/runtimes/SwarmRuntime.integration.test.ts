@@ -2,6 +2,7 @@ import { assert } from "@effect/vitest"
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Duration, Effect, Layer } from "effect"
 import * as ContainerNames from "../../../src/sessions/runtimes/ContainerNames.ts"
+import { NodePins } from "../../../src/sessions/runtimes/NodePins.ts"
 import * as SwarmRuntime from "../../../src/sessions/runtimes/SwarmRuntime.ts"
 import { runtimeSuite } from "./RuntimeSuite.ts"
 import {
@@ -37,7 +38,7 @@ const runtime = Layer.provideMerge(
     restartDelay: Duration.seconds(1),
     restartAttempts: 3,
     imageById: true
-  }),
+  }).pipe(Layer.provide(NodePins.layerMemory())),
   Layer.merge(engine, gate.layer)
 )
 
