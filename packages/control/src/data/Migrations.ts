@@ -15,7 +15,7 @@ import sellerSettings from "./migrations/0009_seller_settings_and_retention.ts"
 import sessionNodes from "./migrations/0010_session_nodes.ts"
 import orderHistory from "./migrations/0012_order_history.ts"
 
-const loader = Migrator.fromRecord({
+const migrations = {
   "0001_initial": initial,
   "0002_conversations": conversations,
   "0003_orders": orders,
@@ -25,7 +25,12 @@ const loader = Migrator.fromRecord({
   "0009_seller_settings_and_retention": sellerSettings,
   "0010_session_nodes": sessionNodes,
   "0012_order_history": orderHistory
-})
+}
+
+/** The number of every migration, in order. */
+export const ids: ReadonlyArray<number> = Object.keys(migrations).map((name) => Number(name.slice(0, 4)))
+
+const loader = Migrator.fromRecord(migrations)
 
 const migrate = Migrator.make({})
 
