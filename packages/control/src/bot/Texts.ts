@@ -49,7 +49,8 @@ export const adminCommandList: ReadonlyArray<{ readonly command: string; readonl
   { command: "admin_plano", description: "<id> <free|basic|premium> [dias] concede um plano" },
   { command: "admin_sessoes", description: "lista as sessões, com botões para parar e reiniciar" },
   { command: "admin_auditoria", description: "[id] mostra as últimas entradas da auditoria (de um vendedor, ou todas)" },
-  { command: "admin_reembolso", description: "<id da cobrança> devolve um pagamento em Stars e encurta o plano" }
+  { command: "admin_reembolso", description: "<id da cobrança> devolve um pagamento em Stars e encurta o plano" },
+  { command: "admin_reprocessar", description: "devolve às filas as atualizações que falharam de vez (estacionadas)" }
 ]
 
 /** Where to find support: `SUPPORT_CONTACT`, when the operator gave one. */
