@@ -112,6 +112,13 @@ export class Queue extends Context.Service<Queue, {
   ) => Effect.Effect<void, QueueError>
   /** The last beat of each account among `phones` that beat within its ttl; the others are absent. */
   readonly lastBeats: (phones: ReadonlyArray<PhoneNumber>) => Effect.Effect<ReadonlyMap<PhoneNumber, Beat>, QueueError>
+  /**
+   * Stores `owner`'s note `name` (`undefined`: deletes it) beside its queues, where `owner`'s own Redis user may
+   * read it: a pool's roster. Fails fast when the transport is unreachable.
+   */
+  readonly writeNote: (owner: PhoneNumber, name: string, text: string | undefined) => Effect.Effect<void, QueueError>
+  /** `owner`'s note `name`, if any. */
+  readonly readNote: (owner: PhoneNumber, name: string) => Effect.Effect<string | undefined, QueueError>
 }>()("@vigia/protocol/Queue") {
   /**
    * Queues in Redis through BullMQ; `redisUrl` is required, the rest has defaults: prefix `bull`, idle timeout
@@ -196,6 +203,8 @@ const fromTransport = (transport: Transport, policy: RetryPolicy): Queue["Servic
     redrive: transport.redrive,
     depth: transport.depth,
     beat,
-    lastBeats
+    lastBeats,
+    writeNote: transport.writeNote,
+    readNote: transport.readNote
   })
 }

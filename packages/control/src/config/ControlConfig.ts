@@ -8,6 +8,7 @@ import * as DeliveryConfig from "./DeliveryConfig.ts"
 import * as HttpConfig from "./HttpConfig.ts"
 import * as ObservabilityConfig from "./ObservabilityConfig.ts"
 import * as PlansConfig from "./PlansConfig.ts"
+import * as PoolingConfig from "./PoolingConfig.ts"
 import * as QueueConfig from "./QueueConfig.ts"
 import * as SessionsConfig from "./SessionsConfig.ts"
 import type { ConfigTree } from "./ConfigCheck.ts"
@@ -18,6 +19,7 @@ export const areas = {
   queue: { redisUrl: QueueConfig.redisUrl, bullMq: QueueConfig.bullMq, failures: QueueConfig.failures },
   http: HttpConfig.http,
   sessions: SessionsConfig.checks,
+  pooling: PoolingConfig.checks,
   bot: BotConfig.bot,
   plans: PlansConfig.enforcement,
   newSellers: PlansConfig.newSellers,
@@ -52,5 +54,6 @@ export const hints: Readonly<Record<string, string>> = {
   BOT_SEND_RATE: "must be a number of messages a second above 0",
   BOT_CHAT_RATE: "must be a number of messages a second above 0",
   BOT_GROUP_RATE: "must be a number of messages a minute above 0",
-  DELIVERY_LEASE: "must be a duration such as \"30 seconds\""
+  DELIVERY_LEASE: "must be a duration such as \"30 seconds\"",
+  WORKER_ACCOUNTS_PER_PROCESS: "must be a whole number from 1 to 1000 (1: each account in a worker of its own)"
 }

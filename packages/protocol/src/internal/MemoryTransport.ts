@@ -215,5 +215,10 @@ export const make = (policy: RetryPolicy): Effect.Effect<Transport, never, Scope
         return found
       })
 
-    return { add, consumer, failed, redrive, depth, beat, lastBeats } satisfies Transport
+    const notes = new Map<string, string>()
+    const writeNote = (owner: PhoneNumber, name: string, text: string | undefined) =>
+      Effect.sync(() => void (text === undefined ? notes.delete(`${owner} ${name}`) : notes.set(`${owner} ${name}`, text)))
+    const readNote = (owner: PhoneNumber, name: string) => Effect.sync(() => notes.get(`${owner} ${name}`))
+
+    return { add, consumer, failed, redrive, depth, beat, lastBeats, writeNote, readNote } satisfies Transport
   })

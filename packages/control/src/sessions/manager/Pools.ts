@@ -1,0 +1,179 @@
+/**
+ * Pooled workers (`WORKER_ACCOUNTS_PER_PROCESS` above 1): a runtime whose accounts share worker processes. Each
+ * account is still created, stopped and looked at on its own, so the manager's starts, liveness, restarts and
+ * adoption work per account unchanged; underneath, an account is an entry of its pool's roster (its environment
+ * sealed with the pool's key, in a Redis note only the pool's own user may read), and the pool is a worker of
+ * the runtime beneath, created when its first account joins and stopped when its last one leaves.
+ */
+import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
+import { Queue, type QueueError } from "@vigia/protocol/Queue"
+import * as Roster from "@vigia/protocol/Roster"
+import { SecretBox } from "@vigia/protocol/SecretBox"
+import { Config, Effect, Layer, Option, type Redacted, Semaphore } from "effect"
+import {
+  ContainerRuntime,
+  ContainerRuntimeError,
+  environmentOf,
+  specDigest,
+  type Worker,
+  type WorkerSpec
+} from "../runtimes/ContainerRuntime.ts"
+import { withRedisUsers } from "../runtimes/WithRedisUsers.ts"
+import { SessionKeys } from "../SessionKeys.ts"
+import { WorkerRedisUsers } from "../WorkerRedisUsers.ts"
+import { isPool, place, poolsData } from "./Placement.ts"
+
+export interface PoolOptions {
+  /** How many accounts one pool hosts at most. */
+  readonly accountsPerProcess: number
+  /** The plain variables every pool gets (`QUEUE_PREFIX`, `LOG_FORMAT`…); `POOL_ID` is added. */
+  readonly environment: Readonly<Record<string, string>>
+  /** The pool's key, which seals its roster's accounts. */
+  readonly poolKeyFor: (pool: PhoneNumber) => Redacted.Redacted<string>
+  /** The pool's own Redis URL (its user), where the runtime hands one. */
+  readonly redisUrlFor: (pool: PhoneNumber) => Option.Option<Redacted.Redacted<string>>
+}
+
+type Accounts = Map<PhoneNumber, Roster.RosterEntry>
+
+/** `base` running pools of `options.accountsPerProcess` accounts, their rosters kept in the `Queue`'s notes. */
+export const make = Effect.fnUntraced(function*(base: ContainerRuntime["Service"], options: PoolOptions) {
+  const queue = yield* Queue
+  const rosters = new Map<PhoneNumber, Accounts>()
+  const lock = yield* Semaphore.make(1)
+  const locked = Semaphore.withPermits(lock, 1)
+  let loaded = false
+
+  const unavailable = (error: QueueError | { readonly message: string }) =>
+    new ContainerRuntimeError({ reason: "Unavailable", runtime: base.kind, message: `pool roster: ${error.message}` })
+
+  const poolOf = (phone: PhoneNumber) => [...rosters].find(([, accounts]) => accounts.has(phone))?.[0]
+
+  const poolSpec = (pool: PhoneNumber): WorkerSpec => ({
+    phone: pool,
+    dataOf: poolsData,
+    accounts: options.accountsPerProcess,
+    environment: { ...options.environment, POOL_ID: pool },
+    secrets: {
+      POOL_KEY: options.poolKeyFor(pool),
+      ...Option.match(options.redisUrlFor(pool), { onNone: () => ({}), onSome: (url) => ({ REDIS_URL: url }) })
+    }
+  })
+
+  /** The rosters of the pools that run, read back once (after the control plane restarts: adoption). */
+  const load = Effect.gen(function*() {
+    if (loaded) return
+    const pools = (yield* base.list).filter((worker) => isPool(worker.phone))
+    for (const pool of pools) {
+      const text = yield* queue.readNote(pool.phone, Roster.rosterNote).pipe(Effect.mapError(unavailable))
+      const roster = yield* Roster.decode(text).pipe(
+        Effect.tapError(() => Effect.logWarning("a pool's roster does not read: its accounts are started again")),
+        Effect.orElseSucceed((): Roster.Roster => ({}))
+      )
+      rosters.set(pool.phone, new Map(Object.entries(roster) as Array<[PhoneNumber, Roster.RosterEntry]>))
+    }
+    loaded = true
+  })
+
+  const save = (pool: PhoneNumber, accounts: Accounts) =>
+    queue.writeNote(pool, Roster.rosterNote, accounts.size === 0 ? undefined : Roster.encode(Object.fromEntries(accounts))).pipe(
+      Effect.mapError(unavailable)
+    )
+
+  const configHash = (spec: WorkerSpec) =>
+    Effect.succeed(specDigest(spec, { runtime: base.kind, accountsPerProcess: options.accountsPerProcess }))
+
+  /** The account as the manager sees it: its pool's state and id, its own digest. */
+  const accountOf = (phone: PhoneNumber, entry: Roster.RosterEntry, pool: Worker): Worker => ({
+    ...pool,
+    phone,
+    configHash: entry.hash
+  })
+
+  const create = Effect.fn("Pools.create")(function*(spec: WorkerSpec) {
+    const phone = spec.phone
+    const hash = yield* configHash(spec)
+    const pool = yield* locked(Effect.gen(function*() {
+      yield* load
+      const current = poolOf(phone)
+      // An account that ran isolated (before pooling was turned on) leaves its own worker first.
+      if (current === undefined) yield* base.stop(phone)
+      const pool = current ?? place(new Map([...rosters].map(([id, accounts]) => [id, accounts.size])), options.accountsPerProcess)
+      const accounts = rosters.get(pool) ?? new Map()
+      rosters.set(pool, accounts)
+      if (accounts.get(phone)?.hash !== hash) {
+        const box = yield* SecretBox.make(options.poolKeyFor(pool)).pipe(Effect.mapError(unavailable))
+        accounts.set(phone, { hash, sealed: yield* Roster.seal(box, environmentOf(spec)) })
+        yield* save(pool, accounts)
+      }
+      return pool
+    }))
+    // The pool, created with its first account and replaced if it died; its other accounts are not touched.
+    const worker = yield* base.create(poolSpec(pool))
+    yield* Effect.logInfo("account placed in its pool").pipe(Effect.annotateLogs({ phone: mask(phone), pool }))
+    return { ...worker, phone, configHash: hash } satisfies Worker
+  })
+
+  const stop = Effect.fn("Pools.stop")(function*(phone: PhoneNumber) {
+    yield* locked(Effect.gen(function*() {
+      yield* load
+      const pool = poolOf(phone)
+      if (pool === undefined) return yield* base.stop(phone)
+      const accounts = rosters.get(pool) ?? new Map()
+      accounts.delete(phone)
+      yield* save(pool, accounts)
+      if (accounts.size > 0) return
+      rosters.delete(pool)
+      yield* base.stop(pool)
+      yield* Effect.logInfo("pool stopped: its last account left").pipe(Effect.annotateLogs({ pool }))
+    }))
+  })
+
+  const status = (phone: PhoneNumber) =>
+    locked(load).pipe(Effect.flatMap(() => {
+      const pool = poolOf(phone)
+      const entry = pool === undefined ? undefined : rosters.get(pool)?.get(phone)
+      return pool === undefined || entry === undefined
+        ? base.status(phone)
+        : Effect.map(base.status(pool), Option.map((worker) => accountOf(phone, entry, worker)))
+    }))
+
+  const list = Effect.gen(function*() {
+    yield* locked(load)
+    const workers = yield* base.list
+    return workers.flatMap((worker) =>
+      isPool(worker.phone)
+        ? [...(rosters.get(worker.phone) ?? new Map<PhoneNumber, Roster.RosterEntry>())].map(([phone, entry]) =>
+          accountOf(phone, entry, worker)
+        )
+        // An isolated worker from before pooling: the manager restarts it (its digest differs) into a pool.
+        : [worker]
+    )
+  })
+
+  return ContainerRuntime.of({ kind: base.kind, configHash, create, stop, status, list })
+})
+
+/**
+ * The `ContainerRuntime` in context, each account's worker with its own Redis user (`WithRedisUsers`), and pooled
+ * when `accountsPerProcess` is above 1: each account keeps its own user, and each pool gets one of its own.
+ */
+export const layer = (options: Omit<PoolOptions, "poolKeyFor" | "redisUrlFor">) =>
+  Layer.effect(
+    ContainerRuntime,
+    Effect.gen(function*() {
+      const runtime = yield* ContainerRuntime
+      const users = yield* WorkerRedisUsers
+      if (options.accountsPerProcess <= 1) return withRedisUsers(runtime, users)
+      const keys = yield* SessionKeys
+      const pooled = yield* make(withRedisUsers(runtime, users), {
+        ...options,
+        poolKeyFor: keys.keyFor,
+        redisUrlFor: users.urlFor
+      })
+      return withRedisUsers(pooled, users)
+    })
+  )
+
+export const layerConfig = (config: Config.Wrap<Omit<PoolOptions, "poolKeyFor" | "redisUrlFor">>) =>
+  Layer.unwrap(Effect.map(Config.unwrap(config), layer))

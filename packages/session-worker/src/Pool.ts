@@ -1,0 +1,116 @@
+/**
+ * A pool worker: one process hosting several accounts, each the same worker `Program.make` runs alone, with its
+ * own TDLib client, folder, queues (as its own Redis user), session key and TDLib key. The pool reads its roster
+ * every `rosterInterval` and starts, restarts (its environment changed) or stops accounts to match it. An account
+ * that fails (its TDLib closes, its layer dies) is restarted alone, with backoff; the others never notice.
+ */
+import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
+import { Queue } from "@vigia/protocol/Queue"
+import * as Roster from "@vigia/protocol/Roster"
+import { SecretBox } from "@vigia/protocol/SecretBox"
+import {
+  Cause,
+  ConfigProvider,
+  Context,
+  Duration,
+  Effect,
+  Exit,
+  type FileSystem,
+  Layer,
+  Option,
+  Schedule,
+  Scope
+} from "effect"
+import type { PoolSettings } from "./PoolConfig.ts"
+import * as Program from "./Program.ts"
+import { Tdl } from "./tdlib/Tdl.ts"
+import { programSettings, workerSettings } from "./WorkerConfig.ts"
+
+/** How long a stopping account may take to close TDLib before it is abandoned. */
+const stopGrace = Duration.seconds(20)
+
+/** A failed account waits this long before its first restart, twice as long each time after, up to a minute. */
+const restartBackoff = Schedule.min([Schedule.exponential("1 second"), Schedule.spaced("60 seconds")])
+
+interface Hosted {
+  readonly hash: string
+  readonly scope: Scope.Closeable
+}
+
+/** The account's own worker over its own queue (its Redis user; the pool's queue where none is given, inline). */
+const accountLayer = (environment: Record<string, string>, shared: Queue["Service"]) =>
+  Effect.gen(function*() {
+    const provider = ConfigProvider.layer(ConfigProvider.fromEnv({ env: environment }))
+    if (environment.REDIS_URL === undefined) {
+      const worker = yield* workerSettings.pipe(Effect.provide(provider))
+      return Program.make(worker).pipe(Layer.provide(Layer.succeed(Queue, shared)))
+    }
+    const { queue, worker } = yield* programSettings.pipe(Effect.provide(provider))
+    return Program.make(worker).pipe(Layer.provide(Queue.layerBullMq(queue)))
+  })
+
+/** Runs the account until its TDLib closes or its layer fails: either way it ends in failure, to be restarted. */
+const runAccount = (environment: Record<string, string>, shared: Queue["Service"]) =>
+  Effect.scoped(Effect.gen(function*() {
+    const layer = yield* accountLayer(environment, shared)
+    const context = yield* Layer.build(layer)
+    yield* Context.get(context, Tdl).closed
+    return yield* Effect.fail(new Error("TDLib closed"))
+  }))
+
+export const make = Effect.fnUntraced(function*(settings: PoolSettings) {
+  const shared = yield* Queue
+  const box = yield* SecretBox.make(settings.poolKey)
+  const hosted = new Map<string, Hosted>()
+  const poolScope = yield* Effect.scope
+
+  const account = (phone: string) => Effect.annotateLogs({ account: mask(phone as PhoneNumber) })
+
+  const start = Effect.fnUntraced(function*(phone: string, entry: Roster.RosterEntry) {
+    const scope = yield* Scope.fork(poolScope)
+    const supervised = Roster.open(box, entry.sealed).pipe(
+      Effect.map((environment) => ({ ...environment, DATA_DIR: settings.dataDir, CONTAINER_ID: settings.containerId })),
+      Effect.flatMap((environment) => runAccount(environment, shared)),
+      Effect.tapCause((cause) =>
+        Effect.logWarning("account failed in its pool: restarting it alone", Cause.pretty(cause).split("\n")[0])
+      ),
+      Effect.retry(restartBackoff),
+      account(phone)
+    )
+    yield* Effect.forkIn(supervised, scope)
+    hosted.set(phone, { hash: entry.hash, scope })
+    yield* Effect.logInfo("account started in its pool").pipe(account(phone))
+  })
+
+  const stop = Effect.fnUntraced(function*(phone: string) {
+    const running = hosted.get(phone)
+    if (running === undefined) return
+    hosted.delete(phone)
+    const closed = yield* Scope.close(running.scope, Exit.void).pipe(Effect.timeoutOption(stopGrace))
+    yield* (Option.isNone(closed)
+      ? Effect.logWarning("account did not stop in its grace period: abandoned")
+      : Effect.logInfo("account stopped in its pool")).pipe(account(phone))
+  })
+
+  /** Brings the hosted accounts in line with the roster. */
+  const follow = Effect.gen(function*() {
+    const roster = yield* Effect.flatMap(shared.readNote(settings.poolId, Roster.rosterNote), Roster.decode)
+    const leaving = [...hosted].filter(([phone, running]) => roster[phone]?.hash !== running.hash).map(([phone]) => phone)
+    yield* Effect.forEach(leaving, stop, { concurrency: "unbounded", discard: true })
+    for (const [phone, entry] of Object.entries(roster)) {
+      if (!hosted.has(phone)) yield* start(phone, entry)
+    }
+  })
+
+  yield* follow.pipe(
+    Effect.catchCause((cause) => Effect.logWarning("could not read the pool's roster; trying again", Cause.pretty(cause))),
+    Effect.repeat(Schedule.spaced(settings.rosterInterval)),
+    Effect.forkScoped
+  )
+  yield* Effect.addFinalizer(() => Effect.forEach([...hosted.keys()], stop, { concurrency: "unbounded", discard: true }))
+  yield* Effect.logInfo("pool started")
+})
+
+/** The pool of `settings`, given the `Queue` its roster is read from (as the pool's user) and a `FileSystem`. */
+export const layer = (settings: PoolSettings): Layer.Layer<never, never, Queue | FileSystem.FileSystem> =>
+  Layer.effectDiscard(make(settings).pipe(Effect.orDie, Effect.annotateLogs({ pool: settings.poolId })))
