@@ -37,20 +37,23 @@ interface Hosted {
   readonly scope: Scope.Closeable
 }
 
-/** The account's own worker over its own queue (its Redis user; the pool's queue where none is given, inline). */
-const accountLayer = (environment: Record<string, string>, shared: Queue["Service"]) =>
+/**
+ * The account's own worker over its own queue, as its own Redis user; over the pool's queue when the pool has no
+ * Redis of its own (the inline runtime's, whose workers share the control plane's queue).
+ */
+const accountLayer = (environment: Record<string, string>, shared: Option.Option<Queue["Service"]>) =>
   Effect.gen(function*() {
     const provider = ConfigProvider.layer(ConfigProvider.fromEnv({ env: environment }))
-    if (environment.REDIS_URL === undefined) {
+    if (Option.isSome(shared)) {
       const worker = yield* workerSettings.pipe(Effect.provide(provider))
-      return Program.make(worker).pipe(Layer.provide(Layer.succeed(Queue, shared)))
+      return Program.make(worker).pipe(Layer.provide(Layer.succeed(Queue, shared.value)))
     }
     const { queue, worker } = yield* programSettings.pipe(Effect.provide(provider))
     return Program.make(worker).pipe(Layer.provide(Queue.layerBullMq(queue)))
   })
 
 /** Runs the account until its TDLib closes or its layer fails: either way it ends in failure, to be restarted. */
-const runAccount = (environment: Record<string, string>, shared: Queue["Service"]) =>
+const runAccount = (environment: Record<string, string>, shared: Option.Option<Queue["Service"]>) =>
   Effect.scoped(Effect.gen(function*() {
     const layer = yield* accountLayer(environment, shared)
     const context = yield* Layer.build(layer)
@@ -59,7 +62,8 @@ const runAccount = (environment: Record<string, string>, shared: Queue["Service"
   }))
 
 export const make = Effect.fnUntraced(function*(settings: PoolSettings) {
-  const shared = yield* Queue
+  const queue = yield* Queue
+  const shared = Option.isNone(settings.redisUrl) ? Option.some(queue) : Option.none()
   const box = yield* SecretBox.make(settings.poolKey)
   const hosted = new Map<string, Hosted>()
   const poolScope = yield* Effect.scope
@@ -94,7 +98,7 @@ export const make = Effect.fnUntraced(function*(settings: PoolSettings) {
 
   /** Brings the hosted accounts in line with the roster. */
   const follow = Effect.gen(function*() {
-    const roster = yield* Effect.flatMap(shared.readNote(settings.poolId, Roster.rosterNote), Roster.decode)
+    const roster = yield* Effect.flatMap(queue.readNote(settings.poolId, Roster.rosterNote), Roster.decode)
     const leaving = [...hosted].filter(([phone, running]) => roster[phone]?.hash !== running.hash).map(([phone]) => phone)
     yield* Effect.forEach(leaving, stop, { concurrency: "unbounded", discard: true })
     for (const [phone, entry] of Object.entries(roster)) {

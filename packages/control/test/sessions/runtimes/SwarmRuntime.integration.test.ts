@@ -3,7 +3,7 @@ import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Duration, Effect, Layer } from "effect"
 import * as ContainerNames from "../../../src/sessions/runtimes/ContainerNames.ts"
 import * as SwarmRuntime from "../../../src/sessions/runtimes/SwarmRuntime.ts"
-import { runtimeSuite } from "./RuntimeSuite.ts"
+import { type RuntimeHooks, runtimeSuite } from "./RuntimeSuite.ts"
 import {
   engineGate,
   engineTestOptions,
@@ -45,7 +45,7 @@ const name = (phone: PhoneNumber) => ContainerNames.workerName(phone)
 const containersOf = (phone: PhoneNumber, ...flags: ReadonlyArray<string>) =>
   docker("ps", "-q", ...flags, "--filter", `label=com.docker.swarm.service.name=${name(phone)}`)
 
-runtimeSuite({
+const hooks: RuntimeHooks = {
   name: "swarm",
   deployment,
   layer: runtime,
@@ -82,4 +82,7 @@ runtimeSuite({
       assert.strictEqual(spec.TaskTemplate.RestartPolicy.Condition, "on-failure")
       assert.isFalse(Object.values(spec.Labels).some((value) => value.includes(phone)), "no label holds the phone number")
     })
-})
+}
+
+runtimeSuite(hooks)
+runtimeSuite(hooks, { accountsPerProcess: 3 })
