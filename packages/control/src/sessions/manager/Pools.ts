@@ -52,7 +52,6 @@ export const make = Effect.fnUntraced(function*(base: ContainerRuntime["Service"
   const poolSpec = (pool: PhoneNumber): WorkerSpec => ({
     phone: pool,
     dataOf: poolsData,
-    accounts: options.accountsPerProcess,
     environment: { ...options.environment, POOL_ID: pool },
     secrets: {
       POOL_KEY: options.poolKeyFor(pool),

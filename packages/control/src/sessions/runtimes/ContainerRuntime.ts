@@ -20,15 +20,10 @@ export interface WorkerSpec {
   readonly secrets: Readonly<Record<string, Redacted.Redacted<string>>>
   /** Whose data it mounts (its volume or folder), when not its own: every pool mounts the pools' one. */
   readonly dataOf?: PhoneNumber | undefined
-  /** How many accounts it hosts (a pool's size, 1 by default): its memory and process limits scale with it. */
-  readonly accounts?: number | undefined
 }
 
 /** The account whose volume or folder the worker of `spec` mounts. */
 export const dataOwner = (spec: WorkerSpec): PhoneNumber => spec.dataOf ?? spec.phone
-
-/** A limit of one worker, for the worker of `spec`: as many times over as it hosts accounts. */
-export const scaled = (spec: WorkerSpec, limit: number): number => limit * Math.max(1, spec.accounts ?? 1)
 
 /**
  * A worker as its runtime sees it. `starting`: created, not yet running (a Swarm task still pending, a
@@ -97,8 +92,7 @@ export const specDigest = (spec: WorkerSpec, settings: Readonly<Record<string, u
     secrets: sorted(spec.secrets).map(([key, value]) => [key, sha256(Redacted.value(value))]),
     settings: sorted(settings),
     // Only a pool's: an account's digest stays what it was before pools existed.
-    ...(spec.dataOf === undefined ? {} : { dataOf: spec.dataOf }),
-    ...(spec.accounts === undefined ? {} : { accounts: spec.accounts })
+    ...(spec.dataOf === undefined ? {} : { dataOf: spec.dataOf })
   })
   return sha256(canonical).slice(0, 16)
 }

@@ -7,7 +7,7 @@ import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import type Docker from "dockerode"
 import { Duration, Effect, Layer, Option, Schedule } from "effect"
 import * as ContainerNames from "./ContainerNames.ts"
-import { ContainerRuntime, ContainerRuntimeError, dataOwner, scaled, specDigest, type Worker, type WorkerSpec, type WorkerState } from "./ContainerRuntime.ts"
+import { ContainerRuntime, ContainerRuntimeError, dataOwner, specDigest, type Worker, type WorkerSpec, type WorkerState } from "./ContainerRuntime.ts"
 import * as Engine from "./Engine.ts"
 
 export interface DockerRuntimeOptions extends Engine.EngineOptions {
@@ -49,9 +49,9 @@ const containerSpec = (options: DockerRuntimeOptions, spec: WorkerSpec, hash: st
     NetworkMode: options.network,
     Mounts: [{ Type: "volume", Source: ContainerNames.volumeName(dataOwner(spec)), Target: Engine.dataDirectory }],
     RestartPolicy: { Name: "on-failure", MaximumRetryCount: options.restartRetries },
-    Memory: scaled(spec, options.memoryBytes),
-    MemorySwap: scaled(spec, options.memoryBytes),
-    PidsLimit: scaled(spec, options.pidsLimit),
+    Memory: options.memoryBytes,
+    MemorySwap: options.memoryBytes,
+    PidsLimit: options.pidsLimit,
     ReadonlyRootfs: true,
     Tmpfs: { "/tmp": `rw,noexec,nosuid,size=${Engine.tmpfsBytes}` },
     CapDrop: ["ALL"],

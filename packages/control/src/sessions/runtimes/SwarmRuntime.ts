@@ -6,7 +6,7 @@ import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import type Docker from "dockerode"
 import { Duration, Effect, Layer, Option, Schedule } from "effect"
 import * as ContainerNames from "./ContainerNames.ts"
-import { ContainerRuntime, ContainerRuntimeError, dataOwner, scaled, specDigest, type Worker, type WorkerSpec } from "./ContainerRuntime.ts"
+import { ContainerRuntime, ContainerRuntimeError, dataOwner, specDigest, type Worker, type WorkerSpec } from "./ContainerRuntime.ts"
 import * as Engine from "./Engine.ts"
 import { ensureSecret, removeSecrets, secretsFile } from "./SwarmSecrets.ts"
 import { currentTask, type Task, taskState } from "./SwarmTasks.ts"
@@ -65,7 +65,7 @@ const serviceSpec = (
         { Type: "tmpfs", Source: "", Target: "/tmp", TmpfsOptions: { SizeBytes: Engine.tmpfsBytes, Mode: 0o1777 } }
       ]
     },
-    Resources: { Limits: { MemoryBytes: scaled(spec, options.memoryBytes), Pids: scaled(spec, options.pidsLimit) } },
+    Resources: { Limits: { MemoryBytes: options.memoryBytes, Pids: options.pidsLimit } },
     RestartPolicy: {
       Condition: "on-failure",
       Delay: nanos(options.restartDelay),
