@@ -36,8 +36,16 @@ export interface PoolOptions {
 
 type Accounts = Map<PhoneNumber, Roster.RosterEntry>
 
-/** `base` running pools of `options.accountsPerProcess` accounts, their rosters kept in the `Queue`'s notes. */
-export const make = Effect.fnUntraced(function*(base: ContainerRuntime["Service"], options: PoolOptions) {
+/**
+ * `base` running pools of `options.accountsPerProcess` accounts, their rosters kept in the `Queue`'s notes. The pools
+ * themselves run on `hosts` (`base` with the pools' own Redis users); an account's own worker left from before
+ * pooling is stopped on `base`, leaving the account's Redis user to its own wrapper.
+ */
+export const make = Effect.fnUntraced(function*(
+  base: ContainerRuntime["Service"],
+  options: PoolOptions,
+  hosts: ContainerRuntime["Service"] = base
+) {
   const queue = yield* Queue
   const rosters = new Map<PhoneNumber, Accounts>()
   const lock = yield* Semaphore.make(1)
@@ -62,7 +70,7 @@ export const make = Effect.fnUntraced(function*(base: ContainerRuntime["Service"
   /** The rosters of the pools that run, read back once (after the control plane restarts: adoption). */
   const load = Effect.gen(function*() {
     if (loaded) return
-    const pools = (yield* base.list).filter((worker) => isPool(worker.phone))
+    const pools = (yield* hosts.list).filter((worker) => isPool(worker.phone))
     for (const pool of pools) {
       const text = yield* queue.readNote(pool.phone, Roster.rosterNote).pipe(Effect.mapError(unavailable))
       const roster = yield* Roster.decode(text).pipe(
@@ -92,7 +100,8 @@ export const make = Effect.fnUntraced(function*(base: ContainerRuntime["Service"
   const create = Effect.fn("Pools.create")(function*(spec: WorkerSpec) {
     const phone = spec.phone
     const hash = yield* configHash(spec)
-    const pool = yield* locked(Effect.gen(function*() {
+    // One at a time: two accounts joining a new pool at once must not start it twice.
+    const worker = yield* locked(Effect.gen(function*() {
       yield* load
       const current = poolOf(phone)
       // An account that ran isolated (before pooling was turned on) leaves its own worker first.
@@ -105,11 +114,11 @@ export const make = Effect.fnUntraced(function*(base: ContainerRuntime["Service"
         accounts.set(phone, { hash, sealed: yield* Roster.seal(box, environmentOf(spec)) })
         yield* save(pool, accounts)
       }
-      return pool
+      // The pool, created with its first account and replaced if it died; its other accounts are not touched.
+      const created = yield* hosts.create(poolSpec(pool))
+      yield* Effect.logInfo("account placed in its pool").pipe(Effect.annotateLogs({ phone: mask(phone), pool }))
+      return created
     }))
-    // The pool, created with its first account and replaced if it died; its other accounts are not touched.
-    const worker = yield* base.create(poolSpec(pool))
-    yield* Effect.logInfo("account placed in its pool").pipe(Effect.annotateLogs({ phone: mask(phone), pool }))
     return { ...worker, phone, configHash: hash } satisfies Worker
   })
 
@@ -123,7 +132,7 @@ export const make = Effect.fnUntraced(function*(base: ContainerRuntime["Service"
       yield* save(pool, accounts)
       if (accounts.size > 0) return
       rosters.delete(pool)
-      yield* base.stop(pool)
+      yield* hosts.stop(pool)
       yield* Effect.logInfo("pool stopped: its last account left").pipe(Effect.annotateLogs({ pool }))
     }))
   })
@@ -134,7 +143,7 @@ export const make = Effect.fnUntraced(function*(base: ContainerRuntime["Service"
       const entry = pool === undefined ? undefined : rosters.get(pool)?.get(phone)
       return pool === undefined || entry === undefined
         ? base.status(phone)
-        : Effect.map(base.status(pool), Option.map((worker) => accountOf(phone, entry, worker)))
+        : Effect.map(hosts.status(pool), Option.map((worker) => accountOf(phone, entry, worker)))
     }))
 
   const list = Effect.gen(function*() {
@@ -165,11 +174,11 @@ export const layer = (options: Omit<PoolOptions, "poolKeyFor" | "redisUrlFor">) 
       const users = yield* WorkerRedisUsers
       if (options.accountsPerProcess <= 1) return withRedisUsers(runtime, users)
       const keys = yield* SessionKeys
-      const pooled = yield* make(withRedisUsers(runtime, users), {
+      const pooled = yield* make(runtime, {
         ...options,
         poolKeyFor: keys.keyFor,
         redisUrlFor: users.urlFor
-      })
+      }, withRedisUsers(runtime, users))
       return withRedisUsers(pooled, users)
     })
   )
