@@ -5,10 +5,20 @@
  * account must be restarted with a new one.
  */
 import { Effect, Redacted, Schema } from "effect"
+import * as Crypto from "node:crypto"
 import type { SecretBox, SecretBoxError } from "./SecretBox.ts"
 
 /** The note of the pool that holds its roster. */
 export const rosterNote = "roster"
+
+/**
+ * The note beside it that holds its version (a digest of the roster), written after the roster: a pool reads the
+ * few bytes of the version every second and the roster only when it changed.
+ */
+export const versionNote = "roster-version"
+
+/** The version of a roster as stored. */
+export const versionOf = (text: string): string => Crypto.createHash("sha256").update(text).digest("hex").slice(0, 16)
 
 export const RosterEntry = Schema.Struct({
   /** The digest of the account's environment: a new one restarts the account in its pool. */

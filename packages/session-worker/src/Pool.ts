@@ -96,14 +96,20 @@ export const make = Effect.fnUntraced(function*(settings: PoolSettings) {
       : Effect.logInfo("account stopped in its pool")).pipe(account(phone))
   })
 
-  /** Brings the hosted accounts in line with the roster. */
+  /** The version of the roster last followed. */
+  let followed: string | undefined
+
+  /** Brings the hosted accounts in line with the roster, when its version changed. */
   const follow = Effect.gen(function*() {
+    const version = yield* queue.readNote(settings.poolId, Roster.versionNote)
+    if (version !== undefined && version === followed) return
     const roster = yield* Effect.flatMap(queue.readNote(settings.poolId, Roster.rosterNote), Roster.decode)
     const leaving = [...hosted].filter(([phone, running]) => roster[phone]?.hash !== running.hash).map(([phone]) => phone)
     yield* Effect.forEach(leaving, stop, { concurrency: "unbounded", discard: true })
     for (const [phone, entry] of Object.entries(roster)) {
       if (!hosted.has(phone)) yield* start(phone, entry)
     }
+    followed = version
   })
 
   yield* follow.pipe(

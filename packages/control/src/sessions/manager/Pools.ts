@@ -82,10 +82,14 @@ export const make = Effect.fnUntraced(function*(
     loaded = true
   })
 
-  const save = (pool: PhoneNumber, accounts: Accounts) =>
-    queue.writeNote(pool, Roster.rosterNote, accounts.size === 0 ? undefined : Roster.encode(Object.fromEntries(accounts))).pipe(
+  /** The roster, then its version: a pool that sees the new version reads the new roster. */
+  const save = (pool: PhoneNumber, accounts: Accounts) => {
+    const text = accounts.size === 0 ? undefined : Roster.encode(Object.fromEntries(accounts))
+    return queue.writeNote(pool, Roster.rosterNote, text).pipe(
+      Effect.andThen(queue.writeNote(pool, Roster.versionNote, text === undefined ? undefined : Roster.versionOf(text))),
       Effect.mapError(unavailable)
     )
+  }
 
   const configHash = (spec: WorkerSpec) =>
     Effect.succeed(specDigest(spec, { runtime: base.kind, accountsPerProcess: options.accountsPerProcess }))
