@@ -25,7 +25,8 @@ import { ContainerRuntime, type WorkerSpec } from "../../src/sessions/runtimes/C
 
 export const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 const repositoryRoot = Url.fileURLToPath(new URL("../../../..", import.meta.url))
-export const workerImage = "vigia/session-worker:latest"
+/** The worker image the engine tests run: `SESSION_WORKER_IMAGE`, as `prepare-engine.sh` builds it, lets a worktree use its own tag. */
+export const workerImage = process.env.SESSION_WORKER_IMAGE ?? "vigia/session-worker:latest"
 
 export const randomPhone = (): PhoneNumber =>
   Schema.decodeUnknownSync(PhoneNumber)(`5519${Crypto.randomInt(100_000_000, 999_999_999)}`)

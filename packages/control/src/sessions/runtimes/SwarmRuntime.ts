@@ -89,8 +89,9 @@ export const make = Effect.fnUntraced(function*(options: SwarmRuntimeOptions) {
       [404]
     )
 
-  const tasksOf = (serviceName: string) =>
-    call("listing tasks", () => docker.listTasks({ filters: { service: [serviceName] } })).pipe(
+  /** The tasks of the service itself, by its id: a service just removed under the same name keeps its own apart. */
+  const tasksOf = (serviceId: string) =>
+    call("listing tasks", () => docker.listTasks({ filters: { service: [serviceId] } })).pipe(
       Effect.map(Option.getOrElse((): Array<Task> => []))
     )
 
@@ -142,7 +143,7 @@ export const make = Effect.fnUntraced(function*(options: SwarmRuntimeOptions) {
   const current = Effect.fnUntraced(function*(phone: PhoneNumber) {
     const service = yield* ownService(phone)
     if (Option.isNone(service)) return Option.none<Worker>()
-    const tasks = yield* tasksOf(ContainerNames.workerName(phone))
+    const tasks = (yield* tasksOf(service.value.ID)).filter((task) => task.ServiceID === service.value.ID)
     return Option.some(workerOf(phone, service.value, tasks))
   })
 
