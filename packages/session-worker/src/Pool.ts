@@ -10,6 +10,7 @@ import * as Roster from "@vigia/protocol/Roster"
 import { SecretBox } from "@vigia/protocol/SecretBox"
 import {
   Cause,
+  Clock,
   ConfigProvider,
   Context,
   Duration,
@@ -29,8 +30,29 @@ import { programSettings, workerSettings } from "./WorkerConfig.ts"
 /** How long a stopping account may take to close TDLib before it is abandoned. */
 const stopGrace = Duration.seconds(20)
 
-/** A failed account waits this long before its first restart, twice as long each time after, up to a minute. */
-const restartBackoff = Schedule.min([Schedule.exponential("1 second"), Schedule.spaced("60 seconds")])
+/**
+ * A failed account waits a second before its restart, twice as long after each failure in a row, up to a minute;
+ * an account that ran a minute before failing starts its count afresh.
+ */
+const backoffMillis = (failures: number) => Math.min(1_000 * 2 ** (failures - 1), 60_000)
+const freshAfterMillis = 60_000
+
+/** Runs `account` again and again, with backoff, each failure reported: it ends only when interrupted. */
+const supervise = <E, R>(account: Effect.Effect<never, E, R>) => {
+  const loop = (failures: number): Effect.Effect<never, never, R> =>
+    Effect.gen(function*() {
+      const began = yield* Clock.currentTimeMillis
+      const exit = yield* Effect.exit(account)
+      const ran = (yield* Clock.currentTimeMillis) - began
+      const streak = ran >= freshAfterMillis ? 1 : failures + 1
+      const delay = backoffMillis(streak)
+      const reason = Exit.isFailure(exit) ? Cause.pretty(exit.cause).split("\n")[0] : "it ended"
+      yield* Effect.logWarning("account failed in its pool: restarting it alone", { reason, failures: streak, inSeconds: delay / 1000 })
+      yield* Effect.sleep(delay)
+      return yield* loop(streak)
+    })
+  return loop(0)
+}
 
 interface Hosted {
   readonly hash: string
@@ -75,10 +97,7 @@ export const make = Effect.fnUntraced(function*(settings: PoolSettings) {
     const supervised = Roster.open(box, entry.sealed).pipe(
       Effect.map((environment) => ({ ...environment, DATA_DIR: settings.dataDir, CONTAINER_ID: settings.containerId })),
       Effect.flatMap((environment) => runAccount(environment, shared)),
-      Effect.tapCause((cause) =>
-        Effect.logWarning("account failed in its pool: restarting it alone", Cause.pretty(cause).split("\n")[0])
-      ),
-      Effect.retry(restartBackoff),
+      supervise,
       account(phone)
     )
     yield* Effect.forkIn(supervised, scope)
