@@ -6,14 +6,11 @@
  */
 import { assert, layer } from "@effect/vitest"
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
-import * as Roster from "@vigia/protocol/Roster"
-import { Effect, Exit, Layer, Option, Redacted, Scope } from "effect"
-import * as Placement from "../../../src/sessions/manager/Placement.ts"
-import * as Pools from "../../../src/sessions/manager/Pools.ts"
+import { Effect, Exit, Layer, Option, Scope } from "effect"
 import * as ContainerManager from "../../../src/sessions/manager/ContainerManager.ts"
 import { SessionStore } from "../../../src/sessions/manager/SessionStore.ts"
 import { WorkerEnvironment } from "../../../src/sessions/manager/WorkerEnvironment.ts"
-import { Queue } from "@vigia/protocol/Queue"
+import type { Queue } from "@vigia/protocol/Queue"
 import type { SecretBox } from "@vigia/protocol/SecretBox"
 import { ContainerRuntime } from "../../../src/sessions/runtimes/ContainerRuntime.ts"
 import {
@@ -24,11 +21,10 @@ import {
   ping,
   queueLayer,
   randomPhone,
-  redisUrl,
-  sessionKey,
   workerEnvironment,
   workerSpecFor
 } from "../../support/WorkerHarness.ts"
+import * as Pooling from "./Pooling.ts"
 
 /** What differs between runtimes: how a test looks at, breaks and inspects a worker from outside. */
 export interface RuntimeHooks {
@@ -58,64 +54,14 @@ export interface RuntimeHooks {
 
 type Manager = ContainerManager.ContainerManager["Service"]
 
-/** How the suite runs the accounts: each in a worker of its own (1), or up to this many to a pool. */
-export interface SuiteMode {
-  readonly accountsPerProcess: number
-}
-
-/** The runtime of `hooks`, its accounts pooled when `mode` says so (rosters read every 300 ms). */
-const runtimeOf = (hooks: RuntimeHooks, mode: SuiteMode): Layer.Layer<ContainerRuntime, unknown, Queue> =>
-  mode.accountsPerProcess === 1 ? hooks.layer : Layer.effect(
-    ContainerRuntime,
-    Effect.gen(function*() {
-      return yield* Pools.make(yield* ContainerRuntime, {
-        accountsPerProcess: mode.accountsPerProcess,
-        environment: { QUEUE_PREFIX: hooks.deployment, LOG_FORMAT: "json", POOL_ROSTER_INTERVAL: "0.3" },
-        poolKeyFor: () => sessionKey,
-        // The inline runtime's pools share the control plane's queue; the others reach Redis.
-        redisUrlFor: () => hooks.queue === undefined ? Option.some(Redacted.make(redisUrl)) : Option.none()
-      })
-    })
-  ).pipe(Layer.provide(hooks.layer))
-
-/** The pool whose roster holds `phone`, read as the control plane wrote it. */
-const poolOf = Effect.fnUntraced(function*(phone: PhoneNumber) {
-  const queue = yield* Queue
-  for (let index = 1; index <= 20; index++) {
-    const roster = yield* Effect.flatMap(queue.readNote(Placement.poolId(index), Roster.rosterNote), Roster.decode)
-    if (phone in roster) return Placement.poolId(index)
-  }
-  return yield* Effect.die(new Error("the account is in no pool's roster"))
-})
-
-/** Asks the account's fake TDLib, through its side channel, to close as TDLib does when it fails. */
-const closeClient = (port: string) =>
-  Effect.promise(() => fetch(`http://127.0.0.1:${port.trim()}/close`, { method: "POST" })).pipe(
-    Effect.flatMap((response) => response.ok ? Effect.void : Effect.die(new Error(`side channel answered ${response.status}`)))
-  )
-
 const stopAll = (manager: Manager, phones: ReadonlyArray<PhoneNumber>) =>
   Effect.forEach(phones, manager.stop, { concurrency: "unbounded", discard: true })
 
-export const runtimeSuite = (hooks: RuntimeHooks, mode: SuiteMode = { accountsPerProcess: 1 }) => {
+export const runtimeSuite = (hooks: RuntimeHooks, mode: Pooling.SuiteMode = { accountsPerProcess: 1 }) => {
   const queue = hooks.queue ?? queueLayer(hooks.deployment)
-  const shared = Layer.provideMerge(runtimeOf(hooks, mode), queue)
+  const shared = Layer.provideMerge(Pooling.runtimeOf(hooks, mode), queue)
   const { kill, removeByHand } = hooks
-  const pooled = mode.accountsPerProcess > 1
-  /** The worker hosting the account: its own, or its pool. */
-  const hostOf = (phone: PhoneNumber) => pooled ? poolOf(phone) : Effect.succeed(phone)
-  /** Where the account's files are: the root of its own data, or its folder in the pools' data. */
-  const dataAt = (phone: PhoneNumber, name: string) =>
-    pooled ? { owner: Placement.poolsData, path: `${phone}/${name}` } : { owner: phone, path: name }
-  const writeData = (phone: PhoneNumber, name: string, content: string) => {
-    const { owner, path } = dataAt(phone, name)
-    return hooks.writeData(owner, path, content)
-  }
-  const readData = (phone: PhoneNumber, name: string) => {
-    const { owner, path } = dataAt(phone, name)
-    return hooks.readData(owner, path)
-  }
-  const identity = (phone: PhoneNumber) => Effect.flatMap(hostOf(phone), hooks.identity)
+  const { closeClient, hostOf, identity, pooled, readData, writeData } = Pooling.placement(hooks, mode)
 
   /** A manager in a scope of its own, and an updates listener that always feeds the manager of the moment. */
   const harness = Effect.fnUntraced(function*(phones: ReadonlyArray<PhoneNumber>, overrides: Partial<ContainerManager.ContainerManagerOptions> = {}) {
@@ -249,8 +195,7 @@ export const runtimeSuite = (hooks: RuntimeHooks, mode: SuiteMode = { accountsPe
         yield* Effect.all([alice, bob, carol].map((phone) => manager.start(phone)), { concurrency: "unbounded" })
         const pool = yield* identity(alice)
         assert.strictEqual(yield* identity(bob), pool, "one pool hosts the three")
-        const port = yield* readData(alice, "fake-tdl.port").pipe(Effect.map(Option.getOrThrow))
-        yield* closeClient(port)
+        yield* closeClient(alice)
         yield* eventually("Alice started again in her pool", Effect.sync(() => updates.started(alice)), (n) => n === 2)
         yield* ping(alice)
         yield* Effect.forEach([bob, carol], ping, { discard: true })
