@@ -18,7 +18,10 @@ export interface SuiteMode {
 }
 
 /** The runtime of `hooks`, its accounts pooled when `mode` says so (rosters read every 300 ms). */
-export const runtimeOf = (hooks: RuntimeHooks, mode: SuiteMode): Layer.Layer<ContainerRuntime, unknown, Queue> =>
+export const runtimeOf = (
+  hooks: Pick<RuntimeHooks, "deployment" | "layer" | "queue">,
+  mode: SuiteMode
+): Layer.Layer<ContainerRuntime, unknown, Queue> =>
   mode.accountsPerProcess === 1 ? hooks.layer : Layer.effect(
     ContainerRuntime,
     Effect.gen(function*() {
