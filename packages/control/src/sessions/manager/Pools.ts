@@ -83,6 +83,9 @@ export const make = Effect.fnUntraced(function*(
   })
 
   /** The roster, then its version: a pool that sees the new version reads the new roster. */
+  /** The rosters loaded, waiting for the lock only the first time (a look never queues behind a create). */
+  const loadedRosters = Effect.suspend(() => loaded ? Effect.void : locked(load))
+
   const save = (pool: PhoneNumber, accounts: Accounts) => {
     const text = accounts.size === 0 ? undefined : Roster.encode(Object.fromEntries(accounts))
     return queue.writeNote(pool, Roster.rosterNote, text).pipe(
@@ -142,7 +145,7 @@ export const make = Effect.fnUntraced(function*(
   })
 
   const status = (phone: PhoneNumber) =>
-    locked(load).pipe(Effect.flatMap(() => {
+    loadedRosters.pipe(Effect.flatMap(() => {
       const pool = poolOf(phone)
       const entry = pool === undefined ? undefined : rosters.get(pool)?.get(phone)
       return pool === undefined || entry === undefined
@@ -151,7 +154,7 @@ export const make = Effect.fnUntraced(function*(
     }))
 
   const list = Effect.gen(function*() {
-    yield* locked(load)
+    yield* loadedRosters
     const workers = yield* base.list
     return workers.flatMap((worker) =>
       isPool(worker.phone)
