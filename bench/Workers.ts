@@ -5,9 +5,10 @@
  */
 import { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import * as ContainerManager from "@vigia/control/sessions/manager/ContainerManager"
+import * as Pools from "@vigia/control/sessions/manager/Pools"
 import { SessionStore } from "@vigia/control/sessions/manager/SessionStore"
 import { WorkerEnvironment } from "@vigia/control/sessions/manager/WorkerEnvironment"
-import type { WorkerSpec } from "@vigia/control/sessions/runtimes/ContainerRuntime"
+import { ContainerRuntime, type WorkerSpec } from "@vigia/control/sessions/runtimes/ContainerRuntime"
 import * as ContainerNames from "@vigia/control/sessions/runtimes/ContainerNames"
 import * as DockerRuntime from "@vigia/control/sessions/runtimes/DockerRuntime"
 import * as ProcessRuntime from "@vigia/control/sessions/runtimes/ProcessRuntime"
@@ -16,7 +17,7 @@ import { SessionKeys } from "@vigia/control/sessions/SessionKeys"
 import * as Messages from "@vigia/protocol/Messages"
 import { Queue, type QueueError } from "@vigia/protocol/Queue"
 import * as QueueNames from "@vigia/protocol/QueueNames"
-import { Context, Duration, Effect, Layer, Redacted, Schema } from "effect"
+import { Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
 import * as ChildProcess from "node:child_process"
 import * as Crypto from "node:crypto"
 import { deleteRedisKeys, queuePrefix, redisUrl } from "./Environment.ts"
@@ -67,9 +68,9 @@ const memorySessions = (): SessionStore["Service"] => {
 }
 
 const managerOptions: ContainerManager.ContainerManagerOptions = {
-  maxRunning: 1_000,
+  maxRunning: 10_000,
   maxConcurrentStarts: 8,
-  startQueueTimeout: Duration.minutes(5),
+  startQueueTimeout: Duration.minutes(30),
   startTimeout: Duration.seconds(60),
   checkInterval: Duration.seconds(1),
   silenceThreshold: Duration.seconds(30),
@@ -83,6 +84,21 @@ const managerOptions: ContainerManager.ContainerManagerOptions = {
 export type RuntimeChoice =
   | { readonly _tag: "process"; readonly dataRoot: string }
   | { readonly _tag: "docker" }
+
+/** `base`, its accounts pooled `accountsPerProcess` to a worker (as `WORKER_ACCOUNTS_PER_PROCESS` does). */
+const pooled = (base: Layer.Layer<ContainerRuntime, unknown, Queue>, prefix: string, accountsPerProcess: number) =>
+  accountsPerProcess <= 1 ? base : Layer.effect(
+    ContainerRuntime,
+    Effect.gen(function*() {
+      const keys = yield* SessionKeys
+      return yield* Pools.make(yield* ContainerRuntime, {
+        accountsPerProcess,
+        environment: { QUEUE_PREFIX: prefix, LOG_FORMAT: "json" },
+        poolKeyFor: keys.keyFor,
+        redisUrlFor: () => Option.some(Redacted.make(redisUrl))
+      })
+    })
+  ).pipe(Layer.provide(base))
 
 const runtimeLayer = (runtime: RuntimeChoice, deployment: string) =>
   runtime._tag === "process"
@@ -117,15 +133,26 @@ export class Harness extends Context.Service<Harness, {
  * The session side of a control plane over `runtime`, with its own queue prefix and deployment label; every worker,
  * container, volume and Redis key it made is removed when the layer closes.
  */
-export const layer = (options: { readonly name: string; readonly runtime: RuntimeChoice; readonly driver: Driver }) => {
+export const layer = (options: {
+  readonly name: string
+  readonly runtime: RuntimeChoice
+  readonly driver: Driver
+  /** Accounts to a pool (1, the default: each in a worker of its own). */
+  readonly accountsPerProcess?: number
+  /** Starts at once (8 by default). */
+  readonly maxConcurrentStarts?: number
+}) => {
   const prefix = queuePrefix(`${options.name}${Crypto.randomBytes(2).toString("hex")}`)
   const base = Layer.mergeAll(
     Queue.layerBullMq({ redisUrl: Redacted.make(redisUrl), prefix }),
     SessionKeys.layer({ master: masterKey })
   )
-  const manager = ContainerManager.layer(managerOptions).pipe(
+  const manager = ContainerManager.layer({
+    ...managerOptions,
+    maxConcurrentStarts: options.maxConcurrentStarts ?? managerOptions.maxConcurrentStarts
+  }).pipe(
     Layer.provide(Layer.mergeAll(
-      runtimeLayer(options.runtime, prefix),
+      pooled(runtimeLayer(options.runtime, prefix), prefix, options.accountsPerProcess ?? 1),
       Layer.succeed(SessionStore, memorySessions()),
       Layer.succeed(WorkerEnvironment, WorkerEnvironment.of({ specFor: workerSpec(prefix, options.driver) }))
     ))

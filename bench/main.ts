@@ -15,6 +15,7 @@ import * as IdleCost from "./IdleCost.ts"
 import * as Limits from "./Limits.ts"
 import * as Parser from "./Parser.ts"
 import * as Pipeline from "./Pipeline.ts"
+import * as Pools from "./Pools.ts"
 import { type Outcome, outcome, skipped, table } from "./Report.ts"
 import * as Runtimes from "./Runtimes.ts"
 import * as Stats from "./Stats.ts"
@@ -32,6 +33,8 @@ const sections: ReadonlyArray<readonly [name: string, run: Effect.Effect<Outcome
   ["parser", Parser.run],
   ["rpc", Gateway.run(1000)],
   ["runtimes", Runtimes.run(10)],
+  ["pools", Pools.runFootprint([10, 50, 100])],
+  ["thousand", Pools.runThousand(numberFrom("BENCH_THOUSAND", 1000), numberFrom("BENCH_POOL_SIZE", 100))],
   ["idle", IdleCost.run({ sizes: [0, 100, 1000], windowSeconds: 6, starts: 3 })],
   ["limits", Limits.run({ accounts, steadyRate: 20, steadySeconds: 30, floodRate: 150, floodSeconds: 20 })],
   ["pipeline", Pipeline.run({ accounts, rate, warmUpSeconds: 2, measuredSeconds: 8, burst: 8000 })]

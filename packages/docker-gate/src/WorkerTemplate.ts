@@ -40,10 +40,17 @@ export const workerVariables: ReadonlyArray<string> = [
   "TDL_DRIVER",
   "REDIS_URL",
   "QUEUE_PREFIX",
-  "LOG_FORMAT"
+  "LOG_FORMAT",
+  "POOL_ID",
+  "POOL_KEY",
+  "POOL_ROSTER_INTERVAL"
 ]
 
 const phone = "[1-9][0-9]{7,14}"
+/** A pool of accounts is named as an account is, with digits under the calling code 999, which no country has. */
+const poolPattern = /^999[0-9]{9}$/
+/** Whose volume every pool mounts: the pooled accounts' folders. */
+export const poolsData = "999000000000"
 export const workerNamePattern = new RegExp(`^vigia-session-(${phone})$`)
 export const volumeNamePattern = new RegExp(`^vigia-session-(${phone})-data$`)
 export const secretNamePattern = new RegExp(`^vigia-session-(${phone})-[0-9a-f]{16}$`)
@@ -193,6 +200,10 @@ const holding = <A>(value: A, rule: string | undefined): Result.Result<A, string
 /** The phone number a name carries, to hold one resource to one account. */
 const phoneIn = (pattern: RegExp, name: string | undefined) => (name === undefined ? undefined : pattern.exec(name)?.[1])
 
+/** The volume a worker named for `account` mounts: its own, or a pool's, the pools' one. */
+const volumeOf = (account: string | undefined) =>
+  account !== undefined && poolPattern.test(account) && account !== poolsData ? poolsData : account
+
 /** The account's secrets as the Swarm runtime writes them: an env file of the worker's variables only. */
 const onlyWorkerVariables = (data: string) =>
   Buffer.from(data, "base64").toString("utf8").split("\n").filter((line) => line !== "").every(isWorkerVariable)
@@ -210,8 +221,8 @@ export const checks = (template: WorkerTemplate, imageId: string) => {
           value,
           HostConfig.Memory !== HostConfig.MemorySwap
             ? "HostConfig.MemorySwap must equal HostConfig.Memory (no swap)"
-            : account === undefined || account !== phoneIn(volumeNamePattern, HostConfig.Mounts[0].Source)
-            ? "the container's name and its volume must be one account's"
+            : account === undefined || volumeOf(account) !== phoneIn(volumeNamePattern, HostConfig.Mounts[0].Source)
+            ? "the container's name and its volume must be one account's (a pool's: the pools')"
             : undefined
         )
       }),
@@ -222,8 +233,8 @@ export const checks = (template: WorkerTemplate, imageId: string) => {
         const spec = value.TaskTemplate.ContainerSpec
         return holding(
           value,
-          phoneIn(volumeNamePattern, spec.Mounts[0].Source) !== account
-            ? "the service's volume must be its account's"
+          phoneIn(volumeNamePattern, spec.Mounts[0].Source) !== volumeOf(account)
+            ? "the service's volume must be its account's (a pool's: the pools')"
             : phoneIn(secretNamePattern, spec.Secrets[0].SecretName) !== account
             ? "the service's secret must be its account's"
             : JSON.stringify(spec.Labels) !== JSON.stringify(value.Labels)

@@ -82,8 +82,28 @@ describe("the worker template", () => {
     assert.isTrue(refused(check.secret(injected)))
   })
 
+  it("lets a pool mount the pools' volume, and nobody else's; an account still only its own", () => {
+    const pool = "999000000003"
+    const poolsVolume = "vigia-session-999000000000-data"
+    const mounting = (source: string) =>
+      changed(Fixtures.container, (body) => {
+        body.HostConfig.Mounts[0]!.Source = source
+        body.Env = [...body.Env, `POOL_ID=${pool}`, "POOL_KEY=c2VjcmV0"]
+      })
+    assert.isFalse(refused(check.container(mounting(poolsVolume), `vigia-session-${pool}`)))
+    assert.isTrue(refused(check.container(mounting(Fixtures.volumeName), `vigia-session-${pool}`)), "an account's volume")
+    assert.isTrue(refused(check.container(mounting(poolsVolume), Fixtures.workerName)), "an account mounting the pools'")
+    const service = changed(Fixtures.service, (body) => {
+      body.Name = `vigia-session-${pool}`
+      body.TaskTemplate.ContainerSpec.Mounts[0]!.Source = poolsVolume
+    })
+    assert.isTrue(refused(check.service(service)), "its secret must still be its own")
+  })
+
   it("names exactly the variables the session worker reads", () => {
-    const source = Fs.readFileSync(Url.fileURLToPath(new URL("../../session-worker/src/WorkerConfig.ts", import.meta.url)), "utf8")
+    const source = ["WorkerConfig.ts", "PoolConfig.ts"]
+      .map((file) => Fs.readFileSync(Url.fileURLToPath(new URL(`../../session-worker/src/${file}`, import.meta.url)), "utf8"))
+      .join("\n")
     const read = [...source.matchAll(/(?:required|optional)\(\s*"([A-Z][A-Z0-9_]*)"/g)].map((match) => match[1])
     assert.deepStrictEqual([...workerVariables].sort(), [...new Set(read)].sort())
   })

@@ -116,6 +116,13 @@ export class Queue extends Context.Service<Queue, {
   readonly clearBeat: (phone: PhoneNumber) => Effect.Effect<void, QueueError>
   /** The last beat of each account among `phones` that beat within its ttl; the others are absent. */
   readonly lastBeats: (phones: ReadonlyArray<PhoneNumber>) => Effect.Effect<ReadonlyMap<PhoneNumber, Beat>, QueueError>
+  /**
+   * Stores `owner`'s note `name` (`undefined`: deletes it) beside its queues, where `owner`'s own Redis user may
+   * read it: a pool's roster. Fails fast when the transport is unreachable.
+   */
+  readonly writeNote: (owner: PhoneNumber, name: string, text: string | undefined) => Effect.Effect<void, QueueError>
+  /** `owner`'s note `name`, if any. */
+  readonly readNote: (owner: PhoneNumber, name: string) => Effect.Effect<string | undefined, QueueError>
 }>()("@vigia/protocol/Queue") {
   /**
    * Queues in Redis through BullMQ; `redisUrl` is required, the rest has defaults: prefix `bull`, idle timeout
@@ -202,6 +209,8 @@ const fromTransport = (transport: Transport, policy: RetryPolicy): Queue["Servic
     obliterate: transport.obliterate,
     beat,
     lastBeats,
-    clearBeat: transport.clearBeat
+    clearBeat: transport.clearBeat,
+    writeNote: transport.writeNote,
+    readNote: transport.readNote
   })
 }

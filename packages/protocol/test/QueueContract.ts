@@ -274,6 +274,20 @@ export const queueContract = (name: string, makeLayer: () => Layer.Layer<Queue, 
         yield* queue.clearBeat(kept)
       }).pipe(provide))
 
+    it.live("a note is read back until it is deleted; another owner's note of the same name is its own", () =>
+      Effect.gen(function*() {
+        const queue = yield* Queue
+        const [owner, other] = [randomPhone(), randomPhone()]
+        assert.strictEqual(yield* queue.readNote(owner, "roster"), undefined)
+        yield* queue.writeNote(owner, "roster", "first")
+        yield* queue.writeNote(owner, "roster", "second")
+        assert.strictEqual(yield* queue.readNote(owner, "roster"), "second")
+        assert.strictEqual(yield* queue.readNote(other, "roster"), undefined)
+        assert.strictEqual(yield* queue.readNote(owner, "other"), undefined)
+        yield* queue.writeNote(owner, "roster", undefined)
+        assert.strictEqual(yield* queue.readNote(owner, "roster"), undefined)
+      }).pipe(provide))
+
     it.live("reads many accounts' beats at once", () =>
       Effect.gen(function*() {
         const queue = yield* Queue

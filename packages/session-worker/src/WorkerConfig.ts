@@ -49,7 +49,7 @@ export const accountFolder = (settings: Pick<WorkerSettings, "dataDir" | "phone"
 // Reading: every variable on its own, so that each problem is reported, not only the first.
 
 /** A configured value, or the lines saying what is wrong with it. */
-type Checked<A> = Config.Config<Result.Result<A, ReadonlyArray<string>>>
+export type Checked<A> = Config.Config<Result.Result<A, ReadonlyArray<string>>>
 type CheckedValue<C> = C extends Checked<infer A> ? A : never
 
 const line = (name: string, problem: string) => [`invalid configuration: ${name} ${problem}`]
@@ -75,7 +75,7 @@ const unreadable = (name: string, expected = "could not be read", secret = false
 }
 
 /** How one variable reads: `read` it by its name; when it does not read, say what it must be. */
-interface Rule<A> {
+export interface Rule<A> {
   readonly read: (name: string) => Config.Config<A>
   /** What the value must be (`must be …`), when a value can be wrong. */
   readonly expected?: string
@@ -84,14 +84,14 @@ interface Rule<A> {
 }
 
 /** A variable that must be set. */
-const required = <A>(name: string, rule: Rule<A>): Checked<A> =>
+export const required = <A>(name: string, rule: Rule<A>): Checked<A> =>
   Config.option(rule.read(name)).pipe(
     Config.map(Option.match({ onNone: () => Result.fail(line(name, "is required")), onSome: Result.succeed })),
     Config.orElse(() => unreadable(name, rule.expected, rule.secret))
   )
 
 /** A variable that may be unset, `fallback` then. */
-const optional = <A, const B>(name: string, rule: Rule<A>, fallback: B): Checked<A | B> =>
+export const optional = <A, const B>(name: string, rule: Rule<A>, fallback: B): Checked<A | B> =>
   rule.read(name).pipe(
     Config.map((value): A | B => value),
     Config.withDefault(fallback),
@@ -102,7 +102,7 @@ const optional = <A, const B>(name: string, rule: Rule<A>, fallback: B): Checked
 type Values<Fields extends Record<string, Checked<unknown>>> = { readonly [K in keyof Fields]: CheckedValue<Fields[K]> }
 
 /** An area's values, or every problem among them. */
-const area = <const Fields extends Record<string, Checked<unknown>>>(fields: Fields): Checked<Values<Fields>> =>
+export const area = <const Fields extends Record<string, Checked<unknown>>>(fields: Fields): Checked<Values<Fields>> =>
   Config.map(
     Config.all(fields) as Config.Config<Record<string, Result.Result<unknown, ReadonlyArray<string>>>>,
     (results): Result.Result<Values<Fields>, ReadonlyArray<string>> => {
@@ -119,7 +119,7 @@ const mapChecked = <A, B>(f: (value: A) => B) => (checked: Checked<A>): Checked<
   Config.map(checked, Result.map(f))
 
 /** Fails with every problem at once. */
-const settle = <A>(checked: Checked<A>): Effect.Effect<A, InvalidConfiguration> =>
+export const settle = <A>(checked: Checked<A>): Effect.Effect<A, InvalidConfiguration> =>
   checked.pipe(
     Effect.catchTag("ConfigError", (error) => Effect.succeed(Result.fail([`invalid configuration: ${error.message}`]))),
     Effect.flatMap((result) =>
@@ -132,17 +132,17 @@ const settle = <A>(checked: Checked<A>): Effect.Effect<A, InvalidConfiguration> 
 // ---------------------------------------------------------------------------------------------------------------
 // The variables, by area
 
-const text: Rule<string> = { read: (name) => Config.String(name).pipe(Config.map((value) => value.trim())) }
+export const text: Rule<string> = { read: (name) => Config.String(name).pipe(Config.map((value) => value.trim())) }
 
-const folder: Rule<string> = { read: (name) => Config.String(name).pipe(Config.map((value) => Path.resolve(value.trim()))) }
+export const folder: Rule<string> = { read: (name) => Config.String(name).pipe(Config.map((value) => Path.resolve(value.trim()))) }
 
 /** `rule`'s value as `Option.some`, for a variable whose absence is `Option.none()`. */
-const some = <A>(rule: Rule<A>): Rule<Option.Option<A>> => ({
+export const some = <A>(rule: Rule<A>): Rule<Option.Option<A>> => ({
   ...rule,
   read: (name) => rule.read(name).pipe(Config.map(Option.some))
 })
 
-const oneOf = <const A extends string>(values: ReadonlyArray<A>): Rule<A> => ({
+export const oneOf = <const A extends string>(values: ReadonlyArray<A>): Rule<A> => ({
   read: (name) => Config.Literals(values, name),
   expected: `must be one of ${values.join(", ")}`
 })
@@ -153,7 +153,7 @@ const integer = (minimum: number, maximum: number): Rule<number> => ({
 })
 
 /** `5` (seconds) or any duration Effect reads, such as `500 millis` or `5 seconds`. */
-const positiveDuration: Rule<Duration.Duration> = {
+export const positiveDuration: Rule<Duration.Duration> = {
   read: (name) =>
     Config.Number(name).pipe(
       Config.map(Duration.seconds),
@@ -163,7 +163,7 @@ const positiveDuration: Rule<Duration.Duration> = {
   expected: "must be a positive duration such as 5 or \"5 seconds\""
 }
 
-const phoneNumber: Rule<PhoneNumber> = {
+export const phoneNumber: Rule<PhoneNumber> = {
   read: (name) => Config.String(name).pipe(checkedBy(normalize)),
   expected: "must be a phone number with its country code, such as +55 11 91234-5678"
 }
@@ -183,18 +183,18 @@ const secret = (valid: (value: string) => boolean, expected: string): Rule<Redac
 const isBase64 = (value: string) => /^[A-Za-z0-9+/]+={0,2}$/.test(value) && value.length % 4 === 0
 
 /** The key `SecretBox` takes: 32 bytes in base64. */
-const sessionKey: Rule<Redacted.Redacted<string>> = {
+export const sessionKey: Rule<Redacted.Redacted<string>> = {
   read: (name) => secret(isBase64, "").read(name).pipe(checkedBy((key) => Effect.as(SecretBox.make(key), key))),
   expected: "must be 32 bytes in base64",
   secret: true
 }
 
-const redisUrl = secret(
+export const redisUrl = secret(
   (url) => ["redis:", "rediss:"].includes(URL.parse(url)?.protocol ?? ""),
   "must be a redis:// or rediss:// URL"
 )
 
-const queuePrefix: Rule<string> = {
+export const queuePrefix: Rule<string> = {
   read: (name) => text.read(name).pipe(accepted((prefix) => !prefix.includes(":"))),
   expected: "may not contain ':'"
 }
@@ -248,7 +248,7 @@ const queue: Checked<BullMqOptions> = area({
   prefix: optional("QUEUE_PREFIX", queuePrefix, "bull")
 })
 
-const logFormat = optional("LOG_FORMAT", oneOf(["json", "pretty"]), "json")
+export const logFormat = optional("LOG_FORMAT", oneOf(["json", "pretty"]), "json")
 
 /** What the worker runs with, read from the `ConfigProvider` in context (what the inline runtime needs). */
 export const workerSettings: Effect.Effect<WorkerSettings, InvalidConfiguration> = settle(worker)

@@ -8,6 +8,7 @@ import * as DeliveryConfig from "./DeliveryConfig.ts"
 import * as HttpConfig from "./HttpConfig.ts"
 import * as ObservabilityConfig from "./ObservabilityConfig.ts"
 import * as PlansConfig from "./PlansConfig.ts"
+import * as PoolingConfig from "./PoolingConfig.ts"
 import * as QueueConfig from "./QueueConfig.ts"
 import * as SellerDataConfig from "./SellerDataConfig.ts"
 import * as SessionsConfig from "./SessionsConfig.ts"
@@ -19,6 +20,7 @@ export const areas = {
   queue: { redisUrl: QueueConfig.redisUrl, bullMq: QueueConfig.bullMq, failures: QueueConfig.failures },
   http: HttpConfig.http,
   sessions: SessionsConfig.checks,
+  pooling: PoolingConfig.checks,
   bot: BotConfig.bot,
   plans: PlansConfig.enforcement,
   newSellers: PlansConfig.newSellers,
@@ -58,5 +60,6 @@ export const hints: Readonly<Record<string, string>> = {
   DELIVERY_LEASE: "must be a duration such as \"30 seconds\"",
   SUMMARY_CHECK_INTERVAL: "must be a duration such as \"1 minute\"",
   ORDER_RETENTION_DAYS: "must be a whole number of days, at least 1",
-  RETENTION_CHECK_INTERVAL: "must be a duration such as \"1 hour\""
+  RETENTION_CHECK_INTERVAL: "must be a duration such as \"1 hour\"",
+  WORKER_ACCOUNTS_PER_PROCESS: "must be a whole number from 1 to 1000 (1: each account in a worker of its own)"
 }

@@ -1,16 +1,18 @@
 /**
- * The sessions concern as one layer, configured from `SessionsConfig`: the session keys, the container manager
- * over the configured runtime (each worker with its own Redis user), the gateway to the workers, the watched
- * chats, and the node each Swarm worker is pinned to. It needs the data layer's `Sessions`, `Users` and `ActiveGroups`, and the control plane's `Queue`.
+ * The sessions concern as one layer, configured from `SessionsConfig` and `PoolingConfig`: the session keys, the
+ * container manager over the configured runtime (each account with its own Redis user; several accounts to a
+ * worker when pooled), the gateway to the workers, the watched chats, and the node each Swarm worker is pinned to.
+ * It needs the data layer's `Sessions`, `Users` and `ActiveGroups`, and the control plane's `Queue`.
  */
 import { Layer } from "effect"
+import * as PoolingConfig from "../config/PoolingConfig.ts"
 import * as SessionsConfig from "../config/SessionsConfig.ts"
 import * as ContainerManager from "./manager/ContainerManager.ts"
+import * as Pools from "./manager/Pools.ts"
 import { SessionStore } from "./manager/SessionStore.ts"
 import { WorkerEnvironment } from "./manager/WorkerEnvironment.ts"
 import { NodePins } from "./runtimes/NodePins.ts"
 import * as SelectedRuntime from "./runtimes/SelectedRuntime.ts"
-import * as WithRedisUsers from "./runtimes/WithRedisUsers.ts"
 import { SessionGateway } from "./SessionGateway.ts"
 import { SessionKeys } from "./SessionKeys.ts"
 import { WatchedChats } from "./WatchedChats.ts"
@@ -18,7 +20,7 @@ import { WorkerRedisUsers } from "./WorkerRedisUsers.ts"
 
 const Manager = ContainerManager.layerConfig(SessionsConfig.manager).pipe(
   Layer.provide(Layer.mergeAll(
-    WithRedisUsers.layer.pipe(Layer.provide(SelectedRuntime.layerConfig(SessionsConfig.runtime))),
+    Pools.layerConfig(PoolingConfig.pooling).pipe(Layer.provide(SelectedRuntime.layerConfig(SessionsConfig.runtime))),
     WorkerEnvironment.layerConfig(SessionsConfig.worker),
     SessionStore.layer
   )),

@@ -44,6 +44,22 @@ describe("ConfigCheck", () => {
       assert.deepStrictEqual(fraction.lines, ["invalid configuration: ORDER_RETENTION_DAYS: must be a whole number of days, at least 1"])
     }))
 
+  it.effect("reports a pool size below 1, above 1,000 or not a whole number", () =>
+    Effect.gen(function*() {
+      for (const size of ["0", "1001", "2.5", "many"]) {
+        const error = yield* checkWith({ ...secrets, WORKER_ACCOUNTS_PER_PROCESS: size })
+        assert.deepStrictEqual(error.lines, [
+          "invalid configuration: WORKER_ACCOUNTS_PER_PROCESS: must be a whole number from 1 to 1000 (1: each account in a worker of its own)"
+        ])
+      }
+    }))
+
+  it.effect("accepts pools of 1 to 1,000 accounts", () =>
+    Effect.forEach(["1", "100", "1000"], (size) =>
+      ConfigCheck.check(ControlConfig.areas, ControlConfig.hints).pipe(
+        Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown({ ...secrets, WORKER_ACCOUNTS_PER_PROCESS: size })))
+      ), { discard: true }))
+
   it.effect("passes with only the Telegram secrets set: every other variable has its default", () =>
     ConfigCheck.check(ControlConfig.areas, ControlConfig.hints).pipe(
       Effect.provide(ConfigProvider.layer(ConfigProvider.fromUnknown(secrets)))

@@ -11,6 +11,8 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { privateRedisWith } from "../../../../test-support/PrivateRedis.ts"
 import * as ContainerManager from "../../src/sessions/manager/ContainerManager.ts"
+import * as Placement from "../../src/sessions/manager/Placement.ts"
+import * as Pools from "../../src/sessions/manager/Pools.ts"
 import { SessionStore } from "../../src/sessions/manager/SessionStore.ts"
 import { WorkerEnvironment } from "../../src/sessions/manager/WorkerEnvironment.ts"
 import { ContainerRuntime } from "../../src/sessions/runtimes/ContainerRuntime.ts"
@@ -34,7 +36,8 @@ const connectAs = (url: string) =>
   Effect.acquireRelease(Effect.sync(() => new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 })), (redis) =>
     Effect.sync(() => redis.disconnect()))
 
-const Services = Layer.unwrap(Effect.gen(function*() {
+/** The services over a private Redis; accounts pooled `accountsPerProcess` to a worker (1: each its own). */
+const services = (accountsPerProcess: number) => Layer.unwrap(Effect.gen(function*() {
   const redis = yield* privateRedisWith({ password: controlPassword })
   const url = Redacted.make(redis.url)
   const users = WorkerRedisUsers.layer({ _tag: "PerAccount", adminUrl: url, workerUrl: url, prefix })
@@ -44,14 +47,15 @@ const Services = Layer.unwrap(Effect.gen(function*() {
     logFormat: "json",
     heartbeatInterval: 1
   })
-  const runtime = WithRedisUsers.layer.pipe(
-    Layer.provide(ProcessRuntime.layer({ entry: ProcessRuntime.defaultEntry, dataRoot, deployment: prefix, stopGracePeriod: Duration.seconds(5) }))
-  )
+  const processes = ProcessRuntime.layer({ entry: ProcessRuntime.defaultEntry, dataRoot, deployment: prefix, stopGracePeriod: Duration.seconds(5) })
+  const runtime = accountsPerProcess === 1
+    ? WithRedisUsers.layer.pipe(Layer.provide(processes))
+    : Pools.layer({ accountsPerProcess, environment: { QUEUE_PREFIX: prefix, LOG_FORMAT: "json" } }).pipe(Layer.provide(processes))
   const queue = Layer.mergeAll(
     Queue.layerBullMq({ redisUrl: url, prefix, idleTimeout: Duration.seconds(5), sweepInterval: Duration.seconds(2) }),
     SecretBox.layer(sessionKey)
   )
-  return Layer.mergeAll(environment, runtime, queue, Layer.effect(RedisAdmin, connectAs(redis.url))).pipe(
+  return Layer.mergeAll(environment, runtime.pipe(Layer.provideMerge(queue)), Layer.effect(RedisAdmin, connectAs(redis.url))).pipe(
     Layer.provideMerge(users),
     Layer.provideMerge(SessionKeys.layer({ master: Redacted.make("acl test master key") }))
   )
@@ -72,7 +76,9 @@ const workerUrlOf = (phone: PhoneNumber) =>
 
 const key = (phone: PhoneNumber, rest: string) => `${prefix}:user-${phone}-${rest}`
 
-layer(Layer.mergeAll(Services, Layer.effectDiscard(Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dataRoot, { recursive: true, force: true }))))), {
+const cleanup = Layer.effectDiscard(Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dataRoot, { recursive: true, force: true }))))
+
+layer(Layer.mergeAll(services(1), cleanup), {
   timeout: "2 minutes",
   excludeTestServices: true
 })("each worker's own Redis user", (it) => {
@@ -141,3 +147,44 @@ layer(Layer.mergeAll(Services, Layer.effectDiscard(Effect.addFinalizer(() => Eff
       yield* Scope.close(scope, Exit.void)
     }))
 })
+
+layer(Layer.mergeAll(services(3), cleanup), { timeout: "2 minutes", excludeTestServices: true })(
+  "pooled accounts' own Redis users",
+  (it) => {
+    it.effect("in one pool each account connects as its own user and the pool as its own; the pool's user goes with its last account", () =>
+      Effect.gen(function*() {
+        const [alice, bob] = [randomPhone(), randomPhone()]
+        const sessions = memorySessions()
+        const scope = yield* Scope.make()
+        const manager = yield* ContainerManager.make(managerOptions).pipe(Effect.provideService(SessionStore, sessions.store), Scope.provide(scope))
+        yield* listenUpdates([alice, bob], () => manager.observe)
+        yield* manager.start(alice)
+        yield* manager.start(bob)
+        yield* ping(alice)
+        yield* ping(bob)
+        const admin = yield* RedisAdmin
+        const pid = (yield* manager.status(alice)).worker.pipe(Option.map((worker) => worker.id), Option.getOrThrow)
+        assert.strictEqual((yield* manager.status(bob)).worker.pipe(Option.map((worker) => worker.id), Option.getOrThrow), pid, "one pool")
+        yield* Effect.sleep("2 seconds")
+        assert.deepStrictEqual(yield* reply(admin, "ACL", "LOG"), "", "nothing was refused: each reached only its own")
+        const users = new Set([...(yield* reply(admin, "CLIENT", "LIST")).matchAll(/ user=(\S+)/g)].map((match) => match[1]))
+        const pool = userName(prefix, Placement.poolId(1))
+        for (const user of [userName(prefix, alice), userName(prefix, bob), pool]) {
+          assert.isTrue(users.has(user), `a connection as ${user}`)
+        }
+        // The pool's own user reads its roster and nothing of its accounts'.
+        const asPool = yield* connectAs(Redacted.value((yield* WorkerRedisUsers).urlFor(Placement.poolId(1)).pipe(Option.getOrThrow)))
+        assert.isTrue(refused(yield* reply(asPool, "GET", key(alice, "heartbeat"))), "the pool's user cannot read an account's keys")
+        assert.notStrictEqual(yield* reply(asPool, "GET", key(Placement.poolId(1), "note-roster")), "null")
+
+        const usersNow = () => Effect.promise(() => admin.acl("USERS"))
+        yield* manager.stop(alice)
+        assert.notInclude(yield* usersNow(), userName(prefix, alice))
+        assert.include(yield* usersNow(), pool, "the pool stays for Bob")
+        yield* ping(bob)
+        yield* manager.stop(bob)
+        assert.notInclude(yield* usersNow(), pool, "the pool's user goes with its last account")
+        yield* Scope.close(scope, Exit.void)
+      }))
+  }
+)

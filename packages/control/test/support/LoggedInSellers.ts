@@ -44,16 +44,30 @@ export interface LoggedInSeller {
 /** The phone number of a test seller's account, from their Telegram id. */
 export const phoneOf = (user: FakeUser): PhoneNumber => Schema.decodeUnknownSync(PhoneNumber)(`55119${String(user.id).slice(-8)}`)
 
-/** The workers' folders of one test file, and its queue prefix and worker deployment (one name for both). */
-export const testRun = (name: string) => ({
+/**
+ * The workers' folders of one test file, its queue prefix and worker deployment (one name for both), and how many
+ * accounts share a worker (`WORKER_ACCOUNTS_PER_PROCESS`; 1, each its own).
+ */
+export const testRun = (name: string, accountsPerProcess = 1) => ({
   prefix: `${name}${Crypto.randomBytes(4).toString("hex")}`,
-  workersRoot: Fs.mkdtempSync(Path.join(Os.tmpdir(), `vigia-${name}-`))
+  workersRoot: Fs.mkdtempSync(Path.join(Os.tmpdir(), `vigia-${name}-`)),
+  accountsPerProcess
 })
 
 export type TestRun = ReturnType<typeof testRun>
 
+/** Whose folder holds the account's: its own, or (pooled) the pools'. */
+const dataOwner = (run: TestRun, phone: PhoneNumber) => run.accountsPerProcess > 1 ? "999000000000" : phone
+
 /** The account's folder, where its worker keeps the fake TDLib's database and side-channel port. */
-const accountFolder = (run: TestRun, phone: PhoneNumber) => Path.join(run.workersRoot, `vigia-session-${phone}-data`, phone)
+const accountFolder = (run: TestRun, phone: PhoneNumber) =>
+  Path.join(run.workersRoot, `vigia-session-${dataOwner(run, phone)}-data`, phone)
+
+/** The pid records of the run's workers: each account's own, or (pooled) its pools'. */
+const records = (run: TestRun, phones: ReadonlyArray<PhoneNumber>) =>
+  run.accountsPerProcess > 1
+    ? Fs.readdirSync(run.workersRoot).filter((name) => /^vigia-session-999[0-9]{9}\.json$/.test(name))
+    : phones.map((phone) => `vigia-session-${phone}.json`).filter((name) => Fs.existsSync(Path.join(run.workersRoot, name)))
 
 /** A seller on the basic plan, logged in with the fake TDLib's account, watching `orderGroup`. */
 export const seedSeller = (run: TestRun, user: FakeUser) =>
@@ -100,13 +114,20 @@ export const controlEnvironment = (
   WORKER_SILENCE_THRESHOLD: "5 seconds",
   WORKER_CHECK_INTERVAL: "500 millis",
   WORKER_RESTART_BACKOFF: "500 millis",
+  WORKER_ACCOUNTS_PER_PROCESS: String(run.accountsPerProcess),
   LOG_FORMAT: "json",
   ...extra
 })
 
-/** The pid of the account's worker process now. */
-export const workerPid = (run: TestRun, phone: PhoneNumber): number =>
-  (JSON.parse(Fs.readFileSync(Path.join(run.workersRoot, `vigia-session-${phone}.json`), "utf8")) as { readonly pid: number }).pid
+const pidIn = (run: TestRun, record: string) =>
+  (JSON.parse(Fs.readFileSync(Path.join(run.workersRoot, record), "utf8")) as { readonly pid: number }).pid
+
+/** The pid of the process running the account's worker now: its own, or (pooled) the run's one pool. */
+export const workerPid = (run: TestRun, phone: PhoneNumber): number => {
+  const [record, ...others] = records(run, [phone])
+  if (record === undefined || others.length > 0) throw new Error(`no single worker process for the account: ${[record, ...others].join(", ")}`)
+  return pidIn(run, record)
+}
 
 const isAlive = (pid: number) => Fs.existsSync(`/proc/${pid}`) && !Fs.readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ")
 
@@ -172,10 +193,8 @@ export const awaitReports = (seller: LoggedInSeller, count: number, within: Dura
 /** Workers outlive the control plane by design: a test stops what it started, and removes its queues' keys. */
 export const cleanup = (run: TestRun, users: ReadonlyArray<FakeUser>) =>
   Effect.sync(() => {
-    for (const user of users) {
-      const record = Path.join(run.workersRoot, `vigia-session-${phoneOf(user)}.json`)
-      if (!Fs.existsSync(record)) continue
-      const pid = workerPid(run, phoneOf(user))
+    for (const record of records(run, users.map(phoneOf))) {
+      const pid = pidIn(run, record)
       if (isAlive(pid)) process.kill(pid, "SIGKILL")
     }
     Fs.rmSync(run.workersRoot, { recursive: true, force: true })

@@ -25,7 +25,8 @@ import { ContainerRuntime, type WorkerSpec } from "../../src/sessions/runtimes/C
 
 export const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379"
 const repositoryRoot = Url.fileURLToPath(new URL("../../../..", import.meta.url))
-export const workerImage = "vigia/session-worker:latest"
+/** The worker image the engine tests run: `SESSION_WORKER_IMAGE`, as `prepare-engine.sh` builds it, lets a worktree use its own tag. */
+export const workerImage = process.env.SESSION_WORKER_IMAGE ?? "vigia/session-worker:latest"
 
 export const randomPhone = (): PhoneNumber =>
   Schema.decodeUnknownSync(PhoneNumber)(`5519${Crypto.randomInt(100_000_000, 999_999_999)}`)
@@ -164,13 +165,18 @@ export const docker = (...args: ReadonlyArray<string>) =>
  * tests' worker template: the `docker` and `swarm` runtime suites reach the engine only through it.
  */
 export const engineGate = (deployment: string) => {
-  const folder = Fs.mkdtempSync(Path.join(Os.tmpdir(), "vigia-gate-"))
+  const folder = Path.join(Os.tmpdir(), `vigia-gate-${Crypto.randomBytes(6).toString("hex")}`)
   const socket = Path.join(folder, "gate.sock")
+  // Its folder made each time the layer is built and removed as it closes: a file's suites may build it in turn.
+  const own = Layer.effectDiscard(Effect.acquireRelease(
+    Effect.sync(() => Fs.mkdirSync(folder, { recursive: true, mode: 0o700 })),
+    () => Effect.sync(() => Fs.rmSync(folder, { recursive: true, force: true }))
+  ))
   const layer = Gate.layer({
     listen: { _tag: "Unix", path: socket },
     engineSocket: "/var/run/docker.sock",
     template: { image: workerImage, deployment, network: "host", maxMemoryBytes: 256 * 1024 * 1024, maxPids: 256 }
-  }).pipe(Layer.provideMerge(Layer.effectDiscard(Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(folder, { recursive: true, force: true }))))))
+  }).pipe(Layer.provideMerge(own))
   return { engine: { _tag: "Socket", path: socket } as const, layer }
 }
 

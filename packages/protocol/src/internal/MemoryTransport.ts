@@ -228,5 +228,10 @@ export const make = (policy: RetryPolicy): Effect.Effect<Transport, never, Scope
 
     const clearBeat = (phone: PhoneNumber) => Effect.sync(() => void beats.delete(phone))
 
-    return { add, consumer, failed, redrive, depth, obliterate, beat, lastBeats, clearBeat } satisfies Transport
+    const notes = new Map<string, string>()
+    const writeNote = (owner: PhoneNumber, name: string, text: string | undefined) =>
+      Effect.sync(() => void (text === undefined ? notes.delete(`${owner} ${name}`) : notes.set(`${owner} ${name}`, text)))
+    const readNote = (owner: PhoneNumber, name: string) => Effect.sync(() => notes.get(`${owner} ${name}`))
+
+    return { add, consumer, failed, redrive, depth, obliterate, beat, lastBeats, clearBeat, writeNote, readNote } satisfies Transport
   })

@@ -111,4 +111,8 @@ export interface Transport {
   readonly lastBeats: (
     phones: ReadonlyArray<PhoneNumber>
   ) => Effect.Effect<ReadonlyMap<PhoneNumber, string>, QueueError>
+  /** Stores `owner`'s note `name` (none: deletes it). */
+  readonly writeNote: (owner: PhoneNumber, name: string, text: string | undefined) => Effect.Effect<void, QueueError>
+  /** `owner`'s note `name`, if any. */
+  readonly readNote: (owner: PhoneNumber, name: string) => Effect.Effect<string | undefined, QueueError>
 }

@@ -19,7 +19,12 @@ export interface WorkerSpec {
   readonly phone: PhoneNumber
   readonly environment: Readonly<Record<string, string>>
   readonly secrets: Readonly<Record<string, Redacted.Redacted<string>>>
+  /** Whose data it mounts (its volume or folder), when not its own: every pool mounts the pools' one. */
+  readonly dataOf?: PhoneNumber | undefined
 }
+
+/** The account whose volume or folder the worker of `spec` mounts. */
+export const dataOwner = (spec: WorkerSpec): PhoneNumber => spec.dataOf ?? spec.phone
 
 /**
  * A worker as its runtime sees it. `starting`: created, not yet running (a Swarm task still pending, a
@@ -91,7 +96,9 @@ export const specDigest = (spec: WorkerSpec, settings: Readonly<Record<string, u
   const canonical = JSON.stringify({
     environment: sorted(spec.environment),
     secrets: sorted(spec.secrets).map(([key, value]) => [key, sha256(Redacted.value(value))]),
-    settings: sorted(settings)
+    settings: sorted(settings),
+    // Only a pool's: an account's digest stays what it was before pools existed.
+    ...(spec.dataOf === undefined ? {} : { dataOf: spec.dataOf })
   })
   return sha256(canonical).slice(0, 16)
 }

@@ -7,7 +7,7 @@ import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import type Docker from "dockerode"
 import { Duration, Effect, Layer, Option, Schedule } from "effect"
 import * as ContainerNames from "./ContainerNames.ts"
-import { ContainerRuntime, ContainerRuntimeError, specDigest, type Worker, type WorkerSpec, type WorkerState } from "./ContainerRuntime.ts"
+import { ContainerRuntime, ContainerRuntimeError, dataOwner, specDigest, type Worker, type WorkerSpec, type WorkerState } from "./ContainerRuntime.ts"
 import * as Engine from "./Engine.ts"
 
 export interface DockerRuntimeOptions extends Engine.EngineOptions {
@@ -47,7 +47,7 @@ const containerSpec = (options: DockerRuntimeOptions, spec: WorkerSpec, hash: st
     // ends at once instead of after the grace period (PID 1 ignores signals it does not handle).
     Init: true,
     NetworkMode: options.network,
-    Mounts: [{ Type: "volume", Source: ContainerNames.volumeName(spec.phone), Target: Engine.dataDirectory }],
+    Mounts: [{ Type: "volume", Source: ContainerNames.volumeName(dataOwner(spec)), Target: Engine.dataDirectory }],
     RestartPolicy: { Name: "on-failure", MaximumRetryCount: options.restartRetries },
     Memory: options.memoryBytes,
     MemorySwap: options.memoryBytes,
@@ -124,7 +124,7 @@ export const make = Effect.fnUntraced(function*(options: DockerRuntimeOptions) {
       )
       yield* remove(phone)
     }
-    yield* Engine.ensureVolume("docker", docker, phone, Engine.accountLabels(options, phone))
+    yield* Engine.ensureVolume("docker", docker, dataOwner(spec), Engine.accountLabels(options, dataOwner(spec)))
     const created = yield* call("creating the container", () => {
       const container = containerSpec(options, spec, hash)
       const { name, ...body } = container

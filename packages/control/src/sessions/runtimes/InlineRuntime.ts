@@ -12,6 +12,7 @@ import * as ContainerNames from "./ContainerNames.ts"
 import {
   ContainerRuntime,
   ContainerRuntimeError,
+  dataOwner,
   describeCause,
   environmentOf,
   specDigest,
@@ -117,7 +118,7 @@ export const make = Effect.fnUntraced(function*(options: InlineRuntimeOptions) {
       yield* stop(phone)
     }
     const layer = yield* workerProgram
-    const dataDir = dataDirOf(phone)
+    const dataDir = dataDirOf(dataOwner(spec))
     yield* Effect.try({
       try: () => Fs.mkdirSync(dataDir, { recursive: true }),
       catch: (cause) => new ContainerRuntimeError({ reason: "Refused", runtime: "inline", message: `cannot create ${dataDir}: ${String(cause)}` })

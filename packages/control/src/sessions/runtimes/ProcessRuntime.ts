@@ -11,7 +11,7 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as Url from "node:url"
 import * as ContainerNames from "./ContainerNames.ts"
-import { ContainerRuntime, ContainerRuntimeError, environmentOf, specDigest, type Worker, type WorkerSpec } from "./ContainerRuntime.ts"
+import { ContainerRuntime, ContainerRuntimeError, dataOwner, environmentOf, specDigest, type Worker, type WorkerSpec } from "./ContainerRuntime.ts"
 import * as ProcessOutput from "./ProcessOutput.ts"
 import * as ProcessRecords from "./ProcessRecords.ts"
 import { isAlive, procStat, type ProcessRecord, refused } from "./ProcessRecords.ts"
@@ -142,8 +142,8 @@ export const make = Effect.fnUntraced(function*(options: ProcessRuntimeOptions) 
         message: `the session worker is not built: ${options.entry} is missing (run npx tsc -b)`
       })
     }
-    const dataDir = records.dataPath(phone)
-    const user = yield* Effect.transposeOption(Option.map(users, (accounts) => accounts.userFor(phone)))
+    const dataDir = records.dataPath(dataOwner(spec))
+    const user = yield* Effect.transposeOption(Option.map(users, (accounts) => accounts.userFor(dataOwner(spec))))
     const logFd = yield* Effect.try({
       try: () => {
         Fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 })

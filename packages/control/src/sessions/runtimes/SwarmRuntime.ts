@@ -7,7 +7,7 @@ import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import type Docker from "dockerode"
 import { Duration, Effect, Layer, Option, Schedule } from "effect"
 import * as ContainerNames from "./ContainerNames.ts"
-import { ContainerRuntime, ContainerRuntimeError, specDigest, type Worker, type WorkerSpec } from "./ContainerRuntime.ts"
+import { ContainerRuntime, ContainerRuntimeError, dataOwner, specDigest, type Worker, type WorkerSpec } from "./ContainerRuntime.ts"
 import * as Engine from "./Engine.ts"
 import type { NodePins } from "./NodePins.ts"
 import * as SwarmPlacement from "./SwarmPlacement.ts"
@@ -62,11 +62,11 @@ const serviceSpec = (
       Mounts: [
         {
           Type: "volume",
-          Source: ContainerNames.volumeName(spec.phone),
+          Source: ContainerNames.volumeName(dataOwner(spec)),
           Target: Engine.dataDirectory,
           VolumeOptions: {
             NoCopy: false,
-            Labels: Engine.accountLabels(options, spec.phone),
+            Labels: Engine.accountLabels(options, dataOwner(spec)),
             DriverConfig: { Name: "local", Options: {} }
           }
         },
@@ -98,8 +98,9 @@ export const make = Effect.fnUntraced(function*(options: SwarmRuntimeOptions) {
       [404]
     )
 
-  const tasksOf = (serviceName: string) =>
-    call("listing tasks", () => docker.listTasks({ filters: { service: [serviceName] } })).pipe(
+  /** The tasks of the service itself, by its id: a service just removed under the same name keeps its own apart. */
+  const tasksOf = (serviceId: string) =>
+    call("listing tasks", () => docker.listTasks({ filters: { service: [serviceId] } })).pipe(
       Effect.map(Option.getOrElse((): Array<Task> => []))
     )
 
@@ -151,7 +152,7 @@ export const make = Effect.fnUntraced(function*(options: SwarmRuntimeOptions) {
   const current = Effect.fnUntraced(function*(phone: PhoneNumber) {
     const service = yield* ownService(phone)
     if (Option.isNone(service)) return Option.none<Worker>()
-    const tasks = yield* tasksOf(ContainerNames.workerName(phone))
+    const tasks = (yield* tasksOf(service.value.ID)).filter((task) => task.ServiceID === service.value.ID)
     return Option.some(workerOf(phone, service.value, tasks))
   })
 

@@ -12,6 +12,7 @@ import * as ProcessRuntime from "../../../src/sessions/runtimes/ProcessRuntime.t
 import { Sessions } from "../../../src/data/Sessions.ts"
 import { UserId } from "../../../src/data/UserId.ts"
 import { TestDatabase } from "../../support/TestDatabase.ts"
+import * as Pooling from "../runtimes/Pooling.ts"
 import {
   stopWorkersAtEnd,
   eventually,
@@ -31,14 +32,18 @@ const dataRoot = Fs.mkdtempSync(Path.join(Os.tmpdir(), "vigia-manager-sessions-"
 
 const cleanup = stopWorkersAtEnd(deployment, dataRoot)
 
-const layers = Layer.mergeAll(
-  Layer.provideMerge(
-    cleanup,
-    ProcessRuntime.layer({ entry: ProcessRuntime.defaultEntry, dataRoot, deployment, stopGracePeriod: Duration.seconds(5) })
-  ),
-  queueLayer(deployment),
-  Sessions.layer.pipe(Layer.provideMerge(TestDatabase.layer))
-)
+const processes = ProcessRuntime.layer({ entry: ProcessRuntime.defaultEntry, dataRoot, deployment, stopGracePeriod: Duration.seconds(5) })
+
+/** Process workers, each account in its own or `accountsPerProcess` to a pool; a database of its own. */
+const layersFor = (accountsPerProcess: number) =>
+  Layer.mergeAll(
+    Layer.provideMerge(
+      cleanup,
+      Pooling.runtimeOf({ deployment, layer: processes }, { accountsPerProcess }).pipe(Layer.provide(queueLayer(deployment)))
+    ),
+    queueLayer(deployment),
+    Sessions.layer.pipe(Layer.provideMerge(TestDatabase.layer))
+  )
 
 const createUser = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
@@ -61,7 +66,9 @@ const startManager = Effect.fnUntraced(function*() {
   return { manager, drop: Scope.close(scope, Exit.void) }
 })
 
-layer(layers, { timeout: "2 minutes", excludeTestServices: true })("ContainerManager with the sessions table", (it) => {
+for (const accountsPerProcess of [1, 3]) layer(layersFor(accountsPerProcess), { timeout: "2 minutes", excludeTestServices: true })(
+  accountsPerProcess === 1 ? "ContainerManager with the sessions table" : `ContainerManager with the sessions table, ${accountsPerProcess} accounts to a pool`,
+  (it) => {
   it.effect("records what it runs, adopts from the table, keeps the account's own state, removes what has no session", () =>
     Effect.gen(function*() {
       const sessions = yield* Sessions

@@ -3,7 +3,7 @@ import { assert } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import * as ContainerNames from "../../../src/sessions/runtimes/ContainerNames.ts"
 import * as DockerRuntime from "../../../src/sessions/runtimes/DockerRuntime.ts"
-import { runtimeSuite } from "./RuntimeSuite.ts"
+import { type RuntimeHooks, runtimeSuite } from "./RuntimeSuite.ts"
 import {
   engineGate,
   engineTestOptions,
@@ -34,7 +34,7 @@ const runtime = Layer.provideMerge(
 
 const name = (phone: PhoneNumber) => ContainerNames.workerName(phone)
 
-runtimeSuite({
+const hooks: RuntimeHooks = {
   name: "docker",
   deployment,
   layer: runtime,
@@ -77,4 +77,7 @@ runtimeSuite({
       )
       assert.isFalse(Object.values(Config.Labels).some((value) => value.includes(phone)), "no label holds the phone number")
     })
-})
+}
+
+runtimeSuite(hooks)
+runtimeSuite(hooks, { accountsPerProcess: 3 })

@@ -8,7 +8,7 @@ import * as Path from "node:path"
 import * as ContainerNames from "../../../src/sessions/runtimes/ContainerNames.ts"
 import { ContainerRuntime } from "../../../src/sessions/runtimes/ContainerRuntime.ts"
 import * as InlineRuntime from "../../../src/sessions/runtimes/InlineRuntime.ts"
-import { runtimeSuite } from "./RuntimeSuite.ts"
+import { type RuntimeHooks, runtimeSuite } from "./RuntimeSuite.ts"
 import { randomDeployment, sessionKey } from "../../support/WorkerHarness.ts"
 
 const deployment = randomDeployment("inline")
@@ -18,7 +18,7 @@ const dataPath = (phone: PhoneNumber, name: string) => Path.join(dataRoot, Conta
 /** The workers stop with the runtime's layer; the folder is removed after. */
 const cleanup = Layer.effectDiscard(Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dataRoot, { recursive: true, force: true }))))
 
-runtimeSuite({
+const hooks: RuntimeHooks = {
   name: "inline",
   deployment,
   layer: Layer.provideMerge(InlineRuntime.layer({ dataRoot, stopGracePeriod: Duration.seconds(5) }), cleanup),
@@ -35,4 +35,7 @@ runtimeSuite({
       Fs.writeFileSync(dataPath(phone, name), content)
     }),
   readData: (phone, name) => Effect.sync(() => Option.liftThrowable(() => Fs.readFileSync(dataPath(phone, name), "utf8"))())
-})
+}
+
+runtimeSuite(hooks)
+runtimeSuite(hooks, { accountsPerProcess: 3 })

@@ -7,7 +7,7 @@ import * as Path from "node:path"
 import * as ContainerNames from "../../../src/sessions/runtimes/ContainerNames.ts"
 import { ContainerRuntime } from "../../../src/sessions/runtimes/ContainerRuntime.ts"
 import * as ProcessRuntime from "../../../src/sessions/runtimes/ProcessRuntime.ts"
-import { runtimeSuite } from "./RuntimeSuite.ts"
+import { type RuntimeHooks, runtimeSuite } from "./RuntimeSuite.ts"
 import { stopWorkersAtEnd, randomDeployment } from "../../support/WorkerHarness.ts"
 
 const deployment = randomDeployment("process")
@@ -34,7 +34,7 @@ const runtime = Layer.provideMerge(
   ProcessRuntime.layer({ entry: ProcessRuntime.defaultEntry, dataRoot, deployment, stopGracePeriod: Duration.seconds(5) })
 )
 
-runtimeSuite({
+const hooks: RuntimeHooks = {
   name: "process",
   deployment,
   layer: runtime,
@@ -63,4 +63,7 @@ runtimeSuite({
       const autogroup = Option.liftThrowable(() => Fs.readFileSync(`/proc/${pid}/autogroup`, "utf8"))()
       if (Option.isSome(autogroup)) assert.match(autogroup.value, new RegExp(`nice ${ProcessRuntime.workerAutogroupNice}\\b`))
     })
-})
+}
+
+runtimeSuite(hooks)
+runtimeSuite(hooks, { accountsPerProcess: 3 })

@@ -1,6 +1,8 @@
 /**
  * The scenarios every runtime passes with the real session worker (`TDL_DRIVER=fake`) over real Redis: its
- * lifecycle, its data, adoption by a new manager, a crash, and the caps. Each runtime supplies its hooks.
+ * lifecycle, its data, adoption by a new manager, a crash, and the caps. Each runtime supplies its hooks; each
+ * suite runs isolated (a worker per account) and pooled (accounts sharing a worker), where the hooks are handed
+ * the pool for the account.
  */
 import { assert, layer } from "@effect/vitest"
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
@@ -22,6 +24,7 @@ import {
   workerEnvironment,
   workerSpecFor
 } from "../../support/WorkerHarness.ts"
+import * as Pooling from "./Pooling.ts"
 
 /** What differs between runtimes: how a test looks at, breaks and inspects a worker from outside. */
 export interface RuntimeHooks {
@@ -42,9 +45,9 @@ export interface RuntimeHooks {
   readonly removeByHand?: (phone: PhoneNumber) => Effect.Effect<void, unknown, ContainerRuntime>
   /** No process, container or service of the worker whose identity was `identity` is left. */
   readonly nothingLeft: (phone: PhoneNumber, identity: string) => Effect.Effect<boolean, unknown, ContainerRuntime>
-  /** Writes, and reads, a file at the root of the account's data (its volume or folder). */
-  readonly writeData: (phone: PhoneNumber, name: string, content: string) => Effect.Effect<void, unknown>
-  readonly readData: (phone: PhoneNumber, name: string) => Effect.Effect<Option.Option<string>, unknown>
+  /** Writes, and reads, a file at `path` in the data (its volume or folder) of `owner`, an account or the pools. */
+  readonly writeData: (owner: PhoneNumber, path: string, content: string) => Effect.Effect<void, unknown>
+  readonly readData: (owner: PhoneNumber, path: string) => Effect.Effect<Option.Option<string>, unknown>
   /** Checks what the engine reports of a running worker: its isolation, its labels, where its secrets are. */
   readonly verifyWorker?: (phone: PhoneNumber) => Effect.Effect<void, unknown>
 }
@@ -54,10 +57,11 @@ type Manager = ContainerManager.ContainerManager["Service"]
 const stopAll = (manager: Manager, phones: ReadonlyArray<PhoneNumber>) =>
   Effect.forEach(phones, manager.stop, { concurrency: "unbounded", discard: true })
 
-export const runtimeSuite = (hooks: RuntimeHooks) => {
+export const runtimeSuite = (hooks: RuntimeHooks, mode: Pooling.SuiteMode = { accountsPerProcess: 1 }) => {
   const queue = hooks.queue ?? queueLayer(hooks.deployment)
-  const shared = Layer.provideMerge(hooks.layer, queue)
+  const shared = Layer.provideMerge(Pooling.runtimeOf(hooks, mode), queue)
   const { kill, removeByHand } = hooks
+  const { closeClient, hostOf, identity, pooled, readData, writeData } = Pooling.placement(hooks, mode)
 
   /** A manager in a scope of its own, and an updates listener that always feeds the manager of the moment. */
   const harness = Effect.fnUntraced(function*(phones: ReadonlyArray<PhoneNumber>, overrides: Partial<ContainerManager.ContainerManagerOptions> = {}) {
@@ -77,7 +81,8 @@ export const runtimeSuite = (hooks: RuntimeHooks) => {
     return { sessions, updates, start }
   })
 
-  layer(shared, { timeout: "6 minutes", excludeTestServices: true })(`${hooks.name} runtime`, (it) => {
+  const title = pooled ? `${hooks.name} runtime, ${mode.accountsPerProcess} accounts to a pool` : `${hooks.name} runtime`
+  layer(shared, { timeout: "6 minutes", excludeTestServices: true })(title, (it) => {
     it.effect("create, WorkerStarted over Redis, running, a command round trip, stop, nothing left but the data", () =>
       Effect.gen(function*() {
         const phone = randomPhone()
@@ -93,16 +98,17 @@ export const runtimeSuite = (hooks: RuntimeHooks) => {
         assert.strictEqual((yield* manager.status(phone)).state, "running")
         assert.deepStrictEqual((yield* manager.list).map((s) => s.phone), [phone])
         yield* ping(phone)
-        if (hooks.verifyWorker !== undefined) yield* hooks.verifyWorker(phone)
+        if (hooks.verifyWorker !== undefined && !pooled) yield* hooks.verifyWorker(phone)
 
-        const identity = yield* hooks.identity(phone)
+        const host = yield* hostOf(phone)
+        const before = yield* hooks.identity(host)
         yield* manager.stop(phone)
         assert.strictEqual((yield* manager.status(phone)).state, "stopped")
-        assert.isTrue(yield* hooks.nothingLeft(phone, identity), "no process, container or service is left")
+        assert.isTrue(yield* hooks.nothingLeft(host, before), "no process, container or service is left")
         assert.deepStrictEqual(yield* manager.list, [])
         yield* manager.stop(phone)
-        yield* hooks.writeData(phone, "after-stop", "kept")
-        assert.deepStrictEqual(yield* hooks.readData(phone, "after-stop"), Option.some("kept"), "the data is kept")
+        yield* writeData(phone, "after-stop", "kept")
+        assert.deepStrictEqual(yield* readData(phone, "after-stop"), Option.some("kept"), "the data is kept")
         yield* drop
       }))
 
@@ -113,11 +119,11 @@ export const runtimeSuite = (hooks: RuntimeHooks) => {
         const { manager, drop } = yield* start()
         yield* manager.start(alice)
         yield* manager.start(bob)
-        yield* hooks.writeData(alice, "marker", "alice")
+        yield* writeData(alice, "marker", "alice")
         yield* manager.stop(alice)
         yield* manager.start(alice)
-        assert.deepStrictEqual(yield* hooks.readData(alice, "marker"), Option.some("alice"))
-        assert.deepStrictEqual(yield* hooks.readData(bob, "marker"), Option.none())
+        assert.deepStrictEqual(yield* readData(alice, "marker"), Option.some("alice"))
+        assert.deepStrictEqual(yield* readData(bob, "marker"), Option.none())
         yield* ping(alice)
         yield* stopAll(manager, [alice, bob])
         yield* drop
@@ -145,7 +151,7 @@ export const runtimeSuite = (hooks: RuntimeHooks) => {
         yield* drop
       }))
 
-    if (removeByHand !== undefined) it.effect("a new manager adopts running workers, recreates one removed by hand, removes one nobody wants", () =>
+    if (removeByHand !== undefined && !pooled) it.effect("a new manager adopts running workers, recreates one removed by hand, removes one nobody wants", () =>
       Effect.gen(function*() {
         const runtime = yield* ContainerRuntime
         const [alice, bob, carol, orphan] = [randomPhone(), randomPhone(), randomPhone(), randomPhone()]
@@ -176,19 +182,68 @@ export const runtimeSuite = (hooks: RuntimeHooks) => {
         yield* second.drop
       }))
 
-    if (kill !== undefined) it.effect("a killed worker is noticed and restarted", () =>
+    if (pooled) it.effect("a new manager adopts a running pool from its roster, and takes out of a pool an account nobody wants", () =>
       Effect.gen(function*() {
-        const phone = randomPhone()
-        const { updates, start } = yield* harness([phone])
+        const runtime = yield* ContainerRuntime
+        const phones = [randomPhone(), randomPhone(), randomPhone()]
+        const orphan = randomPhone()
+        const { updates, start } = yield* harness([...phones, orphan])
+        const first = yield* start()
+        yield* Effect.all(phones.map((phone) => first.manager.start(phone)), { concurrency: "unbounded" })
+        yield* first.drop
+        // While no manager runs, an account nobody wants joins a pool.
+        yield* runtime.create(yield* workerSpecFor(hooks.deployment)(orphan))
+        const pool = yield* identity(phones[0]!)
+        const orphanHost = yield* hostOf(orphan)
+        const orphanPool = yield* hooks.identity(orphanHost)
+
+        const second = yield* start()
+        for (const phone of phones) {
+          assert.strictEqual((yield* second.manager.status(phone)).state, "running")
+          assert.strictEqual(yield* identity(phone), pool, "adopted in its pool, not restarted")
+          assert.strictEqual(updates.started(phone), 1)
+        }
+        assert.isTrue(yield* hooks.nothingLeft(orphanHost, orphanPool), "the pool of the unwanted account alone is stopped")
+        yield* Effect.forEach(phones, ping, { discard: true })
+        yield* stopAll(second.manager, phones)
+        yield* second.drop
+      }))
+
+    if (pooled) it.effect("an account whose TDLib closes is restarted alone in its pool; the others do not notice", () =>
+      Effect.gen(function*() {
+        const [alice, bob, carol] = [randomPhone(), randomPhone(), randomPhone()]
+        const { updates, start } = yield* harness([alice, bob, carol])
         const { manager, drop } = yield* start()
-        yield* manager.start(phone)
-        const before = yield* hooks.identity(phone)
-        yield* kill(phone)
-        yield* eventually("the worker restarted", Effect.sync(() => updates.started(phone)), (n) => n === 2)
-        yield* eventually("running again", manager.status(phone), (status) => status.state === "running")
-        assert.notStrictEqual(yield* hooks.identity(phone), before)
-        yield* ping(phone)
-        yield* manager.stop(phone)
+        yield* Effect.all([alice, bob, carol].map((phone) => manager.start(phone)), { concurrency: "unbounded" })
+        const pool = yield* identity(alice)
+        assert.strictEqual(yield* identity(bob), pool, "one pool hosts the three")
+        yield* closeClient(alice)
+        yield* eventually("Alice started again in her pool", Effect.sync(() => updates.started(alice)), (n) => n === 2)
+        yield* ping(alice)
+        yield* Effect.forEach([bob, carol], ping, { discard: true })
+        assert.strictEqual(updates.started(bob), 1, "Bob's worker was not restarted")
+        assert.strictEqual(updates.started(carol), 1, "Carol's worker was not restarted")
+        assert.strictEqual(yield* identity(alice), pool, "the pool itself did not restart")
+        for (const phone of [alice, bob, carol]) assert.strictEqual((yield* manager.status(phone)).state, "running")
+        yield* stopAll(manager, [alice, bob, carol])
+        yield* drop
+      }))
+
+    if (kill !== undefined) it.effect(pooled ? "a killed pool is noticed and each of its accounts restarted" : "a killed worker is noticed and restarted", () =>
+      Effect.gen(function*() {
+        const phones = pooled ? [randomPhone(), randomPhone(), randomPhone()] : [randomPhone()]
+        const { updates, start } = yield* harness(phones)
+        const { manager, drop } = yield* start()
+        yield* Effect.all(phones.map((phone) => manager.start(phone)), { concurrency: "unbounded" })
+        const before = yield* identity(phones[0]!)
+        yield* Effect.flatMap(hostOf(phones[0]!), kill)
+        for (const phone of phones) {
+          yield* eventually("the worker restarted", Effect.sync(() => updates.started(phone)), (n) => n >= 2)
+          yield* eventually("running again", manager.status(phone), (status) => status.state === "running")
+          yield* ping(phone)
+        }
+        assert.notStrictEqual(yield* identity(phones[0]!), before)
+        yield* stopAll(manager, phones)
         yield* drop
       }))
 
@@ -202,7 +257,7 @@ export const runtimeSuite = (hooks: RuntimeHooks) => {
         yield* manager.start(bob)
         const refused = yield* Effect.flip(manager.start(carol))
         assert.deepStrictEqual(refused.reason, new ContainerManager.CapacityReached({ running: 2, limit: 2 }))
-        assert.deepStrictEqual(yield* hooks.readData(carol, "anything"), Option.none())
+        assert.deepStrictEqual(yield* readData(carol, "anything"), Option.none())
         assert.strictEqual((yield* manager.status(carol)).state, "stopped")
         yield* stopAll(manager, [alice, bob])
         yield* drop

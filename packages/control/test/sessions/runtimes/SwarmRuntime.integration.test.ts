@@ -4,7 +4,7 @@ import { Duration, Effect, Layer } from "effect"
 import * as ContainerNames from "../../../src/sessions/runtimes/ContainerNames.ts"
 import { NodePins } from "../../../src/sessions/runtimes/NodePins.ts"
 import * as SwarmRuntime from "../../../src/sessions/runtimes/SwarmRuntime.ts"
-import { runtimeSuite } from "./RuntimeSuite.ts"
+import { type RuntimeHooks, runtimeSuite } from "./RuntimeSuite.ts"
 import {
   engineGate,
   engineTestOptions,
@@ -46,7 +46,7 @@ const name = (phone: PhoneNumber) => ContainerNames.workerName(phone)
 const containersOf = (phone: PhoneNumber, ...flags: ReadonlyArray<string>) =>
   docker("ps", "-q", ...flags, "--filter", `label=com.docker.swarm.service.name=${name(phone)}`)
 
-runtimeSuite({
+const hooks: RuntimeHooks = {
   name: "swarm",
   deployment,
   layer: runtime,
@@ -83,4 +83,7 @@ runtimeSuite({
       assert.strictEqual(spec.TaskTemplate.RestartPolicy.Condition, "on-failure")
       assert.isFalse(Object.values(spec.Labels).some((value) => value.includes(phone)), "no label holds the phone number")
     })
-})
+}
+
+runtimeSuite(hooks)
+runtimeSuite(hooks, { accountsPerProcess: 3 })

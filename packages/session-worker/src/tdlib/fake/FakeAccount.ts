@@ -61,6 +61,8 @@ export interface FakeControls {
   /** Every message the account sent, oldest first. */
   readonly sentMessages: Effect.Effect<ReadonlyArray<SentMessage>>
   readonly state: Effect.Effect<typeof FakeState.Type>
+  /** The open client closes by itself, as TDLib does when it fails or Telegram ends the session. */
+  readonly closeClient: Effect.Effect<void, FakeTdlRefused>
 }
 
 export interface FakeAccount extends FakeControls {
@@ -175,6 +177,15 @@ export const make = Effect.fnUntraced(function*(
     return { authorizationState, connectionState: yield* Ref.get(connection) }
   })
 
+  const closeClient = Effect.gen(function*() {
+    const active = yield* Ref.getAndSet(current, Option.none())
+    if (Option.isNone(active)) return yield* refused("no TDLib client is open")
+    for (const state of [{ _: "authorizationStateClosing" }, { _: "authorizationStateClosed" }] as const) {
+      yield* Ref.set(active.value.authorization, state)
+      active.value.emit({ _: "updateAuthorizationState", authorization_state: state })
+    }
+  })
+
   return {
     phone,
     script,
@@ -190,6 +201,7 @@ export const make = Effect.fnUntraced(function*(
     setConnectionState,
     injectMessage,
     sentMessages: Ref.get(sent),
-    state
+    state,
+    closeClient
   } satisfies FakeAccount
 })

@@ -48,6 +48,11 @@ export const serve = Effect.fnUntraced(function*(
           Effect.as(json({})),
           Effect.catch(badRequest)
         )
+      case "POST /close":
+        return yield* account.closeClient.pipe(
+          Effect.as(json({})),
+          Effect.catchTag("FakeTdlRefused", (error) => Effect.succeed(json({ error: error.message }, 409)))
+        )
       case "GET /sent":
         return json(yield* account.sentMessages)
       case "GET /state":

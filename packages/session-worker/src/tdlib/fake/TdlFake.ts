@@ -65,6 +65,7 @@ const make = Effect.fnUntraced(function*(options: FakeOptions) {
     injectMessage: account.injectMessage,
     setConnectionState: account.setConnectionState,
     sentMessages: account.sentMessages,
+    closeClient: account.closeClient,
     state: account.state,
     sideChannelPort,
     connect: FakeClient.connect(account),
