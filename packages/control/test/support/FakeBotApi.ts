@@ -93,7 +93,7 @@ export class FakeBotApi extends Context.Service<FakeBotApi, {
 
 const make = (limits: TelegramLimits | undefined) => Effect.gen(function*() {
   const token = "7000000001:FAKE-test-token"
-  const store = yield* makeStore
+  const store = makeStore()
   const { state, userMessages, sentAt, pushUpdate, userMessage } = store
   const gates = makeGates(limits)
   const payments = makePayments(store)

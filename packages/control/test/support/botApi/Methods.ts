@@ -7,7 +7,7 @@ import { botUser, defaultUpdates, type Store } from "./State.ts"
 
 /** The methods by name, over one fake server's state, with the payment methods given beside them. */
 export const makeMethods = (store: Store, payments: Methods): Methods => {
-  const { state, userMessages, bump, record } = store
+  const { state, userMessages, record } = store
   return {
     getMe: () => botUser,
     deleteWebhook: () => true,
@@ -79,7 +79,6 @@ export const makeMethods = (store: Store, payments: Methods): Methods => {
       const users = userMessages.get(`${chat}:${id}`)
       if (!users) throw new BotApiError(400, "Bad Request: message to delete not found")
       users.deleted = true
-      bump()
       return true
     },
     answerCallbackQuery: () => true,

@@ -2,7 +2,7 @@
  * The fake Bot API's state (updates, messages, files, calls, opt-in modes) and the core operations on it: queueing
  * an update, a user's message, and recording what the bot sent, with the reactions waiting for it.
  */
-import { Effect, Ref } from "effect"
+import { Effect } from "effect"
 
 export interface FakeUser {
   readonly id: number
@@ -114,7 +114,7 @@ export const privateChat = (user: FakeUser) => ({ id: user.id, type: "private", 
 export const asUser = (user: FakeUser) => ({ is_bot: false, ...user })
 
 /** A fresh state and its core operations, shared by the Bot API's methods, payments, the HTTP side and the tests' API. */
-export const makeStore = Effect.gen(function*() {
+export const makeStore = () => {
   const state: State = {
     nextUpdateId: 1,
     nextMessageId: 1,
@@ -137,8 +137,6 @@ export const makeStore = Effect.gen(function*() {
     nextChargeId: 1
   }
   const userMessages = new Map<string, { deleted: boolean }>()
-  const changed = yield* Ref.make(0)
-  const bump = () => Effect.runSync(Ref.update(changed, (n) => n + 1))
 
   const pushUpdate = (update: Record<string, unknown>) => {
     const update_id = state.nextUpdateId++
@@ -164,7 +162,6 @@ export const makeStore = Effect.gen(function*() {
   const record = (message: BotMessage) => {
     state.messages.set(message.message_id, message)
     sentAt.set(message.message_id, nowSeconds())
-    bump()
     const result = { message_id: message.message_id, date: sentAt.get(message.message_id), chat: { id: message.chat_id, type: "private" }, from: botUser, text: message.text, ...(message.reply_markup ? { reply_markup: message.reply_markup } : {}) }
     return reactTo(message, result)
   }
@@ -178,8 +175,8 @@ export const makeStore = Effect.gen(function*() {
     return new Promise((resolve) => setTimeout(() => resolve(result), reaction!.latencyMillis))
   }
 
-  return { state, userMessages, sentAt, bump, pushUpdate, userMessage, record }
-})
+  return { state, userMessages, sentAt, pushUpdate, userMessage, record }
+}
 
 /** One fake server's state and core operations. */
-export type Store = Effect.Success<typeof makeStore>
+export type Store = ReturnType<typeof makeStore>
