@@ -3,6 +3,7 @@ import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Context, Duration, Effect, Exit, Layer, Metric, Schema, Scope, Stream } from "effect"
 import { SqlClient } from "effect/sql"
 import { Sessions } from "../../../src/data/Sessions.ts"
+import { WorkerNodes } from "../../../src/data/WorkerNodes.ts"
 import { UserId } from "../../../src/data/UserId.ts"
 import * as ContainerManager from "../../../src/sessions/manager/ContainerManager.ts"
 import { SessionStore } from "../../../src/sessions/manager/SessionStore.ts"
@@ -54,7 +55,7 @@ const layers = Layer.mergeAll(
     imageById: true
   }).pipe(
     Layer.provideMerge(NodePins.layer),
-    Layer.provideMerge(Layer.mergeAll(engine, gate.layer, Sessions.layer.pipe(Layer.provideMerge(TestDatabase.layer))))
+    Layer.provideMerge(Layer.mergeAll(engine, gate.layer, Layer.merge(Sessions.layer, WorkerNodes.layer).pipe(Layer.provideMerge(TestDatabase.layer))))
   ),
   queueLayer(deployment)
 )
