@@ -14,6 +14,7 @@ import tablesAndPayments from "./migrations/0008_tables_and_payments.ts"
 import sellerSettings from "./migrations/0009_seller_settings_and_retention.ts"
 import sessionNodes from "./migrations/0010_session_nodes.ts"
 import orderHistory from "./migrations/0012_order_history.ts"
+import workerNodes from "./migrations/0013_worker_nodes.ts"
 
 const migrations = {
   "0001_initial": initial,
@@ -24,7 +25,8 @@ const migrations = {
   "0008_tables_and_payments": tablesAndPayments,
   "0009_seller_settings_and_retention": sellerSettings,
   "0010_session_nodes": sessionNodes,
-  "0012_order_history": orderHistory
+  "0012_order_history": orderHistory,
+  "0013_worker_nodes": workerNodes
 }
 
 /** The number of every migration, in order. */

@@ -25,6 +25,7 @@ import { SellerSettings } from "./SellerSettings.ts"
 import { Sessions } from "./Sessions.ts"
 import { NewSellerPlan, Subscriptions } from "./Subscriptions.ts"
 import { Users } from "./Users.ts"
+import { WorkerNodes } from "./WorkerNodes.ts"
 
 /**
  * Every repository, over the `SqlClient` in context (tests give them a fresh database). Payments and drafts use the
@@ -48,7 +49,8 @@ export const repositories = Layer.mergeAll(
   SellerSettings.layer,
   DailySummaries.layer,
   OrderRetention.layer,
-  SellerErasure.layer
+  SellerErasure.layer,
+  WorkerNodes.layer
 )
 
 /** The configured PostgreSQL: `DATABASE_URL`'s, or the embedded one. */

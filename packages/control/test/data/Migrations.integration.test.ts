@@ -23,7 +23,8 @@ const expectedTables = [
   "sessions",
   "star_payments",
   "subscriptions",
-  "users"
+  "users",
+  "worker_nodes"
 ]
 
 const expectedIndexes = [
@@ -59,7 +60,8 @@ const expectedIndexes = [
   "subscriptions_user_id_key",
   "users_phone_number_key",
   "users_pkey",
-  "users_telegram_user_id_key"
+  "users_telegram_user_id_key",
+  "worker_nodes_pkey"
 ]
 
 const allMigrations: ReadonlyArray<readonly [number, string]> = [
@@ -71,7 +73,8 @@ const allMigrations: ReadonlyArray<readonly [number, string]> = [
   [8, "tables_and_payments"],
   [9, "seller_settings_and_retention"],
   [10, "session_nodes"],
-  [12, "order_history"]
+  [12, "order_history"],
+  [13, "worker_nodes"]
 ]
 
 const schemaShape = Effect.gen(function*() {

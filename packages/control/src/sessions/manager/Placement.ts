@@ -4,7 +4,7 @@
  * a phone number a person types is never read as one (`PhoneNumber.parse` refuses it), so no pool is an account.
  */
 import { PhoneNumber } from "@vigia/domain/PhoneNumber"
-import { Schema } from "effect"
+import { Option, Schema } from "effect"
 
 const poolPattern = /^999([0-9]{9})$/
 
@@ -24,17 +24,27 @@ export const poolIndex = (name: PhoneNumber): number | undefined => {
 
 export const isPool = (name: PhoneNumber): boolean => poolIndex(name) !== undefined
 
+/** A pool as placement sees it: how many accounts it hosts, and the node it is pinned to when known (Swarm). */
+export interface PoolState {
+  readonly size: number
+  readonly node: Option.Option<string>
+}
+
 /**
- * The pool a new account joins, given how many accounts each pool hosts: the fullest pool with room (the lowest
- * such one on a tie), so partly filled pools stay few; a new pool (the lowest free index) only when all are full.
+ * The pool a new account joins, given the pools and the node holding the account's folder (none: no node is
+ * known, as on every runtime but Swarm). The account goes only into a pool with room on its node, any pool with
+ * room when it has none; among those, the fullest (the lowest on a tie), so partly filled pools stay few. A new
+ * pool (the lowest free index) only when none fits: the caller records it on the account's node before creating it.
  */
-export const place = (sizes: ReadonlyMap<PhoneNumber, number>, perPool: number): PhoneNumber => {
-  const open = [...sizes]
-    .filter(([, size]) => size < perPool)
-    .sort(([a, sizeA], [b, sizeB]) => sizeB - sizeA || (poolIndex(a) ?? 0) - (poolIndex(b) ?? 0))
+export const place = (pools: ReadonlyMap<PhoneNumber, PoolState>, perPool: number, node: Option.Option<string>): PhoneNumber => {
+  const fits = (pool: PoolState) =>
+    pool.size < perPool && Option.match(node, { onNone: () => true, onSome: (own) => Option.contains(pool.node, own) })
+  const open = [...pools]
+    .filter(([, pool]) => fits(pool))
+    .sort(([a, poolA], [b, poolB]) => poolB.size - poolA.size || (poolIndex(a) ?? 0) - (poolIndex(b) ?? 0))
   const chosen = open[0]
   if (chosen !== undefined) return chosen[0]
   let index = 1
-  while (sizes.has(poolId(index))) index += 1
+  while (pools.has(poolId(index))) index += 1
   return poolId(index)
 }

@@ -3,7 +3,8 @@
  * account is still created, stopped and looked at on its own, so the manager's starts, liveness, restarts and
  * adoption work per account unchanged; underneath, an account is an entry of its pool's roster (its environment
  * sealed with the pool's key, in a Redis note only the pool's own user may read), and the pool is a worker of
- * the runtime beneath, created when its first account joins and stopped when its last one leaves.
+ * the runtime beneath, created when its first account joins and stopped when its last one leaves. On Swarm, where
+ * volumes are node-local, an account joins only a pool on the node holding its folder (`NodePins`).
  */
 import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Queue, type QueueError } from "@vigia/protocol/Queue"
@@ -18,10 +19,11 @@ import {
   type Worker,
   type WorkerSpec
 } from "../runtimes/ContainerRuntime.ts"
+import { NodePins } from "../runtimes/NodePins.ts"
 import { withRedisUsers } from "../runtimes/WithRedisUsers.ts"
 import { SessionKeys } from "../SessionKeys.ts"
 import { WorkerRedisUsers } from "../WorkerRedisUsers.ts"
-import { isPool, place, poolsData } from "./Placement.ts"
+import { isPool, place, type PoolState, poolsData } from "./Placement.ts"
 
 export interface PoolOptions {
   /** How many accounts one pool hosts at most. */
@@ -32,7 +34,15 @@ export interface PoolOptions {
   readonly poolKeyFor: (pool: PhoneNumber) => Redacted.Redacted<string>
   /** The pool's own Redis URL (its user), where the runtime hands one. */
   readonly redisUrlFor: (pool: PhoneNumber) => Option.Option<Redacted.Redacted<string>>
+  /** Where the pools and their accounts are pinned, on a runtime with nodes (Swarm); none elsewhere. */
+  readonly pins?: NodePins["Service"] | undefined
 }
+
+/** The `NodePins` in context when `runtime` places workers on nodes (Swarm); none for the others. */
+export const pinsFor = (runtime: ContainerRuntime["Service"]) =>
+  runtime.kind === "swarm"
+    ? Effect.map(Effect.serviceOption(NodePins), Option.getOrUndefined)
+    : Effect.succeed(undefined)
 
 type Accounts = Map<PhoneNumber, Roster.RosterEntry>
 
@@ -56,6 +66,9 @@ export const make = Effect.fnUntraced(function*(
     new ContainerRuntimeError({ reason: "Unavailable", runtime: base.kind, message: `pool roster: ${error.message}` })
 
   const poolOf = (phone: PhoneNumber) => [...rosters].find(([, accounts]) => accounts.has(phone))?.[0]
+  const pins = options.pins
+  // A pool's record is its accounts', and its move is told to them: the pins read who a pool hosts from here.
+  if (pins !== undefined) yield* pins.hosting((pool) => [...(rosters.get(pool)?.keys() ?? [])])
 
   const poolSpec = (pool: PhoneNumber): WorkerSpec => ({
     phone: pool,
@@ -104,6 +117,31 @@ export const make = Effect.fnUntraced(function*(
     configHash: entry.hash
   })
 
+  /**
+   * The pool a new account joins: on Swarm, one on the node recorded for the account, or a new one recorded there
+   * before it is created (so it is created pinned there); an account joining a pool whose node is known gets that
+   * node recorded for itself.
+   */
+  const join = Effect.fnUntraced(function*(phone: PhoneNumber) {
+    const sizes = (nodes: ReadonlyMap<PhoneNumber, string>) =>
+      new Map([...rosters].map(([id, accounts]): [PhoneNumber, PoolState] => [id, {
+        size: accounts.size,
+        node: Option.fromNullishOr(nodes.get(id))
+      }]))
+    if (pins === undefined) return place(sizes(new Map()), options.accountsPerProcess, Option.none())
+    const nodes = yield* pins.pools
+    const own = yield* pins.recorded([phone])
+    const pool = place(sizes(nodes), options.accountsPerProcess, own)
+    const known = Option.fromNullishOr(nodes.get(pool))
+    // A new pool takes the account's node (none: wherever it first runs), whatever an earlier pool of its name had.
+    if (!rosters.has(pool)) yield* pins.record([pool], own)
+    else if (Option.isNone(own) && Option.isSome(known)) yield* pins.record([phone], known)
+    yield* Effect.logInfo("account placed by its node").pipe(
+      Effect.annotateLogs({ phone: mask(phone), pool, node: Option.getOrElse(Option.orElse(own, () => known), () => "none") })
+    )
+    return pool
+  }, Effect.mapError(unavailable))
+
   const create = Effect.fn("Pools.create")(function*(spec: WorkerSpec) {
     const phone = spec.phone
     const hash = yield* configHash(spec)
@@ -113,7 +151,7 @@ export const make = Effect.fnUntraced(function*(
       const current = poolOf(phone)
       // An account that ran isolated (before pooling was turned on) leaves its own worker first.
       if (current === undefined) yield* base.stop(phone)
-      const pool = current ?? place(new Map([...rosters].map(([id, accounts]) => [id, accounts.size])), options.accountsPerProcess)
+      const pool = current ?? (yield* join(phone))
       const accounts = rosters.get(pool) ?? new Map()
       rosters.set(pool, accounts)
       if (accounts.get(phone)?.hash !== hash) {
@@ -183,6 +221,7 @@ export const layer = (options: Omit<PoolOptions, "poolKeyFor" | "redisUrlFor">) 
       const keys = yield* SessionKeys
       const pooled = yield* make(runtime, {
         ...options,
+        pins: yield* pinsFor(runtime),
         poolKeyFor: keys.keyFor,
         redisUrlFor: users.urlFor
       }, withRedisUsers(runtime, users))

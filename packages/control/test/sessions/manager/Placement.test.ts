@@ -1,9 +1,14 @@
 import { assert, describe, it } from "@effect/vitest"
 import { parse, PhoneNumber } from "@vigia/domain/PhoneNumber"
-import { Effect, Exit, Schema } from "effect"
-import { isPool, place, poolId, poolIndex, poolsData } from "../../../src/sessions/manager/Placement.ts"
+import { Effect, Exit, Option, Schema } from "effect"
+import { isPool, place, poolId, poolIndex, type PoolState, poolsData } from "../../../src/sessions/manager/Placement.ts"
 
 const account = Schema.decodeUnknownSync(PhoneNumber)("5511912345678")
+const none = Option.none<string>()
+
+/** Pools by index: `[size]` on no known node, `[size, node]` pinned to `node`. */
+const pools = (...entries: ReadonlyArray<readonly [number, number, string?]>): Map<PhoneNumber, PoolState> =>
+  new Map(entries.map(([index, size, node]) => [poolId(index), { size, node: Option.fromNullishOr(node) }]))
 
 describe("Placement", () => {
   it("names pools under the calling code 999, which no account can have", () =>
@@ -19,11 +24,26 @@ describe("Placement", () => {
     }).pipe(Effect.runSync))
 
   it("opens the first pool when there is none, fills the fullest pool with room before opening another", () => {
-    assert.strictEqual(place(new Map(), 3), poolId(1))
-    assert.strictEqual(place(new Map([[poolId(1), 1]]), 3), poolId(1))
-    assert.strictEqual(place(new Map([[poolId(1), 1], [poolId(2), 2]]), 3), poolId(2))
-    assert.strictEqual(place(new Map([[poolId(1), 2], [poolId(2), 2]]), 3), poolId(1), "the lowest on a tie")
-    assert.strictEqual(place(new Map([[poolId(1), 3], [poolId(2), 3]]), 3), poolId(3))
-    assert.strictEqual(place(new Map([[poolId(1), 3], [poolId(3), 3]]), 3), poolId(2), "the lowest free index")
+    assert.strictEqual(place(pools(), 3, none), poolId(1))
+    assert.strictEqual(place(pools([1, 1]), 3, none), poolId(1))
+    assert.strictEqual(place(pools([1, 1], [2, 2]), 3, none), poolId(2))
+    assert.strictEqual(place(pools([1, 2], [2, 2]), 3, none), poolId(1), "the lowest on a tie")
+    assert.strictEqual(place(pools([1, 3], [2, 3]), 3, none), poolId(3))
+    assert.strictEqual(place(pools([1, 3], [3, 3]), 3, none), poolId(2), "the lowest free index")
+  })
+
+  it("puts an account whose node is recorded only into a pool on that node, or a new pool", () => {
+    const onA = Option.some("nodeA")
+    assert.strictEqual(place(pools([1, 2, "nodeB"], [2, 1, "nodeA"]), 3, onA), poolId(2), "its node's pool, not the fuller one")
+    assert.strictEqual(place(pools([1, 1, "nodeA"], [2, 2, "nodeA"], [3, 2, "nodeB"]), 3, onA), poolId(2), "the fullest on its node")
+    assert.strictEqual(place(pools([1, 1, "nodeB"], [2, 1]), 3, onA), poolId(3), "a pool on no known node may run anywhere: a new one")
+    assert.strictEqual(place(pools([1, 3, "nodeA"], [2, 0, "nodeB"]), 3, onA), poolId(3), "its node's pools full: a new one")
+    assert.strictEqual(place(pools([2, 1, "nodeB"]), 3, onA), poolId(1), "the lowest free index")
+  })
+
+  it("puts an account with no node recorded into any pool with room, pinned or not", () => {
+    assert.strictEqual(place(pools([1, 1, "nodeA"], [2, 2, "nodeB"]), 3, none), poolId(2))
+    assert.strictEqual(place(pools([1, 1], [2, 3, "nodeB"]), 3, none), poolId(1))
+    assert.strictEqual(place(pools([1, 3, "nodeA"], [2, 3]), 3, none), poolId(3))
   })
 })

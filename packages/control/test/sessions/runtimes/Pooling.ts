@@ -25,8 +25,11 @@ export const runtimeOf = (
   mode.accountsPerProcess === 1 ? hooks.layer : Layer.effect(
     ContainerRuntime,
     Effect.gen(function*() {
-      return yield* Pools.make(yield* ContainerRuntime, {
+      const runtime = yield* ContainerRuntime
+      return yield* Pools.make(runtime, {
         accountsPerProcess: mode.accountsPerProcess,
+        // On Swarm, placed by node when the hooks' runtime hands its `NodePins`.
+        pins: yield* Pools.pinsFor(runtime),
         environment: { QUEUE_PREFIX: hooks.deployment, LOG_FORMAT: "json", POOL_ROSTER_INTERVAL: "0.3" },
         poolKeyFor: () => sessionKey,
         // The inline runtime's pools share the control plane's queue; the others reach Redis.

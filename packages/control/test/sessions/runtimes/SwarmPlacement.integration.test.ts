@@ -1,9 +1,10 @@
 import { assert, layer } from "@effect/vitest"
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
-import { Context, Duration, Effect, Exit, Layer, Metric, Schema, Scope, Stream } from "effect"
+import { Context, Duration, Effect, Exit, Layer, Metric, Option, Schema, Scope, Stream } from "effect"
 import { SqlClient } from "effect/sql"
 import { Sessions } from "../../../src/data/Sessions.ts"
 import { UserId } from "../../../src/data/UserId.ts"
+import { WorkerNodes } from "../../../src/data/WorkerNodes.ts"
 import * as ContainerManager from "../../../src/sessions/manager/ContainerManager.ts"
 import { SessionStore } from "../../../src/sessions/manager/SessionStore.ts"
 import { WorkerEnvironment } from "../../../src/sessions/manager/WorkerEnvironment.ts"
@@ -12,6 +13,7 @@ import { type NodeMove, NodePins } from "../../../src/sessions/runtimes/NodePins
 import { nodeMoves } from "../../../src/sessions/runtimes/SwarmPlacement.ts"
 import * as SwarmRuntime from "../../../src/sessions/runtimes/SwarmRuntime.ts"
 import { TestDatabase } from "../../support/TestDatabase.ts"
+import * as Pooling from "./Pooling.ts"
 import {
   cleanup,
   docker,
@@ -33,7 +35,8 @@ import {
 // to the node it first runs on and that node recorded; a service whose node is gone is moved off it. One machine
 // is one node: a node that was removed is a pin to a node id the swarm does not know (unschedulable, detected
 // as a removed node is). Draining the node for real stops every service on the engine, other test runs' too: that
-// scenario runs only when asked for (VIGIA_TEST_REAL_DRAIN=1) and no other test process uses swarm mode.
+// scenario runs only when asked for (VIGIA_TEST_REAL_DRAIN=1) and no other test process uses swarm mode. Then the
+// same for pools (two accounts to a pool): a pool is pinned and recorded as an account is, its accounts with it.
 
 const deployment = randomDeployment("placement")
 const gate = engineGate(deployment)
@@ -44,19 +47,27 @@ const engine = Layer.effectDiscard(Effect.gen(function*() {
   yield* Effect.addFinalizer(() => Effect.orDie(cleanup(deployment, deployment)))
 }))
 
-const layers = Layer.mergeAll(
-  SwarmRuntime.layer({
-    ...engineTestOptions(deployment),
-    engine: gate.engine,
-    constraints: ["node.role==manager"],
-    restartDelay: Duration.seconds(1),
-    restartAttempts: 3,
-    imageById: true
-  }).pipe(
-    Layer.provideMerge(NodePins.layer),
-    Layer.provideMerge(Layer.mergeAll(engine, gate.layer, Sessions.layer.pipe(Layer.provideMerge(TestDatabase.layer))))
-  ),
-  queueLayer(deployment)
+const swarm = SwarmRuntime.layer({
+  ...engineTestOptions(deployment),
+  engine: gate.engine,
+  constraints: ["node.role==manager"],
+  restartDelay: Duration.seconds(1),
+  restartAttempts: 3,
+  imageById: true
+}).pipe(
+  Layer.provideMerge(NodePins.layer),
+  Layer.provideMerge(Layer.mergeAll(
+    engine,
+    gate.layer,
+    Layer.merge(Sessions.layer, WorkerNodes.layer).pipe(Layer.provideMerge(TestDatabase.layer))
+  ))
+)
+const queue = queueLayer(deployment)
+const layers = Layer.mergeAll(swarm, queue)
+/** The same runtime, its accounts pooled two to a pool (the pools' runtime last: its `ContainerRuntime` wins). */
+const pooledLayers = Layer.mergeAll(
+  layers,
+  Pooling.runtimeOf({ deployment, layer: swarm }, { accountsPerProcess: 2 }).pipe(Layer.provide(queue))
 )
 
 const name = ContainerNames.workerName
@@ -71,6 +82,9 @@ const serviceId = (phone: PhoneNumber) => docker("service", "inspect", "--format
 const taskCount = (phone: PhoneNumber) =>
   Effect.map(docker("service", "ps", "-q", name(phone)), (out) => out.split("\n").filter((line) => line !== "").length)
 
+/** The service's spec before its last update (`null`: never updated, as created). */
+const previousSpec = (phone: PhoneNumber) => docker("service", "inspect", "--format", "{{json .PreviousSpec}}", name(phone))
+
 /** A seller with a session of the `swarm` runtime for `phone`. */
 const sellerSession = Effect.fnUntraced(function*(phone: PhoneNumber) {
   const sql = yield* SqlClient.SqlClient
@@ -81,11 +95,14 @@ const sellerSession = Effect.fnUntraced(function*(phone: PhoneNumber) {
   yield* (yield* Sessions).register(Schema.decodeUnknownSync(UserId)(row?.id), phone, "swarm")
 })
 
-/** Managers over the sessions table, one after another, fed by one updates listener; and the moves seen. */
-const harness = Effect.fnUntraced(function*(phone: PhoneNumber) {
-  yield* sellerSession(phone)
+/**
+ * Managers over the sessions table, one after another, fed by one updates listener; and the moves seen. The sellers
+ * of `phones` have sessions (a manager starts them as it starts), those of `later` are only listened to.
+ */
+const harness = Effect.fnUntraced(function*(phones: ReadonlyArray<PhoneNumber>, later: ReadonlyArray<PhoneNumber> = []) {
+  yield* Effect.forEach(phones, sellerSession, { discard: true })
   let current: ContainerManager.ContainerManager["Service"] | undefined
-  yield* listenUpdates([phone], () => current?.observe ?? (() => Effect.void))
+  yield* listenUpdates([...phones, ...later], () => current?.observe ?? (() => Effect.void))
   const moves: Array<NodeMove> = []
   yield* Stream.runForEach((yield* NodePins).moves, (move) => Effect.sync(() => void moves.push(move))).pipe(Effect.forkScoped)
   const start = Effect.fnUntraced(function*() {
@@ -109,6 +126,16 @@ const pinnedTo = (phone: PhoneNumber, node: string) =>
     yield* eventually("the node recorded", (yield* Sessions).get(phone), (session) => session.nodeId === node)
   })
 
+/** The pool's service pinned to `node`, the pool recorded there, and each of its accounts. */
+const poolPinnedTo = (pool: PhoneNumber, accounts: ReadonlyArray<PhoneNumber>, node: string) =>
+  Effect.gen(function*() {
+    yield* eventually("the pool pinned", constraints(pool), (list) => list.includes(`node.id==${node}`))
+    yield* eventually("the pool's node recorded", (yield* WorkerNodes).get(pool), (found) => Option.contains(found, node))
+    for (const phone of accounts) {
+      yield* eventually("its account's node recorded", (yield* Sessions).get(phone), (session) => session.nodeId === node)
+    }
+  })
+
 const movesCounted = (reason: string) =>
   Effect.map(Metric.value(Metric.withAttributes(nodeMoves, { reason })), (state) => state.count)
 
@@ -117,7 +144,7 @@ layer(layers, { timeout: "4 minutes", excludeTestServices: true })("Swarm placem
     Effect.gen(function*() {
       const phone = randomPhone()
       const node = yield* self
-      const { moves, start } = yield* harness(phone)
+      const { moves, start } = yield* harness([phone])
       const first = yield* start()
       yield* first.manager.start(phone)
       yield* pinnedTo(phone, node)
@@ -147,7 +174,7 @@ layer(layers, { timeout: "4 minutes", excludeTestServices: true })("Swarm placem
     Effect.gen(function*() {
       const phone = randomPhone()
       const node = yield* self
-      const { moves, start } = yield* harness(phone)
+      const { moves, start } = yield* harness([phone])
       const { drop, manager } = yield* start()
       yield* manager.start(phone)
       yield* pinnedTo(phone, node)
@@ -169,7 +196,7 @@ layer(layers, { timeout: "4 minutes", excludeTestServices: true })("Swarm placem
   it.effect("a worker recorded on a node that is gone is created unpinned, and its account reported", () =>
     Effect.gen(function*() {
       const phone = randomPhone()
-      const { moves, start } = yield* harness(phone)
+      const { moves, start } = yield* harness([phone])
       yield* (yield* Sessions).setNode(phone, "gone0000node")
       const { drop, manager } = yield* start()
       yield* manager.start(phone)
@@ -185,7 +212,7 @@ layer(layers, { timeout: "4 minutes", excludeTestServices: true })("Swarm placem
     Effect.gen(function*() {
       const phone = randomPhone()
       const node = yield* self
-      const { moves, start } = yield* harness(phone)
+      const { moves, start } = yield* harness([phone])
       const { drop, manager } = yield* start()
       yield* manager.start(phone)
       yield* pinnedTo(phone, node)
@@ -204,4 +231,67 @@ layer(layers, { timeout: "4 minutes", excludeTestServices: true })("Swarm placem
       yield* manager.stop(phone)
       yield* drop
     }), 120_000)
+})
+
+layer(pooledLayers, { timeout: "4 minutes", excludeTestServices: true })("Swarm placement of pools", (it) => {
+  it.effect("a pool is pinned where it first runs with its accounts recorded, re-created pinned; an account on a node opens a pool pinned there", () =>
+    Effect.gen(function*() {
+      const [alice, bob, carol] = [randomPhone(), randomPhone(), randomPhone()]
+      const node = yield* self
+      const { moves, start } = yield* harness([alice, bob], [carol])
+      const { drop, manager } = yield* start()
+      yield* manager.start(alice)
+      yield* manager.start(bob)
+      const pool = yield* Pooling.poolOf(alice)
+      assert.strictEqual(yield* Pooling.poolOf(bob), pool, "one pool hosts both")
+      yield* poolPinnedTo(pool, [alice, bob], node)
+      const first = yield* serviceId(pool)
+
+      // The pool's service removed behind the control plane's back: its accounts restart it, created pinned (never
+      // updated to be pinned afterwards) from its record.
+      yield* docker("service", "rm", name(pool))
+      const again = Effect.catchDefect(serviceId(pool), () => Effect.succeed(""))
+      yield* eventually("the pool created again", again, (id) => id !== "" && id !== first, "60 seconds")
+      assert.include(yield* constraints(pool), `node.id==${node}`)
+      assert.strictEqual(yield* previousSpec(pool), "null", "created pinned")
+
+      // Carol's folder is on this node: the only pool there is full, so a new pool is recorded there and created pinned.
+      yield* sellerSession(carol)
+      yield* (yield* Sessions).setNode(carol, node)
+      yield* manager.start(carol)
+      const second = yield* Pooling.poolOf(carol)
+      assert.notStrictEqual(second, pool)
+      assert.include(yield* constraints(second), `node.id==${node}`)
+      assert.strictEqual(yield* previousSpec(second), "null", "created pinned")
+      assert.deepStrictEqual(yield* (yield* WorkerNodes).get(second), Option.some(node))
+      assert.deepStrictEqual(moves, [], "nothing moved")
+      yield* Effect.forEach([alice, bob, carol], manager.stop, { discard: true })
+      yield* drop
+    }), 180_000)
+
+  it.effect("a pool pinned to a node that is gone is moved off it: each of its accounts told, then pinned again where it runs", () =>
+    Effect.gen(function*() {
+      const [alice, bob] = [randomPhone(), randomPhone()]
+      const node = yield* self
+      const gone = "k2vq7n2xgm0m9y1i2w3e4r5t6"
+      const { moves, start } = yield* harness([alice, bob])
+      const { drop, manager } = yield* start()
+      yield* manager.start(alice)
+      yield* manager.start(bob)
+      const pool = yield* Pooling.poolOf(alice)
+      yield* poolPinnedTo(pool, [alice, bob], node)
+      const before = yield* movesCounted("removed")
+      // The operator removed the pool's node (here: the pin names a node id the swarm does not know).
+      yield* docker("service", "update", "--detach", "--no-resolve-image", "--constraint-rm", `node.id==${node}`,
+        "--constraint-add", `node.id==${gone}`, name(pool))
+      yield* eventually("the move reported", Effect.sync(() => moves.length), (count) => count > 0)
+      assert.deepStrictEqual(moves, [{ service: name(pool), accounts: [alice, bob], node: gone, reason: "removed" }])
+      assert.strictEqual((yield* movesCounted("removed")) - before, 1, "one service moved")
+      assert.notInclude(yield* constraints(pool), `node.id==${gone}`, "unpinned")
+      // Unpinned, it runs where the scheduler puts it and is pinned there, its accounts with it; told once.
+      yield* poolPinnedTo(pool, [alice, bob], node)
+      assert.strictEqual(moves.length, 1)
+      yield* Effect.forEach([alice, bob], manager.stop, { discard: true })
+      yield* drop
+    }), 180_000)
 })

@@ -38,7 +38,7 @@ const runtime = Layer.provideMerge(
     restartDelay: Duration.seconds(1),
     restartAttempts: 3,
     imageById: true
-  }).pipe(Layer.provide(NodePins.layerMemory())),
+  }).pipe(Layer.provideMerge(NodePins.layerMemory())),
   Layer.merge(engine, gate.layer)
 )
 
