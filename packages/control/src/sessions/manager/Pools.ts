@@ -22,6 +22,7 @@ import { withRedisUsers } from "../runtimes/WithRedisUsers.ts"
 import { SessionKeys } from "../SessionKeys.ts"
 import { WorkerRedisUsers } from "../WorkerRedisUsers.ts"
 import { isPool, place, poolsData } from "./Placement.ts"
+import * as PoolErasure from "./PoolErasure.ts"
 
 export interface PoolOptions {
   /** How many accounts one pool hosts at most. */
@@ -94,6 +95,9 @@ export const make = Effect.fnUntraced(function*(
     )
   }
 
+  const timeout = PoolErasure.defaultErasureTimeout
+  const erasure = PoolErasure.make({ queue, hosts, rosters, locked, load, poolSpec, unavailable, timeout })
+
   const configHash = (spec: WorkerSpec) =>
     Effect.succeed(specDigest(spec, { runtime: base.kind, accountsPerProcess: options.accountsPerProcess }))
 
@@ -137,7 +141,7 @@ export const make = Effect.fnUntraced(function*(
       const accounts = rosters.get(pool) ?? new Map()
       accounts.delete(phone)
       yield* save(pool, accounts)
-      if (accounts.size > 0) return
+      if (accounts.size > 0 || erasure.busy(pool)) return
       rosters.delete(pool)
       yield* hosts.stop(pool)
       yield* Effect.logInfo("pool stopped: its last account left").pipe(Effect.annotateLogs({ pool }))
@@ -166,7 +170,10 @@ export const make = Effect.fnUntraced(function*(
     )
   })
 
-  return ContainerRuntime.of({ kind: base.kind, configHash, create, stop, status, list, removeData: base.removeData })
+  /** An isolated layout's data left from before pooling, and the account's folder in the pools' data. */
+  const removeData = (phone: PhoneNumber) => Effect.andThen(base.removeData(phone), erasure.removeData(phone))
+
+  return ContainerRuntime.of({ kind: base.kind, configHash, create, stop, status, list, removeData })
 })
 
 /**
