@@ -12,7 +12,10 @@ import { accountFolder } from "./WorkerConfig.ts"
 
 const phoneOf = Schema.decodeUnknownOption(PhoneNumber)
 
-/** Erases what the pool's erasures note lists, stopping each account first with `stop`; erasing twice is harmless. */
+/**
+ * Erases what the pool's erasures note lists, stopping each account first with `stop`; erasing twice is harmless.
+ * Fails only when the note cannot be read: one account's failure does not keep the pool from following its roster.
+ */
 export const make = Effect.fnUntraced(function*(
   settings: Pick<PoolSettings, "poolId" | "dataDir">,
   queue: Queue["Service"],
@@ -20,12 +23,17 @@ export const make = Effect.fnUntraced(function*(
 ) {
   const fs = yield* FileSystem.FileSystem
 
-  const erase = Effect.fnUntraced(function*(phone: PhoneNumber) {
-    yield* stop(phone)
-    yield* fs.remove(accountFolder({ dataDir: settings.dataDir, phone }), { recursive: true, force: true })
-    yield* queue.writeNote(settings.poolId, Roster.erasedNote(phone), "erased")
-    yield* Effect.logInfo("account's folder erased").pipe(Effect.annotateLogs({ account: mask(phone) }))
-  })
+  /** One account erased; a failure is logged and not acknowledged (the control plane's erasure then fails). */
+  const erase = (phone: PhoneNumber) =>
+    Effect.gen(function*() {
+      yield* stop(phone)
+      yield* fs.remove(accountFolder({ dataDir: settings.dataDir, phone }), { recursive: true, force: true })
+      yield* queue.writeNote(settings.poolId, Roster.erasedNote(phone), "erased")
+      yield* Effect.logInfo("account's folder erased")
+    }).pipe(
+      Effect.catch((error) => Effect.logError("could not erase an account's folder", error.message)),
+      Effect.annotateLogs({ account: mask(phone) })
+    )
 
   return Effect.gen(function*() {
     const listed = yield* Effect.flatMap(queue.readNote(settings.poolId, Roster.erasuresNote), Roster.decodeErasures)

@@ -1,7 +1,7 @@
 /**
  * Erasing a pooled account's data (`/apagar`): its folder lives in the pools' data, which only pools mount, so a
- * pool deletes it. The account's phone goes into the erasures note of a running pool (started for the erasure
- * when none runs, and stopped after); the pool stops the account if it still runs there, deletes its folder and
+ * pool deletes it. The account's phone goes into the erasures note of the pool it last left, else of a running
+ * one (started for the erasure when it does not run, and stopped after); the pool stops the account if it still runs there, deletes its folder and
  * acknowledges in a note of its own, written as its own Redis user (the account's user is deleted by then). No
  * acknowledgement in time fails the erasure as `Unavailable`, so that nothing else of the seller's is erased and
  * they are asked to try again. The account's phone is taken off the note either way.
@@ -34,6 +34,11 @@ export const make = (deps: PoolErasureDeps) => {
   const { queue, rosters } = deps
   /** The accounts each pool is erasing. */
   const pending = new Map<PhoneNumber, Set<PhoneNumber>>()
+  /** The pool each account last left: its folder is in that pool's data (on a swarm, that pool's node's volume). */
+  const lastPool = new Map<PhoneNumber, PhoneNumber>()
+
+  /** Remembers the pool `phone` leaves. */
+  const left = (phone: PhoneNumber, pool: PhoneNumber) => void lastPool.set(phone, pool)
 
   /** Whether `pool` is erasing an account: it must not be stopped meanwhile. */
   const busy = (pool: PhoneNumber) => (pending.get(pool)?.size ?? 0) > 0
@@ -43,12 +48,12 @@ export const make = (deps: PoolErasureDeps) => {
       Effect.mapError(deps.unavailable)
     )
 
-  /** The pool to erase the account: one that runs, or the first, to be started for it. */
+  /** The pool to erase the account: the one it last left, else one that runs, else the first; started if it is not. */
   const choose = (phone: PhoneNumber) =>
     deps.locked(Effect.gen(function*() {
       yield* deps.load
       const running = rosters.keys().next()
-      const pool = running.done === true ? poolId(1) : running.value
+      const pool = lastPool.get(phone) ?? (running.done === true ? poolId(1) : running.value)
       if (!rosters.has(pool)) rosters.set(pool, new Map())
       pending.set(pool, (pending.get(pool) ?? new Set()).add(phone))
       return pool
@@ -83,9 +88,13 @@ export const make = (deps: PoolErasureDeps) => {
       Effect.timeoutOrElse({
         duration: deps.timeout,
         orElse: () =>
-          Effect.fail(deps.unavailable({
-            message: `the pool did not confirm the erasure of the account's folder within ${Duration.format(deps.timeout)}`
-          }))
+          Effect.fail(
+            new ContainerRuntimeError({
+              reason: "Unavailable",
+              runtime: deps.hosts.kind,
+              message: `pool ${pool} did not confirm the erasure of the account's folder within ${Duration.format(deps.timeout)}`
+            })
+          )
       })
     )
 
@@ -94,6 +103,7 @@ export const make = (deps: PoolErasureDeps) => {
     const outcome = yield* Effect.exit(Effect.andThen(announce(pool, phone), acknowledged(pool, phone)))
     yield* unlist(pool, phone)
     yield* outcome
+    lastPool.delete(phone)
     yield* Effect.logInfo("pooled account's folder erased").pipe(Effect.annotateLogs({ phone: mask(phone), pool }))
   }, (effect, phone) =>
     Effect.tapError(effect, (error) =>
@@ -101,5 +111,5 @@ export const make = (deps: PoolErasureDeps) => {
         Effect.annotateLogs({ phone: mask(phone) })
       )))
 
-  return { busy, removeData }
+  return { busy, left, removeData }
 }

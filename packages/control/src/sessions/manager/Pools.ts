@@ -9,7 +9,7 @@ import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Queue, type QueueError } from "@vigia/protocol/Queue"
 import * as Roster from "@vigia/protocol/Roster"
 import { SecretBox } from "@vigia/protocol/SecretBox"
-import { Config, Effect, Layer, Option, type Redacted, Semaphore } from "effect"
+import { Config, type Duration, Effect, Layer, Option, type Redacted, Semaphore } from "effect"
 import {
   ContainerRuntime,
   ContainerRuntimeError,
@@ -33,6 +33,8 @@ export interface PoolOptions {
   readonly poolKeyFor: (pool: PhoneNumber) => Redacted.Redacted<string>
   /** The pool's own Redis URL (its user), where the runtime hands one. */
   readonly redisUrlFor: (pool: PhoneNumber) => Option.Option<Redacted.Redacted<string>>
+  /** How long a pool may take to acknowledge an erasure; a minute unless given. */
+  readonly erasureTimeout?: Duration.Duration
 }
 
 type Accounts = Map<PhoneNumber, Roster.RosterEntry>
@@ -95,7 +97,7 @@ export const make = Effect.fnUntraced(function*(
     )
   }
 
-  const timeout = PoolErasure.defaultErasureTimeout
+  const timeout = options.erasureTimeout ?? PoolErasure.defaultErasureTimeout
   const erasure = PoolErasure.make({ queue, hosts, rosters, locked, load, poolSpec, unavailable, timeout })
 
   const configHash = (spec: WorkerSpec) =>
@@ -140,6 +142,7 @@ export const make = Effect.fnUntraced(function*(
       if (pool === undefined) return yield* base.stop(phone)
       const accounts = rosters.get(pool) ?? new Map()
       accounts.delete(phone)
+      erasure.left(phone, pool)
       yield* save(pool, accounts)
       if (accounts.size > 0 || erasure.busy(pool)) return
       rosters.delete(pool)
