@@ -1,8 +1,9 @@
 /**
  * A pool worker: one process hosting several accounts, each the same worker `Program.make` runs alone, with its
  * own TDLib client, folder, queues (as its own Redis user), session key and TDLib key. The pool reads its roster
- * every `rosterInterval` and starts, restarts (its environment changed) or stops accounts to match it. An account
- * that fails (its TDLib closes, its layer dies) is restarted alone, with backoff; the others never notice.
+ * every `rosterInterval` and starts, restarts (its environment changed) or stops accounts to match it, and erases
+ * the folders of the accounts its erasures note lists (`PoolErasures`). An account that fails (its TDLib closes,
+ * its layer dies) is restarted alone, with backoff; the others never notice.
  */
 import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Queue } from "@vigia/protocol/Queue"
