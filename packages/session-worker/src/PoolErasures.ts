@@ -14,7 +14,8 @@ const phoneOf = Schema.decodeUnknownOption(PhoneNumber)
 
 /**
  * Erases what the pool's erasures note lists, stopping each account first with `stop`; erasing twice is harmless.
- * Fails only when the note cannot be read: one account's failure does not keep the pool from following its roster.
+ * Fails only when Redis cannot be read: a note that does not decode, or one account's failure, is logged and does
+ * not keep the pool from following its roster.
  */
 export const make = Effect.fnUntraced(function*(
   settings: Pick<PoolSettings, "poolId" | "dataDir">,
@@ -36,7 +37,10 @@ export const make = Effect.fnUntraced(function*(
     )
 
   return Effect.gen(function*() {
-    const listed = yield* Effect.flatMap(queue.readNote(settings.poolId, Roster.erasuresNote), Roster.decodeErasures)
+    const text = yield* queue.readNote(settings.poolId, Roster.erasuresNote)
+    const listed = yield* Roster.decodeErasures(text).pipe(
+      Effect.catch(() => Effect.as(Effect.logWarning("the pool's erasures note does not read: ignored"), []))
+    )
     for (const name of listed) {
       const phone = phoneOf(name)
       if (Option.isNone(phone)) {

@@ -63,6 +63,11 @@ it.live("a pool deletes the folders its erasures note lists and acknowledges eac
     assert.isTrue(Fs.existsSync(dataDir), "the pool's data itself is kept")
     assert.strictEqual(yield* queue.readNote(poolId, Roster.erasedNote("../outside")), undefined)
 
+    // A note that does not read is ignored: the pool goes on following its roster and its later erasures.
+    yield* queue.writeNote(poolId, Roster.erasuresNote, "{not json")
+    yield* queue.writeNote(poolId, Roster.versionNote, Roster.erasureVersion())
+    yield* Effect.sleep("200 millis")
+
     // A later erasure, announced by a new version, is read too; an account already erased is erased again harmlessly.
     yield* queue.writeNote(poolId, Roster.erasedNote(alice), undefined)
     yield* erase(queue, [alice, carol])
