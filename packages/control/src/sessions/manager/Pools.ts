@@ -81,6 +81,8 @@ export const make = Effect.fnUntraced(function*(
         Effect.orElseSucceed((): Roster.Roster => ({}))
       )
       rosters.set(pool.phone, new Map(Object.entries(roster) as Array<[PhoneNumber, Roster.RosterEntry]>))
+      // Erasures a stopped control plane left unfinished failed (their sellers were asked to retry): none is run later.
+      yield* queue.writeNote(pool.phone, Roster.erasuresNote, undefined).pipe(Effect.mapError(unavailable))
     }
     loaded = true
   })

@@ -19,7 +19,17 @@ export interface SuiteMode {
   readonly erasureTimeout?: Duration.Duration
 }
 
-/** The runtime of `hooks`, its accounts pooled when `mode` says so (rosters read every 300 ms). */
+/** The pools' options of the suite (rosters read every 300 ms). */
+export const poolOptions = (hooks: Pick<RuntimeHooks, "deployment" | "queue">, mode: SuiteMode): Pools.PoolOptions => ({
+  accountsPerProcess: mode.accountsPerProcess,
+  ...(mode.erasureTimeout === undefined ? {} : { erasureTimeout: mode.erasureTimeout }),
+  environment: { QUEUE_PREFIX: hooks.deployment, LOG_FORMAT: "json", POOL_ROSTER_INTERVAL: "0.3" },
+  poolKeyFor: () => sessionKey,
+  // The inline runtime's pools share the control plane's queue; the others reach Redis.
+  redisUrlFor: () => hooks.queue === undefined ? Option.some(Redacted.make(redisUrl)) : Option.none()
+})
+
+/** The runtime of `hooks`, its accounts pooled when `mode` says so. */
 export const runtimeOf = (
   hooks: Pick<RuntimeHooks, "deployment" | "layer" | "queue">,
   mode: SuiteMode
@@ -27,14 +37,7 @@ export const runtimeOf = (
   mode.accountsPerProcess === 1 ? hooks.layer : Layer.effect(
     ContainerRuntime,
     Effect.gen(function*() {
-      return yield* Pools.make(yield* ContainerRuntime, {
-        accountsPerProcess: mode.accountsPerProcess,
-        ...(mode.erasureTimeout === undefined ? {} : { erasureTimeout: mode.erasureTimeout }),
-        environment: { QUEUE_PREFIX: hooks.deployment, LOG_FORMAT: "json", POOL_ROSTER_INTERVAL: "0.3" },
-        poolKeyFor: () => sessionKey,
-        // The inline runtime's pools share the control plane's queue; the others reach Redis.
-        redisUrlFor: () => hooks.queue === undefined ? Option.some(Redacted.make(redisUrl)) : Option.none()
-      })
+      return yield* Pools.make(yield* ContainerRuntime, poolOptions(hooks, mode))
     })
   ).pipe(Layer.provide(hooks.layer))
 

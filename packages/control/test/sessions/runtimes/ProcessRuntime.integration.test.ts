@@ -9,6 +9,7 @@ import * as Path from "node:path"
 import * as ContainerNames from "../../../src/sessions/runtimes/ContainerNames.ts"
 import { ContainerRuntime } from "../../../src/sessions/runtimes/ContainerRuntime.ts"
 import * as ProcessRuntime from "../../../src/sessions/runtimes/ProcessRuntime.ts"
+import * as Pools from "../../../src/sessions/manager/Pools.ts"
 import * as Pooling from "./Pooling.ts"
 import { type RuntimeHooks, runtimeSuite } from "./RuntimeSuite.ts"
 import { ping, queueLayer, randomDeployment, randomPhone, stopWorkersAtEnd, workerSpecFor } from "../../support/WorkerHarness.ts"
@@ -100,6 +101,35 @@ layer(Layer.provideMerge(Pooling.runtimeOf(hooks, pooledMode), queueLayer(deploy
         assert.deepStrictEqual(yield* readData(alice, "marker"), Option.none())
         assert.strictEqual(yield* pidOf(pool), pid, "the pool went on")
         yield* runtime.stop(bob)
+      }))
+  }
+)
+
+layer(Layer.provideMerge(runtime, queueLayer(deployment)), { timeout: "2 minutes", excludeTestServices: true })(
+  "process runtime, pools over it after a control plane restart",
+  (it) => {
+    it.effect("a new control plane drops the erasures the one before left unfinished: the account's folder, in use again, is kept", () =>
+      Effect.gen(function*() {
+        const base = yield* ContainerRuntime
+        const queue = yield* Queue
+        const { readData, writeData } = Pooling.placement(hooks, pooledMode)
+        const [alice, bob] = [randomPhone(), randomPhone()]
+        const first = yield* Pools.make(base, Pooling.poolOptions(hooks, pooledMode))
+        yield* first.create(yield* workerSpecFor(deployment)(alice))
+        yield* ping(alice)
+        const pool = yield* Pooling.poolOf(alice)
+        yield* writeData(alice, "marker", "alice")
+        // The control plane before stopped in the middle of an erasure of Alice, its note left behind.
+        yield* queue.writeNote(pool, Roster.erasuresNote, Roster.encodeErasures([alice]))
+
+        const second = yield* Pools.make(base, Pooling.poolOptions(hooks, pooledMode))
+        yield* second.create(yield* workerSpecFor(deployment)(bob))
+        yield* ping(bob)
+        assert.strictEqual(yield* Pooling.poolOf(bob), pool, "Bob joined Alice's pool: it read its roster again")
+        yield* Effect.sleep("1 second")
+        assert.deepStrictEqual(yield* readData(alice, "marker"), Option.some("alice"))
+        yield* ping(alice)
+        yield* Effect.forEach([alice, bob], second.stop, { discard: true })
       }))
   }
 )
