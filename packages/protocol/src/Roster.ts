@@ -20,6 +20,28 @@ export const versionNote = "roster-version"
 /** The version of a roster as stored. */
 export const versionOf = (text: string): string => Crypto.createHash("sha256").update(text).digest("hex").slice(0, 16)
 
+/**
+ * The note of the pool that lists the accounts whose folders it is to delete (their data erased at the seller's
+ * request), as a JSON array of phone numbers: it needs no secret, the pool knows where its accounts' folders are.
+ * Whoever writes it then writes a new version (`erasureVersion`), so that the pool reads it on its next check.
+ */
+export const erasuresNote = "erasures"
+
+/** A version no roster has, new at every erasure: the pool reads its roster and its erasures again. */
+export const erasureVersion = (): string => `erasure-${Crypto.randomBytes(8).toString("hex")}`
+
+/** The note the pool writes, as its own user, once the account's folder is deleted: the erasure's acknowledgement. */
+export const erasedNote = (phone: string): string => `erased-${phone}`
+
+const ErasuresJson = Schema.fromJsonString(Schema.Array(Schema.String))
+
+export const encodeErasures = (phones: ReadonlyArray<string>): string | undefined =>
+  phones.length === 0 ? undefined : JSON.stringify(phones)
+
+/** The accounts an erasures note lists, as written (each to be validated as a phone number before use). */
+export const decodeErasures = (text: string | undefined): Effect.Effect<ReadonlyArray<string>, Schema.SchemaError> =>
+  text === undefined ? Effect.succeed([]) : Schema.decodeUnknownEffect(ErasuresJson)(text)
+
 export const RosterEntry = Schema.Struct({
   /** The digest of the account's environment: a new one restarts the account in its pool. */
   hash: Schema.String,

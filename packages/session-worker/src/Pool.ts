@@ -1,8 +1,9 @@
 /**
  * A pool worker: one process hosting several accounts, each the same worker `Program.make` runs alone, with its
  * own TDLib client, folder, queues (as its own Redis user), session key and TDLib key. The pool reads its roster
- * every `rosterInterval` and starts, restarts (its environment changed) or stops accounts to match it. An account
- * that fails (its TDLib closes, its layer dies) is restarted alone, with backoff; the others never notice.
+ * every `rosterInterval` and starts, restarts (its environment changed) or stops accounts to match it, and erases
+ * the folders of the accounts its erasures note lists (`PoolErasures`). An account that fails (its TDLib closes,
+ * its layer dies) is restarted alone, with backoff; the others never notice.
  */
 import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Queue } from "@vigia/protocol/Queue"
@@ -23,6 +24,7 @@ import {
   Scope
 } from "effect"
 import type { PoolSettings } from "./PoolConfig.ts"
+import * as PoolErasures from "./PoolErasures.ts"
 import * as Program from "./Program.ts"
 import { Tdl } from "./tdlib/Tdl.ts"
 import { programSettings, workerSettings } from "./WorkerConfig.ts"
@@ -115,16 +117,19 @@ export const make = Effect.fnUntraced(function*(settings: PoolSettings) {
       : Effect.logInfo("account stopped in its pool")).pipe(account(phone))
   })
 
+  const eraseListed = yield* PoolErasures.make(settings, queue, stop)
+
   /** The version of the roster last followed. */
   let followed: string | undefined
 
-  /** Brings the hosted accounts in line with the roster, when its version changed. */
+  /** Brings the hosted accounts in line with the roster, and erases the listed ones, when its version changed. */
   const follow = Effect.gen(function*() {
     const version = yield* queue.readNote(settings.poolId, Roster.versionNote)
     if (version !== undefined && version === followed) return
     const roster = yield* Effect.flatMap(queue.readNote(settings.poolId, Roster.rosterNote), Roster.decode)
     const leaving = [...hosted].filter(([phone, running]) => roster[phone]?.hash !== running.hash).map(([phone]) => phone)
     yield* Effect.forEach(leaving, stop, { concurrency: "unbounded", discard: true })
+    yield* eraseListed
     for (const [phone, entry] of Object.entries(roster)) {
       if (!hosted.has(phone)) yield* start(phone, entry)
     }

@@ -10,13 +10,14 @@ import * as Data from "../../src/data/layer.ts"
 import * as ContainerNames from "../../src/sessions/runtimes/ContainerNames.ts"
 import * as ControlProcess from "../support/ControlProcess.ts"
 import { type BotMessage, FakeBotApi, type FakeUser } from "../support/FakeBotApi.ts"
-import { cleanup, customerWrites, deployment, environment, group, linkOf, ready, type Seller, seedSeller } from "../support/OrderHarness.ts"
+import { accountFolder, cleanup, customerWrites, deployment, environment, group, linkOf, ready, type Seller, seedSeller } from "../support/OrderHarness.ts"
 import { exchange, includes, lastMessageId, newerThan, press } from "../support/SellerScript.ts"
 import { sample } from "../support/LoggedInSellers.ts"
 import { TestDatabase } from "../support/TestDatabase.ts"
 import { redisUrl } from "../support/WorkerHarness.ts"
 
 const at = deployment("sellerdata")
+const pooledAt = deployment("sellerdatapool", 3)
 
 const TestLayer = Layer.mergeAll(FakeBotApi.layer, Data.repositories.pipe(Layer.provideMerge(TestDatabase.layer)))
 
@@ -71,7 +72,10 @@ const rowsOf = (seller: Seller) =>
       Effect.map(([row]) => Number(row?.count))
     )
 
-afterAll(() => Effect.runPromise(cleanup(at)))
+afterAll(() => Effect.runPromise(Effect.andThen(cleanup(at), cleanup(pooledAt))))
+
+/** The records of the pool processes that run in `root`. */
+const poolRecords = (root: string) => Fs.readdirSync(root).filter((name) => /^vigia-session-999[0-9]{9}\.json$/.test(name))
 
 layer(TestLayer, { excludeTestServices: true, timeout: "180 seconds" })("a seller's data, end to end", (it) => {
   it.effect("the daily summary arrives once a day while on, never once off; /apagar cancelled keeps everything, confirmed erases it", () =>
@@ -172,4 +176,25 @@ layer(TestLayer, { excludeTestServices: true, timeout: "180 seconds" })("a selle
       assert.isNull(fresh?.phoneNumber)
       yield* exchange(user, "/plano", includes("Gratuito"))
     }), 180_000)
+
+  it.effect("pooled (3 accounts to a process), /apagar deletes the seller's folder in the pools' data; no pool is left running", () =>
+    Effect.gen(function*() {
+      const api = yield* FakeBotApi
+      const seller = yield* seedSeller(pooledAt, { plan: "basic" })
+      const user: FakeUser = { id: seller.chatId, first_name: "Vendedora" }
+      yield* ControlProcess.start(environment(pooledAt, api, yield* TestDatabase))
+      yield* ready(pooledAt, seller, "5 seconds")
+      const folder = accountFolder(pooledAt, seller.phone)
+      assert.include(folder, "vigia-session-999000000000-data")
+      assert.isTrue(Fs.existsSync(Path.join(folder, "database")))
+      assert.lengthOf(poolRecords(pooledAt.workersRoot), 1, "the seller's account runs in a pool")
+
+      const question = yield* exchange(user, "/apagar", includes("Apagar todos os seus dados do Vigia?"))
+      yield* press(user, question, "Apagar tudo", includes("Seus dados foram apagados"), "60 seconds")
+      assert.strictEqual(yield* rowsOf(seller), 0)
+      assert.isFalse(Fs.existsSync(folder), "the account's folder in the pools' data is gone")
+      // Its pool stopped with its last account; the one started for the erasure stopped after it.
+      assert.deepStrictEqual(poolRecords(pooledAt.workersRoot), [])
+      assert.deepStrictEqual(yield* redisKeysOf(`${pooledAt.prefix}:user-999*-note-erase*`), [])
+    }), 120_000)
 })

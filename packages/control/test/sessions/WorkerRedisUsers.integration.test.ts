@@ -11,6 +11,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { privateRedisWith } from "../../../../test-support/PrivateRedis.ts"
 import * as ContainerManager from "../../src/sessions/manager/ContainerManager.ts"
+import * as ContainerNames from "../../src/sessions/runtimes/ContainerNames.ts"
 import * as Placement from "../../src/sessions/manager/Placement.ts"
 import * as Pools from "../../src/sessions/manager/Pools.ts"
 import { SessionStore } from "../../src/sessions/manager/SessionStore.ts"
@@ -184,6 +185,32 @@ layer(Layer.mergeAll(services(3), cleanup), { timeout: "2 minutes", excludeTestS
         yield* ping(bob)
         yield* manager.stop(bob)
         assert.notInclude(yield* usersNow(), pool, "the pool's user goes with its last account")
+        yield* Scope.close(scope, Exit.void)
+      }))
+
+    it.effect("a pooled account's erasure is acknowledged by a pool as its own user, the account's deleted by then; the pool started for it goes with its user", () =>
+      Effect.gen(function*() {
+        const alice = randomPhone()
+        const scope = yield* Scope.make()
+        const manager = yield* ContainerManager.make(managerOptions).pipe(
+          Effect.provideService(SessionStore, memorySessions().store),
+          Scope.provide(scope)
+        )
+        yield* listenUpdates([alice], () => manager.observe)
+        yield* manager.start(alice)
+        yield* ping(alice)
+        const folder = Path.join(dataRoot, ContainerNames.volumeName(Placement.poolsData), alice)
+        assert.isTrue(Fs.existsSync(folder))
+        const admin = yield* RedisAdmin
+        yield* reply(admin, "ACL", "LOG", "RESET")
+        // Her pool stops with her: the erasure starts one.
+        yield* manager.stop(alice)
+        yield* manager.erase(alice)
+        assert.isFalse(Fs.existsSync(folder), "her folder in the pools' data is gone")
+        assert.deepStrictEqual(yield* reply(admin, "ACL", "LOG"), "", "nothing was refused")
+        const users = yield* Effect.promise(() => admin.acl("USERS"))
+        assert.notInclude(users, userName(prefix, alice))
+        assert.notInclude(users, userName(prefix, Placement.poolId(1)), "the pool's user goes with the pool")
         yield* Scope.close(scope, Exit.void)
       }))
   }

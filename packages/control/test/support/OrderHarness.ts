@@ -16,6 +16,7 @@ import { Sessions } from "../../src/data/Sessions.ts"
 import { Subscriptions } from "../../src/data/Subscriptions.ts"
 import { Users } from "../../src/data/Users.ts"
 import type { UserId } from "../../src/data/UserId.ts"
+import { poolsData } from "../../src/sessions/manager/Placement.ts"
 import * as ContainerNames from "../../src/sessions/runtimes/ContainerNames.ts"
 import { FakeBotApi } from "./FakeBotApi.ts"
 import { priceTable } from "./SellerAccounts.ts"
@@ -40,15 +41,17 @@ export interface Seller {
   readonly phone: PhoneNumber
 }
 
-/** A test run's own Redis prefix and workers' folder. */
+/** A test run's own Redis prefix and workers' folder, and how many accounts share a worker (1: each its own). */
 export interface Deployment {
   readonly prefix: string
   readonly workersRoot: string
+  readonly accountsPerProcess: number
 }
 
-export const deployment = (name: string): Deployment => ({
+export const deployment = (name: string, accountsPerProcess = 1): Deployment => ({
   prefix: `${name}${Crypto.randomBytes(4).toString("hex")}`,
-  workersRoot: Fs.mkdtempSync(Path.join(Os.tmpdir(), `vigia-${name}-`))
+  workersRoot: Fs.mkdtempSync(Path.join(Os.tmpdir(), `vigia-${name}-`)),
+  accountsPerProcess
 })
 
 let nextTelegramId = 9_300_000_000 + Crypto.randomInt(0, 1_000_000) * 100
@@ -78,7 +81,9 @@ export const seedSeller = (
     return { userId: user.id, chatId, phone } satisfies Seller
   })
 
-const accountFolder = (at: Deployment, phone: PhoneNumber) => Path.join(at.workersRoot, ContainerNames.volumeName(phone), phone)
+/** The account's folder: in its own data, or (pooled) in the pools' data. */
+export const accountFolder = (at: Deployment, phone: PhoneNumber) =>
+  Path.join(at.workersRoot, ContainerNames.volumeName(at.accountsPerProcess > 1 ? poolsData : phone), phone)
 
 /** The control plane's environment: this run's database, Redis prefix and folder, fake TDLib workers as processes. */
 export const environment = (
@@ -102,6 +107,7 @@ export const environment = (
   QUEUE_SWEEP_INTERVAL: "1 second",
   MAX_CONCURRENT_STARTS: "8",
   LOG_FORMAT: "json",
+  WORKER_ACCOUNTS_PER_PROCESS: String(at.accountsPerProcess),
   ...extra
 })
 

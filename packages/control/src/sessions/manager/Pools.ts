@@ -10,7 +10,7 @@ import { mask, type PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Queue, type QueueError } from "@vigia/protocol/Queue"
 import * as Roster from "@vigia/protocol/Roster"
 import { SecretBox } from "@vigia/protocol/SecretBox"
-import { Config, Effect, Layer, Option, type Redacted, Semaphore } from "effect"
+import { Config, type Duration, Effect, Layer, Option, type Redacted, Semaphore } from "effect"
 import {
   ContainerRuntime,
   ContainerRuntimeError,
@@ -24,6 +24,7 @@ import { withRedisUsers } from "../runtimes/WithRedisUsers.ts"
 import { SessionKeys } from "../SessionKeys.ts"
 import { WorkerRedisUsers } from "../WorkerRedisUsers.ts"
 import { isPool, place, type PoolState, poolsData } from "./Placement.ts"
+import * as PoolErasure from "./PoolErasure.ts"
 
 export interface PoolOptions {
   /** How many accounts one pool hosts at most. */
@@ -36,6 +37,8 @@ export interface PoolOptions {
   readonly redisUrlFor: (pool: PhoneNumber) => Option.Option<Redacted.Redacted<string>>
   /** Where the pools and their accounts are pinned, on a runtime with nodes (Swarm); none elsewhere. */
   readonly pins?: NodePins["Service"] | undefined
+  /** How long a pool may take to acknowledge an erasure; a minute unless given. */
+  readonly erasureTimeout?: Duration.Duration
 }
 
 /** The `NodePins` in context when `runtime` places workers on nodes (Swarm); none for the others. */
@@ -91,6 +94,8 @@ export const make = Effect.fnUntraced(function*(
         Effect.orElseSucceed((): Roster.Roster => ({}))
       )
       rosters.set(pool.phone, new Map(Object.entries(roster) as Array<[PhoneNumber, Roster.RosterEntry]>))
+      // Erasures a stopped control plane left unfinished failed (their sellers were asked to retry): none is run later.
+      yield* queue.writeNote(pool.phone, Roster.erasuresNote, undefined).pipe(Effect.mapError(unavailable))
     }
     loaded = true
   })
@@ -106,6 +111,9 @@ export const make = Effect.fnUntraced(function*(
       Effect.mapError(unavailable)
     )
   }
+
+  const timeout = options.erasureTimeout ?? PoolErasure.defaultErasureTimeout
+  const erasure = PoolErasure.make({ queue, hosts, rosters, locked, load, poolSpec, unavailable, timeout })
 
   const configHash = (spec: WorkerSpec) =>
     Effect.succeed(specDigest(spec, { runtime: base.kind, accountsPerProcess: options.accountsPerProcess }))
@@ -174,8 +182,9 @@ export const make = Effect.fnUntraced(function*(
       if (pool === undefined) return yield* base.stop(phone)
       const accounts = rosters.get(pool) ?? new Map()
       accounts.delete(phone)
+      erasure.left(phone, pool)
       yield* save(pool, accounts)
-      if (accounts.size > 0) return
+      if (accounts.size > 0 || erasure.busy(pool)) return
       rosters.delete(pool)
       yield* hosts.stop(pool)
       yield* Effect.logInfo("pool stopped: its last account left").pipe(Effect.annotateLogs({ pool }))
@@ -204,7 +213,10 @@ export const make = Effect.fnUntraced(function*(
     )
   })
 
-  return ContainerRuntime.of({ kind: base.kind, configHash, create, stop, status, list, removeData: base.removeData })
+  /** An isolated layout's data left from before pooling, and the account's folder in the pools' data. */
+  const removeData = (phone: PhoneNumber) => Effect.andThen(base.removeData(phone), erasure.removeData(phone))
+
+  return ContainerRuntime.of({ kind: base.kind, configHash, create, stop, status, list, removeData })
 })
 
 /**

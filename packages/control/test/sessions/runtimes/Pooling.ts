@@ -5,7 +5,7 @@
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
 import { Queue } from "@vigia/protocol/Queue"
 import * as Roster from "@vigia/protocol/Roster"
-import { Effect, Layer, Option, Redacted } from "effect"
+import { type Duration, Effect, Layer, Option, Redacted } from "effect"
 import * as Placement from "../../../src/sessions/manager/Placement.ts"
 import * as Pools from "../../../src/sessions/manager/Pools.ts"
 import { ContainerRuntime } from "../../../src/sessions/runtimes/ContainerRuntime.ts"
@@ -15,9 +15,21 @@ import type { RuntimeHooks } from "./RuntimeSuite.ts"
 /** How the suite runs the accounts: each in a worker of its own (1), or up to this many to a pool. */
 export interface SuiteMode {
   readonly accountsPerProcess: number
+  /** How long a pool may take to acknowledge an erasure. */
+  readonly erasureTimeout?: Duration.Duration
 }
 
-/** The runtime of `hooks`, its accounts pooled when `mode` says so (rosters read every 300 ms). */
+/** The pools' options of the suite (rosters read every 300 ms). */
+export const poolOptions = (hooks: Pick<RuntimeHooks, "deployment" | "queue">, mode: SuiteMode): Pools.PoolOptions => ({
+  accountsPerProcess: mode.accountsPerProcess,
+  ...(mode.erasureTimeout === undefined ? {} : { erasureTimeout: mode.erasureTimeout }),
+  environment: { QUEUE_PREFIX: hooks.deployment, LOG_FORMAT: "json", POOL_ROSTER_INTERVAL: "0.3" },
+  poolKeyFor: () => sessionKey,
+  // The inline runtime's pools share the control plane's queue; the others reach Redis.
+  redisUrlFor: () => hooks.queue === undefined ? Option.some(Redacted.make(redisUrl)) : Option.none()
+})
+
+/** The runtime of `hooks`, its accounts pooled when `mode` says so. */
 export const runtimeOf = (
   hooks: Pick<RuntimeHooks, "deployment" | "layer" | "queue">,
   mode: SuiteMode
@@ -26,15 +38,8 @@ export const runtimeOf = (
     ContainerRuntime,
     Effect.gen(function*() {
       const runtime = yield* ContainerRuntime
-      return yield* Pools.make(runtime, {
-        accountsPerProcess: mode.accountsPerProcess,
-        // On Swarm, placed by node when the hooks' runtime hands its `NodePins`.
-        pins: yield* Pools.pinsFor(runtime),
-        environment: { QUEUE_PREFIX: hooks.deployment, LOG_FORMAT: "json", POOL_ROSTER_INTERVAL: "0.3" },
-        poolKeyFor: () => sessionKey,
-        // The inline runtime's pools share the control plane's queue; the others reach Redis.
-        redisUrlFor: () => hooks.queue === undefined ? Option.some(Redacted.make(redisUrl)) : Option.none()
-      })
+      // On Swarm, placed by node when the hooks' runtime hands its `NodePins`.
+      return yield* Pools.make(runtime, { ...poolOptions(hooks, mode), pins: yield* Pools.pinsFor(runtime) })
     })
   ).pipe(Layer.provide(hooks.layer))
 

@@ -1,5 +1,7 @@
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
-import { assert } from "@effect/vitest"
+import { assert, layer } from "@effect/vitest"
+import { Queue } from "@vigia/protocol/Queue"
+import * as Roster from "@vigia/protocol/Roster"
 import { Duration, Effect, Layer, Option } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -7,8 +9,10 @@ import * as Path from "node:path"
 import * as ContainerNames from "../../../src/sessions/runtimes/ContainerNames.ts"
 import { ContainerRuntime } from "../../../src/sessions/runtimes/ContainerRuntime.ts"
 import * as ProcessRuntime from "../../../src/sessions/runtimes/ProcessRuntime.ts"
+import * as Pools from "../../../src/sessions/manager/Pools.ts"
+import * as Pooling from "./Pooling.ts"
 import { type RuntimeHooks, runtimeSuite } from "./RuntimeSuite.ts"
-import { stopWorkersAtEnd, randomDeployment } from "../../support/WorkerHarness.ts"
+import { ping, queueLayer, randomDeployment, randomPhone, stopWorkersAtEnd, workerSpecFor } from "../../support/WorkerHarness.ts"
 
 const deployment = randomDeployment("process")
 
@@ -67,3 +71,65 @@ const hooks: RuntimeHooks = {
 
 runtimeSuite(hooks)
 runtimeSuite(hooks, { accountsPerProcess: 3 })
+
+const pooledMode = { accountsPerProcess: 3, erasureTimeout: Duration.seconds(3) }
+
+layer(Layer.provideMerge(Pooling.runtimeOf(hooks, pooledMode), queueLayer(deployment)), { timeout: "2 minutes", excludeTestServices: true })(
+  "process runtime, a pooled erasure",
+  (it) => {
+    it.effect("a pool that cannot acknowledge (SIGSTOP) fails the erasure as Unavailable and keeps the folder; the erasure is not carried out later, and a retry erases", () =>
+      Effect.gen(function*() {
+        const runtime = yield* ContainerRuntime
+        const queue = yield* Queue
+        const { readData, writeData } = Pooling.placement(hooks, pooledMode)
+        const [alice, bob] = [randomPhone(), randomPhone()]
+        for (const phone of [alice, bob]) yield* runtime.create(yield* workerSpecFor(deployment)(phone))
+        yield* Effect.forEach([alice, bob], ping, { discard: true })
+        const pool = yield* Pooling.poolOf(alice)
+        const pid = yield* pidOf(pool)
+        yield* writeData(alice, "marker", "alice")
+        yield* runtime.stop(alice)
+        process.kill(pid, "SIGSTOP")
+        const failed = yield* Effect.flip(runtime.removeData(alice)).pipe(
+          Effect.ensuring(Effect.sync(() => process.kill(pid, "SIGCONT")))
+        )
+        assert.strictEqual(failed.reason, "Unavailable")
+        assert.strictEqual(yield* queue.readNote(pool, Roster.erasuresNote), undefined, "the erasure is taken off the note")
+        yield* Effect.sleep("1 second")
+        assert.deepStrictEqual(yield* readData(alice, "marker"), Option.some("alice"), "the resumed pool erases nothing")
+        yield* runtime.removeData(alice)
+        assert.deepStrictEqual(yield* readData(alice, "marker"), Option.none())
+        assert.strictEqual(yield* pidOf(pool), pid, "the pool went on")
+        yield* runtime.stop(bob)
+      }))
+  }
+)
+
+layer(Layer.provideMerge(runtime, queueLayer(deployment)), { timeout: "2 minutes", excludeTestServices: true })(
+  "process runtime, pools over it after a control plane restart",
+  (it) => {
+    it.effect("a new control plane drops the erasures the one before left unfinished: the account's folder, in use again, is kept", () =>
+      Effect.gen(function*() {
+        const base = yield* ContainerRuntime
+        const queue = yield* Queue
+        const { readData, writeData } = Pooling.placement(hooks, pooledMode)
+        const [alice, bob] = [randomPhone(), randomPhone()]
+        const first = yield* Pools.make(base, Pooling.poolOptions(hooks, pooledMode))
+        yield* first.create(yield* workerSpecFor(deployment)(alice))
+        yield* ping(alice)
+        const pool = yield* Pooling.poolOf(alice)
+        yield* writeData(alice, "marker", "alice")
+        // The control plane before stopped in the middle of an erasure of Alice, its note left behind.
+        yield* queue.writeNote(pool, Roster.erasuresNote, Roster.encodeErasures([alice]))
+
+        const second = yield* Pools.make(base, Pooling.poolOptions(hooks, pooledMode))
+        yield* second.create(yield* workerSpecFor(deployment)(bob))
+        yield* ping(bob)
+        assert.strictEqual(yield* Pooling.poolOf(bob), pool, "Bob joined Alice's pool: it read its roster again")
+        yield* Effect.sleep("1 second")
+        assert.deepStrictEqual(yield* readData(alice, "marker"), Option.some("alice"))
+        yield* ping(alice)
+        yield* Effect.forEach([alice, bob], second.stop, { discard: true })
+      }))
+  }
+)

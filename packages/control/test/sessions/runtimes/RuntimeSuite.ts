@@ -129,25 +129,35 @@ export const runtimeSuite = (hooks: RuntimeHooks, mode: Pooling.SuiteMode = { ac
         yield* drop
       }))
 
-    it.effect("erasing an account stops its worker and deletes its data, the other account's kept; a new start begins empty", () =>
+    it.effect("erasing an account stops its worker and deletes its data, the other account's kept; a new start begins empty; a stopped account's data is erased too", () =>
       Effect.gen(function*() {
+        const runtime = yield* ContainerRuntime
         const [alice, bob] = [randomPhone(), randomPhone()]
         const { start } = yield* harness([alice, bob])
         const { manager, drop } = yield* start()
         yield* manager.start(alice)
         yield* manager.start(bob)
-        const identity = yield* hooks.identity(alice)
-        yield* hooks.writeData(alice, "marker", "alice")
-        yield* hooks.writeData(bob, "marker", "bob")
+        const host = yield* hostOf(alice)
+        const before = yield* hooks.identity(host)
+        yield* writeData(alice, "marker", "alice")
+        yield* writeData(bob, "marker", "bob")
         yield* manager.erase(alice)
-        assert.isTrue(yield* hooks.nothingLeft(alice, identity), "the worker is gone")
-        assert.deepStrictEqual(yield* hooks.readData(alice, "marker"), Option.none(), "the data is gone")
-        assert.deepStrictEqual(yield* hooks.readData(bob, "marker"), Option.some("bob"))
+        assert.isTrue(Option.isNone(yield* runtime.status(alice)), "the account's worker is gone")
+        // A pool goes on with its other accounts.
+        if (!pooled) assert.isTrue(yield* hooks.nothingLeft(host, before), "the worker is gone")
+        assert.deepStrictEqual(yield* readData(alice, "marker"), Option.none(), "the data is gone")
+        assert.deepStrictEqual(yield* readData(bob, "marker"), Option.some("bob"))
+        yield* ping(bob)
         yield* manager.erase(alice)
         yield* manager.start(alice)
-        assert.deepStrictEqual(yield* hooks.readData(alice, "marker"), Option.none())
+        assert.deepStrictEqual(yield* readData(alice, "marker"), Option.none())
         yield* ping(alice)
-        yield* stopAll(manager, [alice, bob])
+        // Bob stopped first (in pooled mode his pool may stop with him): his erasure still deletes his data.
+        yield* manager.stop(alice)
+        yield* manager.stop(bob)
+        yield* manager.erase(bob)
+        assert.deepStrictEqual(yield* readData(bob, "marker"), Option.none(), "a stopped account's data is gone")
+        assert.deepStrictEqual(yield* runtime.list, [], "no worker is left running for the erasure")
         yield* drop
       }))
 
