@@ -93,6 +93,7 @@ const pooled = (base: Layer.Layer<ContainerRuntime, unknown, Queue>, prefix: str
       const keys = yield* SessionKeys
       return yield* Pools.make(yield* ContainerRuntime, {
         accountsPerProcess,
+        deployment: prefix,
         environment: { QUEUE_PREFIX: prefix, LOG_FORMAT: "json" },
         poolKeyFor: keys.keyFor,
         redisUrlFor: () => Option.some(Redacted.make(redisUrl))

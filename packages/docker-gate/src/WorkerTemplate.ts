@@ -47,10 +47,13 @@ export const workerVariables: ReadonlyArray<string> = [
 ]
 
 const phone = "[1-9][0-9]{7,14}"
-/** A pool of accounts is named as an account is, with digits under the calling code 999, which no country has. */
-const poolPattern = /^999[0-9]{9}$/
-/** Whose volume every pool mounts: the pooled accounts' folders. */
-export const poolsData = "999000000000"
+/**
+ * A pool of accounts is named as an account is, with digits under the calling code 999, which no country has:
+ * `999`, its deployment's three-digit space, its six-digit index.
+ */
+const poolPattern = /^(999[0-9]{3})([0-9]{6})$/
+/** Whose volume every pool of a space mounts (index 0): the pooled accounts' folders. */
+const poolsDataOf = (space: string) => `${space}000000`
 export const workerNamePattern = new RegExp(`^vigia-session-(${phone})$`)
 export const volumeNamePattern = new RegExp(`^vigia-session-(${phone})-data$`)
 export const secretNamePattern = new RegExp(`^vigia-session-(${phone})-[0-9a-f]{16}$`)
@@ -201,8 +204,10 @@ const holding = <A>(value: A, rule: string | undefined): Result.Result<A, string
 const phoneIn = (pattern: RegExp, name: string | undefined) => (name === undefined ? undefined : pattern.exec(name)?.[1])
 
 /** The volume a worker named for `account` mounts: its own, or a pool's, the pools' one. */
-const volumeOf = (account: string | undefined) =>
-  account !== undefined && poolPattern.test(account) && account !== poolsData ? poolsData : account
+const volumeOf = (account: string | undefined) => {
+  const pool = account === undefined ? null : poolPattern.exec(account)
+  return pool === null || Number(pool[2]) === 0 ? account : poolsDataOf(pool[1]!)
+}
 
 /** The account's secrets as the Swarm runtime writes them: an env file of the worker's variables only. */
 const onlyWorkerVariables = (data: string) =>

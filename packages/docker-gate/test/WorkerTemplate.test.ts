@@ -82,9 +82,9 @@ describe("the worker template", () => {
     assert.isTrue(refused(check.secret(injected)))
   })
 
-  it("lets a pool mount the pools' volume, and nobody else's; an account still only its own", () => {
-    const pool = "999000000003"
-    const poolsVolume = "vigia-session-999000000000-data"
+  it("lets a pool mount its deployment's pools' volume, and nobody else's; an account still only its own", () => {
+    const pool = "999417000003"
+    const poolsVolume = "vigia-session-999417000000-data"
     const mounting = (source: string) =>
       changed(Fixtures.container, (body) => {
         body.HostConfig.Mounts[0]!.Source = source
@@ -93,6 +93,7 @@ describe("the worker template", () => {
     assert.isFalse(refused(check.container(mounting(poolsVolume), `vigia-session-${pool}`)))
     assert.isTrue(refused(check.container(mounting(Fixtures.volumeName), `vigia-session-${pool}`)), "an account's volume")
     assert.isTrue(refused(check.container(mounting(poolsVolume), Fixtures.workerName)), "an account mounting the pools'")
+    assert.isTrue(refused(check.container(mounting("vigia-session-999418000000-data"), `vigia-session-${pool}`)), "another deployment's pools'")
     const service = changed(Fixtures.service, (body) => {
       body.Name = `vigia-session-${pool}`
       body.TaskTemplate.ContainerSpec.Mounts[0]!.Source = poolsVolume

@@ -4,6 +4,7 @@
  */
 import { Config, Schema } from "effect"
 import type { PoolOptions } from "../sessions/manager/Pools.ts"
+import { deployment } from "./SessionsConfig.ts"
 
 /** The most accounts a pool may hold: beyond this, one process's failure takes too many sellers down at once. */
 export const maxAccountsPerProcess = 1000
@@ -16,6 +17,7 @@ export const accountsPerProcess = Config.schema(
 /** What every pool is handed besides its id, key and Redis user: its accounts' queue prefix, its log format. */
 export const pooling: Config.Wrap<Omit<PoolOptions, "poolKeyFor" | "redisUrlFor">> = {
   accountsPerProcess,
+  deployment,
   environment: Config.all({
     QUEUE_PREFIX: Config.String("QUEUE_PREFIX").pipe(Config.withDefault("bull")),
     LOG_FORMAT: Config.Literals(["json", "pretty"], "WORKER_LOG_FORMAT").pipe(Config.withDefault("json" as const))

@@ -187,7 +187,8 @@ export const worker: Config.Wrap<WorkerEnvironmentOptions> = {
   heartbeatInterval: atLeast(1, "WORKER_HEARTBEAT_INTERVAL", 5)
 }
 
-const deployment = Config.String("WORKER_DEPLOYMENT").pipe(Config.withDefault("default"))
+/** Separates two control planes on one engine: their workers' labels, and their pools' names. */
+export const deployment = Config.String("WORKER_DEPLOYMENT").pipe(Config.withDefault("default"))
 const dataRoot = Config.String("WORKER_DATA_DIR").pipe(Config.withDefault("data/sessions"))
 const stopGracePeriod = duration("WORKER_STOP_GRACE", Duration.seconds(20))
 

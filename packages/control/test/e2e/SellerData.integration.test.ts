@@ -7,6 +7,7 @@ import { Redis } from "ioredis"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as Data from "../../src/data/layer.ts"
+import { poolsData, spaceOf } from "../../src/sessions/manager/Placement.ts"
 import * as ContainerNames from "../../src/sessions/runtimes/ContainerNames.ts"
 import * as ControlProcess from "../support/ControlProcess.ts"
 import { type BotMessage, FakeBotApi, type FakeUser } from "../support/FakeBotApi.ts"
@@ -185,7 +186,7 @@ layer(TestLayer, { excludeTestServices: true, timeout: "180 seconds" })("a selle
       yield* ControlProcess.start(environment(pooledAt, api, yield* TestDatabase))
       yield* ready(pooledAt, seller, "5 seconds")
       const folder = accountFolder(pooledAt, seller.phone)
-      assert.include(folder, "vigia-session-999000000000-data")
+      assert.include(folder, `vigia-session-${poolsData(spaceOf(pooledAt.prefix))}-data`)
       assert.isTrue(Fs.existsSync(Path.join(folder, "database")))
       assert.lengthOf(poolRecords(pooledAt.workersRoot), 1, "the seller's account runs in a pool")
 

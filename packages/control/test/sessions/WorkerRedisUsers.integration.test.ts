@@ -37,6 +37,10 @@ const connectAs = (url: string) =>
   Effect.acquireRelease(Effect.sync(() => new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 })), (redis) =>
     Effect.sync(() => redis.disconnect()))
 
+/** The pools of this file's deployment (its prefix). */
+const space = Placement.spaceOf(prefix)
+const firstPool = Placement.poolId(space, 1)
+
 /** The services over a private Redis; accounts pooled `accountsPerProcess` to a worker (1: each its own). */
 const services = (accountsPerProcess: number) => Layer.unwrap(Effect.gen(function*() {
   const redis = yield* privateRedisWith({ password: controlPassword })
@@ -51,7 +55,7 @@ const services = (accountsPerProcess: number) => Layer.unwrap(Effect.gen(functio
   const processes = ProcessRuntime.layer({ entry: ProcessRuntime.defaultEntry, dataRoot, deployment: prefix, stopGracePeriod: Duration.seconds(5) })
   const runtime = accountsPerProcess === 1
     ? WithRedisUsers.layer.pipe(Layer.provide(processes))
-    : Pools.layer({ accountsPerProcess, environment: { QUEUE_PREFIX: prefix, LOG_FORMAT: "json" } }).pipe(Layer.provide(processes))
+    : Pools.layer({ accountsPerProcess, deployment: prefix, environment: { QUEUE_PREFIX: prefix, LOG_FORMAT: "json" } }).pipe(Layer.provide(processes))
   const queue = Layer.mergeAll(
     Queue.layerBullMq({ redisUrl: url, prefix, idleTimeout: Duration.seconds(5), sweepInterval: Duration.seconds(2) }),
     SecretBox.layer(sessionKey)
@@ -169,14 +173,14 @@ layer(Layer.mergeAll(services(3), cleanup), { timeout: "2 minutes", excludeTestS
         yield* Effect.sleep("2 seconds")
         assert.deepStrictEqual(yield* reply(admin, "ACL", "LOG"), "", "nothing was refused: each reached only its own")
         const users = new Set([...(yield* reply(admin, "CLIENT", "LIST")).matchAll(/ user=(\S+)/g)].map((match) => match[1]))
-        const pool = userName(prefix, Placement.poolId(1))
+        const pool = userName(prefix, firstPool)
         for (const user of [userName(prefix, alice), userName(prefix, bob), pool]) {
           assert.isTrue(users.has(user), `a connection as ${user}`)
         }
         // The pool's own user reads its roster and nothing of its accounts'.
-        const asPool = yield* connectAs(Redacted.value((yield* WorkerRedisUsers).urlFor(Placement.poolId(1)).pipe(Option.getOrThrow)))
+        const asPool = yield* connectAs(Redacted.value((yield* WorkerRedisUsers).urlFor(firstPool).pipe(Option.getOrThrow)))
         assert.isTrue(refused(yield* reply(asPool, "GET", key(alice, "heartbeat"))), "the pool's user cannot read an account's keys")
-        assert.notStrictEqual(yield* reply(asPool, "GET", key(Placement.poolId(1), "note-roster")), "null")
+        assert.notStrictEqual(yield* reply(asPool, "GET", key(firstPool, "note-roster")), "null")
 
         const usersNow = () => Effect.promise(() => admin.acl("USERS"))
         yield* manager.stop(alice)
@@ -199,7 +203,7 @@ layer(Layer.mergeAll(services(3), cleanup), { timeout: "2 minutes", excludeTestS
         yield* listenUpdates([alice], () => manager.observe)
         yield* manager.start(alice)
         yield* ping(alice)
-        const folder = Path.join(dataRoot, ContainerNames.volumeName(Placement.poolsData), alice)
+        const folder = Path.join(dataRoot, ContainerNames.volumeName(Placement.poolsData(space)), alice)
         assert.isTrue(Fs.existsSync(folder))
         const admin = yield* RedisAdmin
         yield* reply(admin, "ACL", "LOG", "RESET")
@@ -210,7 +214,7 @@ layer(Layer.mergeAll(services(3), cleanup), { timeout: "2 minutes", excludeTestS
         assert.deepStrictEqual(yield* reply(admin, "ACL", "LOG"), "", "nothing was refused")
         const users = yield* Effect.promise(() => admin.acl("USERS"))
         assert.notInclude(users, userName(prefix, alice))
-        assert.notInclude(users, userName(prefix, Placement.poolId(1)), "the pool's user goes with the pool")
+        assert.notInclude(users, userName(prefix, firstPool), "the pool's user goes with the pool")
         yield* Scope.close(scope, Exit.void)
       }))
   }

@@ -19,6 +19,7 @@ import { Sessions } from "../../src/data/Sessions.ts"
 import { Subscriptions } from "../../src/data/Subscriptions.ts"
 import { Users } from "../../src/data/Users.ts"
 import * as Data from "../../src/data/layer.ts"
+import { poolsData, spaceOf } from "../../src/sessions/manager/Placement.ts"
 import { type BotMessage, FakeBotApi, type FakeUser } from "./FakeBotApi.ts"
 import * as SellerScript from "./SellerScript.ts"
 import { TestDatabase } from "./TestDatabase.ts"
@@ -57,7 +58,7 @@ export const testRun = (name: string, accountsPerProcess = 1) => ({
 export type TestRun = ReturnType<typeof testRun>
 
 /** Whose folder holds the account's: its own, or (pooled) the pools'. */
-const dataOwner = (run: TestRun, phone: PhoneNumber) => run.accountsPerProcess > 1 ? "999000000000" : phone
+const dataOwner = (run: TestRun, phone: PhoneNumber) => run.accountsPerProcess > 1 ? poolsData(spaceOf(run.prefix)) : phone
 
 /** The account's folder, where its worker keeps the fake TDLib's database and side-channel port. */
 const accountFolder = (run: TestRun, phone: PhoneNumber) =>

@@ -16,7 +16,7 @@ import { Sessions } from "../../src/data/Sessions.ts"
 import { Subscriptions } from "../../src/data/Subscriptions.ts"
 import { Users } from "../../src/data/Users.ts"
 import type { UserId } from "../../src/data/UserId.ts"
-import { poolsData } from "../../src/sessions/manager/Placement.ts"
+import { poolsData, spaceOf } from "../../src/sessions/manager/Placement.ts"
 import * as ContainerNames from "../../src/sessions/runtimes/ContainerNames.ts"
 import { FakeBotApi } from "./FakeBotApi.ts"
 import { priceTable } from "./SellerAccounts.ts"
@@ -83,7 +83,7 @@ export const seedSeller = (
 
 /** The account's folder: in its own data, or (pooled) in the pools' data. */
 export const accountFolder = (at: Deployment, phone: PhoneNumber) =>
-  Path.join(at.workersRoot, ContainerNames.volumeName(at.accountsPerProcess > 1 ? poolsData : phone), phone)
+  Path.join(at.workersRoot, ContainerNames.volumeName(at.accountsPerProcess > 1 ? poolsData(spaceOf(at.prefix)) : phone), phone)
 
 /** The control plane's environment: this run's database, Redis prefix and folder, fake TDLib workers as processes. */
 export const environment = (

@@ -11,7 +11,6 @@ import type { Queue } from "@vigia/protocol/Queue"
 import * as Roster from "@vigia/protocol/Roster"
 import { Duration, Effect, Schedule } from "effect"
 import { type ContainerRuntime, ContainerRuntimeError, type WorkerSpec } from "../runtimes/ContainerRuntime.ts"
-import { poolId } from "./Placement.ts"
 
 /** How long a pool may take to acknowledge an erasure, its own start included. */
 export const defaultErasureTimeout = Duration.minutes(1)
@@ -28,6 +27,8 @@ export interface PoolErasureDeps {
   readonly poolSpec: (pool: PhoneNumber) => WorkerSpec
   readonly unavailable: (error: { readonly message: string }) => ContainerRuntimeError
   readonly timeout: Duration.Duration
+  /** The pool that erases when no pool runs and the account left none this run. */
+  readonly firstPool: PhoneNumber
 }
 
 export const make = (deps: PoolErasureDeps) => {
@@ -53,7 +54,7 @@ export const make = (deps: PoolErasureDeps) => {
     deps.locked(Effect.gen(function*() {
       yield* deps.load
       const running = rosters.keys().next()
-      const pool = lastPool.get(phone) ?? (running.done === true ? poolId(1) : running.value)
+      const pool = lastPool.get(phone) ?? (running.done === true ? deps.firstPool : running.value)
       if (!rosters.has(pool)) rosters.set(pool, new Map())
       pending.set(pool, (pending.get(pool) ?? new Set()).add(phone))
       return pool

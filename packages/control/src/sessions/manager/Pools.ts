@@ -23,12 +23,15 @@ import { NodePins } from "../runtimes/NodePins.ts"
 import { withRedisUsers } from "../runtimes/WithRedisUsers.ts"
 import { SessionKeys } from "../SessionKeys.ts"
 import { WorkerRedisUsers } from "../WorkerRedisUsers.ts"
-import { isPool, place, type PoolState, poolsData } from "./Placement.ts"
+import { isPool, poolId, poolsData, spaceOf } from "./Placement.ts"
 import * as PoolErasure from "./PoolErasure.ts"
+import * as PoolJoin from "./PoolJoin.ts"
 
 export interface PoolOptions {
   /** How many accounts one pool hosts at most. */
   readonly accountsPerProcess: number
+  /** `WORKER_DEPLOYMENT`: its pools are named in a space of their own (`Placement.spaceOf`). */
+  readonly deployment: string
   /** The plain variables every pool gets (`QUEUE_PREFIX`, `LOG_FORMAT`…); `POOL_ID` is added. */
   readonly environment: Readonly<Record<string, string>>
   /** The pool's key, which seals its roster's accounts. */
@@ -40,12 +43,6 @@ export interface PoolOptions {
   /** How long a pool may take to acknowledge an erasure; a minute unless given. */
   readonly erasureTimeout?: Duration.Duration
 }
-
-/** The `NodePins` in context when `runtime` places workers on nodes (Swarm); none for the others. */
-export const pinsFor = (runtime: ContainerRuntime["Service"]) =>
-  runtime.kind === "swarm"
-    ? Effect.map(Effect.serviceOption(NodePins), Option.getOrUndefined)
-    : Effect.succeed(undefined)
 
 type Accounts = Map<PhoneNumber, Roster.RosterEntry>
 
@@ -70,12 +67,14 @@ export const make = Effect.fnUntraced(function*(
 
   const poolOf = (phone: PhoneNumber) => [...rosters].find(([, accounts]) => accounts.has(phone))?.[0]
   const pins = options.pins
+  const space = spaceOf(options.deployment)
+  const join = PoolJoin.make({ rosters, accountsPerProcess: options.accountsPerProcess, space, pins })
   // A pool's record is its accounts', and its move is told to them: the pins read who a pool hosts from here.
   if (pins !== undefined) yield* pins.hosting((pool) => [...(rosters.get(pool)?.keys() ?? [])])
 
   const poolSpec = (pool: PhoneNumber): WorkerSpec => ({
     phone: pool,
-    dataOf: poolsData,
+    dataOf: poolsData(space),
     environment: { ...options.environment, POOL_ID: pool },
     secrets: {
       POOL_KEY: options.poolKeyFor(pool),
@@ -113,7 +112,7 @@ export const make = Effect.fnUntraced(function*(
   }
 
   const timeout = options.erasureTimeout ?? PoolErasure.defaultErasureTimeout
-  const erasure = PoolErasure.make({ queue, hosts, rosters, locked, load, poolSpec, unavailable, timeout })
+  const erasure = PoolErasure.make({ queue, hosts, rosters, locked, load, poolSpec, unavailable, timeout, firstPool: poolId(space, 1) })
 
   const configHash = (spec: WorkerSpec) =>
     Effect.succeed(specDigest(spec, { runtime: base.kind, accountsPerProcess: options.accountsPerProcess }))
@@ -125,31 +124,6 @@ export const make = Effect.fnUntraced(function*(
     configHash: entry.hash
   })
 
-  /**
-   * The pool a new account joins: on Swarm, one on the node recorded for the account, or a new one recorded there
-   * before it is created (so it is created pinned there); an account joining a pool whose node is known gets that
-   * node recorded for itself.
-   */
-  const join = Effect.fnUntraced(function*(phone: PhoneNumber) {
-    const sizes = (nodes: ReadonlyMap<PhoneNumber, string>) =>
-      new Map([...rosters].map(([id, accounts]): [PhoneNumber, PoolState] => [id, {
-        size: accounts.size,
-        node: Option.fromNullishOr(nodes.get(id))
-      }]))
-    if (pins === undefined) return place(sizes(new Map()), options.accountsPerProcess, Option.none())
-    const nodes = yield* pins.pools
-    const own = yield* pins.recorded([phone])
-    const pool = place(sizes(nodes), options.accountsPerProcess, own)
-    const known = Option.fromNullishOr(nodes.get(pool))
-    // A new pool takes the account's node (none: wherever it first runs), whatever an earlier pool of its name had.
-    if (!rosters.has(pool)) yield* pins.record([pool], own)
-    else if (Option.isNone(own) && Option.isSome(known)) yield* pins.record([phone], known)
-    yield* Effect.logInfo("account placed by its node").pipe(
-      Effect.annotateLogs({ phone: mask(phone), pool, node: Option.getOrElse(Option.orElse(own, () => known), () => "none") })
-    )
-    return pool
-  }, Effect.mapError(unavailable))
-
   const create = Effect.fn("Pools.create")(function*(spec: WorkerSpec) {
     const phone = spec.phone
     const hash = yield* configHash(spec)
@@ -159,7 +133,7 @@ export const make = Effect.fnUntraced(function*(
       const current = poolOf(phone)
       // An account that ran isolated (before pooling was turned on) leaves its own worker first.
       if (current === undefined) yield* base.stop(phone)
-      const pool = current ?? (yield* join(phone))
+      const pool = current ?? (yield* join(phone).pipe(Effect.mapError(unavailable)))
       const accounts = rosters.get(pool) ?? new Map()
       rosters.set(pool, accounts)
       if (accounts.get(phone)?.hash !== hash) {
@@ -233,7 +207,7 @@ export const layer = (options: Omit<PoolOptions, "poolKeyFor" | "redisUrlFor">) 
       const keys = yield* SessionKeys
       const pooled = yield* make(runtime, {
         ...options,
-        pins: yield* pinsFor(runtime),
+        pins: yield* PoolJoin.pinsFor(runtime),
         poolKeyFor: keys.keyFor,
         redisUrlFor: users.urlFor
       }, withRedisUsers(runtime, users))

@@ -8,7 +8,7 @@ const phone = Schema.decodeUnknownSync(PhoneNumber)
 const alice = phone("5511911110001")
 const bob = phone("5511911110002")
 const carol = phone("5511911110003")
-const pool = poolId(1)
+const pool = poolId(0, 1)
 
 describe("NodePins", () => {
   it.effect("a pool's record is its own, shared by the accounts it hosts; an account's stays its own", () => {

@@ -7,6 +7,7 @@ import { Queue } from "@vigia/protocol/Queue"
 import * as Roster from "@vigia/protocol/Roster"
 import { type Duration, Effect, Layer, Option, Redacted } from "effect"
 import * as Placement from "../../../src/sessions/manager/Placement.ts"
+import * as PoolJoin from "../../../src/sessions/manager/PoolJoin.ts"
 import * as Pools from "../../../src/sessions/manager/Pools.ts"
 import { ContainerRuntime } from "../../../src/sessions/runtimes/ContainerRuntime.ts"
 import { redisUrl, sessionKey } from "../../support/WorkerHarness.ts"
@@ -22,6 +23,7 @@ export interface SuiteMode {
 /** The pools' options of the suite (rosters read every 300 ms). */
 export const poolOptions = (hooks: Pick<RuntimeHooks, "deployment" | "queue">, mode: SuiteMode): Pools.PoolOptions => ({
   accountsPerProcess: mode.accountsPerProcess,
+  deployment: hooks.deployment,
   ...(mode.erasureTimeout === undefined ? {} : { erasureTimeout: mode.erasureTimeout }),
   environment: { QUEUE_PREFIX: hooks.deployment, LOG_FORMAT: "json", POOL_ROSTER_INTERVAL: "0.3" },
   poolKeyFor: () => sessionKey,
@@ -39,16 +41,18 @@ export const runtimeOf = (
     Effect.gen(function*() {
       const runtime = yield* ContainerRuntime
       // On Swarm, placed by node when the hooks' runtime hands its `NodePins`.
-      return yield* Pools.make(runtime, { ...poolOptions(hooks, mode), pins: yield* Pools.pinsFor(runtime) })
+      return yield* Pools.make(runtime, { ...poolOptions(hooks, mode), pins: yield* PoolJoin.pinsFor(runtime) })
     })
   ).pipe(Layer.provide(hooks.layer))
 
-/** The pool whose roster holds `phone`, read as the control plane wrote it. */
-export const poolOf = Effect.fnUntraced(function*(phone: PhoneNumber) {
+/** The pool of `deployment` whose roster holds `phone`, read as the control plane wrote it. */
+export const poolOf = Effect.fnUntraced(function*(deployment: string, phone: PhoneNumber) {
   const queue = yield* Queue
+  const space = Placement.spaceOf(deployment)
   for (let index = 1; index <= 20; index++) {
-    const roster = yield* Effect.flatMap(queue.readNote(Placement.poolId(index), Roster.rosterNote), Roster.decode)
-    if (phone in roster) return Placement.poolId(index)
+    const pool = Placement.poolId(space, index)
+    const roster = yield* Effect.flatMap(queue.readNote(pool, Roster.rosterNote), Roster.decode)
+    if (phone in roster) return pool
   }
   return yield* Effect.die(new Error("the account is in no pool's roster"))
 })
@@ -62,10 +66,10 @@ const closeClientAt = (port: string) =>
 /** Where an account is, for the hooks: the worker hosting it (its own, or its pool) and its files. */
 export const placement = (hooks: RuntimeHooks, mode: SuiteMode) => {
   const pooled = mode.accountsPerProcess > 1
-  const hostOf = (phone: PhoneNumber) => pooled ? poolOf(phone) : Effect.succeed(phone)
+  const hostOf = (phone: PhoneNumber) => pooled ? poolOf(hooks.deployment, phone) : Effect.succeed(phone)
   /** Where the account's files are: the root of its own data, or its folder in the pools' data. */
   const dataAt = (phone: PhoneNumber, name: string) =>
-    pooled ? { owner: Placement.poolsData, path: `${phone}/${name}` } : { owner: phone, path: name }
+    pooled ? { owner: Placement.poolsData(Placement.spaceOf(hooks.deployment)), path: `${phone}/${name}` } : { owner: phone, path: name }
   const readData = (phone: PhoneNumber, name: string) => {
     const { owner, path } = dataAt(phone, name)
     return hooks.readData(owner, path)

@@ -85,7 +85,7 @@ layer(Layer.provideMerge(Pooling.runtimeOf(hooks, pooledMode), queueLayer(deploy
         const [alice, bob] = [randomPhone(), randomPhone()]
         for (const phone of [alice, bob]) yield* runtime.create(yield* workerSpecFor(deployment)(phone))
         yield* Effect.forEach([alice, bob], ping, { discard: true })
-        const pool = yield* Pooling.poolOf(alice)
+        const pool = yield* Pooling.poolOf(deployment, alice)
         const pid = yield* pidOf(pool)
         yield* writeData(alice, "marker", "alice")
         yield* runtime.stop(alice)
@@ -117,7 +117,7 @@ layer(Layer.provideMerge(runtime, queueLayer(deployment)), { timeout: "2 minutes
         const first = yield* Pools.make(base, Pooling.poolOptions(hooks, pooledMode))
         yield* first.create(yield* workerSpecFor(deployment)(alice))
         yield* ping(alice)
-        const pool = yield* Pooling.poolOf(alice)
+        const pool = yield* Pooling.poolOf(deployment, alice)
         yield* writeData(alice, "marker", "alice")
         // The control plane before stopped in the middle of an erasure of Alice, its note left behind.
         yield* queue.writeNote(pool, Roster.erasuresNote, Roster.encodeErasures([alice]))
@@ -125,7 +125,7 @@ layer(Layer.provideMerge(runtime, queueLayer(deployment)), { timeout: "2 minutes
         const second = yield* Pools.make(base, Pooling.poolOptions(hooks, pooledMode))
         yield* second.create(yield* workerSpecFor(deployment)(bob))
         yield* ping(bob)
-        assert.strictEqual(yield* Pooling.poolOf(bob), pool, "Bob joined Alice's pool: it read its roster again")
+        assert.strictEqual(yield* Pooling.poolOf(deployment, bob), pool, "Bob joined Alice's pool: it read its roster again")
         yield* Effect.sleep("1 second")
         assert.deepStrictEqual(yield* readData(alice, "marker"), Option.some("alice"))
         yield* ping(alice)

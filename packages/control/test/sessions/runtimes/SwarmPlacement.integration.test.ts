@@ -242,8 +242,8 @@ layer(pooledLayers, { timeout: "4 minutes", excludeTestServices: true })("Swarm 
       const { drop, manager } = yield* start()
       yield* manager.start(alice)
       yield* manager.start(bob)
-      const pool = yield* Pooling.poolOf(alice)
-      assert.strictEqual(yield* Pooling.poolOf(bob), pool, "one pool hosts both")
+      const pool = yield* Pooling.poolOf(deployment, alice)
+      assert.strictEqual(yield* Pooling.poolOf(deployment, bob), pool, "one pool hosts both")
       yield* poolPinnedTo(pool, [alice, bob], node)
       const first = yield* serviceId(pool)
 
@@ -259,7 +259,7 @@ layer(pooledLayers, { timeout: "4 minutes", excludeTestServices: true })("Swarm 
       yield* sellerSession(carol)
       yield* (yield* Sessions).setNode(carol, node)
       yield* manager.start(carol)
-      const second = yield* Pooling.poolOf(carol)
+      const second = yield* Pooling.poolOf(deployment, carol)
       assert.notStrictEqual(second, pool)
       assert.include(yield* constraints(second), `node.id==${node}`)
       assert.strictEqual(yield* previousSpec(second), "null", "created pinned")
@@ -278,7 +278,7 @@ layer(pooledLayers, { timeout: "4 minutes", excludeTestServices: true })("Swarm 
       const { drop, manager } = yield* start()
       yield* manager.start(alice)
       yield* manager.start(bob)
-      const pool = yield* Pooling.poolOf(alice)
+      const pool = yield* Pooling.poolOf(deployment, alice)
       yield* poolPinnedTo(pool, [alice, bob], node)
       const before = yield* movesCounted("removed")
       // The operator removed the pool's node (here: the pin names a node id the swarm does not know).
