@@ -9,7 +9,7 @@ import * as Messages from "@vigia/protocol/Messages"
 import { Queue } from "@vigia/protocol/Queue"
 import * as QueueNames from "@vigia/protocol/QueueNames"
 import { SecretBox } from "@vigia/protocol/SecretBox"
-import { Deferred, Duration, Effect, Layer, Option, Redacted, Schedule, Schema } from "effect"
+import { Context, Deferred, Duration, Effect, Exit, Layer, Option, Redacted, Schedule, Schema, Scope } from "effect"
 import { Redis } from "ioredis"
 import * as ChildProcess from "node:child_process"
 import * as Crypto from "node:crypto"
@@ -17,7 +17,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Url from "node:url"
-import type * as ContainerManager from "../../src/sessions/manager/ContainerManager.ts"
+import * as ContainerManager from "../../src/sessions/manager/ContainerManager.ts"
 import { SessionStore } from "../../src/sessions/manager/SessionStore.ts"
 import { WorkerEnvironment } from "../../src/sessions/manager/WorkerEnvironment.ts"
 import * as ContainerNames from "../../src/sessions/runtimes/ContainerNames.ts"
@@ -81,6 +81,22 @@ export const managerOptions: ContainerManager.ContainerManagerOptions = {
   crashLoopWindow: Duration.minutes(5),
   heartbeatPersistInterval: Duration.seconds(2)
 }
+
+/**
+ * A container manager of `deployment` over the sessions table and the runtime in context, in a scope of its own:
+ * `drop` ends it as a control plane's stop does, leaving its workers running for the next one to adopt.
+ */
+export const startManager = Effect.fnUntraced(function*(deployment: string) {
+  const scope = yield* Scope.make()
+  const manager = yield* ContainerManager.layer(managerOptions).pipe(
+    Layer.provide(SessionStore.layer),
+    Layer.provide(Layer.succeed(WorkerEnvironment, workerEnvironment(deployment))),
+    Layer.build,
+    Effect.map(Context.get(ContainerManager.ContainerManager)),
+    Scope.provide(scope)
+  )
+  return { manager, drop: Scope.close(scope, Exit.void) }
+})
 
 /** A `sessions` table in memory: what the manager wants and saw, for tests that do not need PostgreSQL. */
 export const memorySessions = (wanted: Iterable<PhoneNumber> = []) => {

@@ -1,12 +1,10 @@
 import { assert, layer } from "@effect/vitest"
-import { Context, Duration, Effect, Exit, Layer, Option, Schema, Scope } from "effect"
+import { Duration, Effect, Layer, Option, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as ContainerManager from "../../../src/sessions/manager/ContainerManager.ts"
-import { SessionStore } from "../../../src/sessions/manager/SessionStore.ts"
-import { WorkerEnvironment } from "../../../src/sessions/manager/WorkerEnvironment.ts"
 import { ContainerRuntime } from "../../../src/sessions/runtimes/ContainerRuntime.ts"
 import * as ProcessRuntime from "../../../src/sessions/runtimes/ProcessRuntime.ts"
 import { Sessions } from "../../../src/data/Sessions.ts"
@@ -14,14 +12,13 @@ import { UserId } from "../../../src/data/UserId.ts"
 import { TestDatabase } from "../../support/TestDatabase.ts"
 import * as Pooling from "../runtimes/Pooling.ts"
 import {
-  stopWorkersAtEnd,
   eventually,
   listenUpdates,
-  managerOptions,
   queueLayer,
   randomDeployment,
   randomPhone,
-  workerEnvironment,
+  startManager,
+  stopWorkersAtEnd,
   workerSpecFor
 } from "../../support/WorkerHarness.ts"
 
@@ -54,18 +51,6 @@ const createUser = Effect.gen(function*() {
   return Schema.decodeUnknownSync(UserId)(row?.id)
 })
 
-const startManager = Effect.fnUntraced(function*() {
-  const scope = yield* Scope.make()
-  const manager = yield* ContainerManager.layer(managerOptions).pipe(
-    Layer.provide(SessionStore.layer),
-    Layer.provide(Layer.succeed(WorkerEnvironment, workerEnvironment(deployment))),
-    Layer.build,
-    Effect.map(Context.get(ContainerManager.ContainerManager)),
-    Scope.provide(scope)
-  )
-  return { manager, drop: Scope.close(scope, Exit.void) }
-})
-
 for (const accountsPerProcess of [1, 3]) layer(layersFor(accountsPerProcess), { timeout: "2 minutes", excludeTestServices: true })(
   accountsPerProcess === 1 ? "ContainerManager with the sessions table" : `ContainerManager with the sessions table, ${accountsPerProcess} accounts to a pool`,
   (it) => {
@@ -79,7 +64,7 @@ for (const accountsPerProcess of [1, 3]) layer(layersFor(accountsPerProcess), { 
       const userId = yield* createUser
       yield* sessions.register(userId, alice, "process")
 
-      const first = yield* startManager()
+      const first = yield* startManager(deployment)
       current = first.manager
       yield* first.manager.start(alice)
       const started = yield* sessions.get(alice)
@@ -97,7 +82,7 @@ for (const accountsPerProcess of [1, 3]) layer(layersFor(accountsPerProcess), { 
       yield* sessions.register(userId, bob, "process")
       yield* runtime.create(yield* workerSpecFor(deployment)(stranger))
 
-      const second = yield* startManager()
+      const second = yield* startManager(deployment)
       current = second.manager
       assert.isTrue(Option.isNone(yield* runtime.status(stranger)), "the worker with no session is removed")
       assert.strictEqual(Option.getOrThrow(yield* runtime.status(alice)).id, alicePid, "adopted, not restarted")

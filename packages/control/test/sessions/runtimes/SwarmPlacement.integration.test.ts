@@ -1,13 +1,11 @@
 import { assert, layer } from "@effect/vitest"
 import type { PhoneNumber } from "@vigia/domain/PhoneNumber"
-import { Context, Duration, Effect, Exit, Layer, Metric, Option, Schema, Scope, Stream } from "effect"
+import { Duration, Effect, Layer, Metric, Option, Schema, Stream } from "effect"
 import { SqlClient } from "effect/sql"
 import { Sessions } from "../../../src/data/Sessions.ts"
 import { UserId } from "../../../src/data/UserId.ts"
 import { WorkerNodes } from "../../../src/data/WorkerNodes.ts"
 import * as ContainerManager from "../../../src/sessions/manager/ContainerManager.ts"
-import { SessionStore } from "../../../src/sessions/manager/SessionStore.ts"
-import { WorkerEnvironment } from "../../../src/sessions/manager/WorkerEnvironment.ts"
 import * as ContainerNames from "../../../src/sessions/runtimes/ContainerNames.ts"
 import { type NodeMove, NodePins } from "../../../src/sessions/runtimes/NodePins.ts"
 import { nodeMoves } from "../../../src/sessions/runtimes/SwarmPlacement.ts"
@@ -21,14 +19,13 @@ import {
   engineTestOptions,
   eventually,
   listenUpdates,
-  managerOptions,
   otherSwarmUsers,
   prepareEngine,
   queueLayer,
   randomDeployment,
   randomPhone,
-  swarmMode,
-  workerEnvironment
+  startManager,
+  swarmMode
 } from "../../support/WorkerHarness.ts"
 
 // The Swarm runtime through the engine gate, the manager over the real sessions table: a worker service is pinned
@@ -106,16 +103,9 @@ const harness = Effect.fnUntraced(function*(phones: ReadonlyArray<PhoneNumber>, 
   const moves: Array<NodeMove> = []
   yield* Stream.runForEach((yield* NodePins).moves, (move) => Effect.sync(() => void moves.push(move))).pipe(Effect.forkScoped)
   const start = Effect.fnUntraced(function*() {
-    const scope = yield* Scope.make()
-    const manager = yield* ContainerManager.layer(managerOptions).pipe(
-      Layer.provide(SessionStore.layer),
-      Layer.provide(Layer.succeed(WorkerEnvironment, workerEnvironment(deployment))),
-      Layer.build,
-      Effect.map(Context.get(ContainerManager.ContainerManager)),
-      Scope.provide(scope)
-    )
-    current = manager
-    return { manager, drop: Scope.close(scope, Exit.void) }
+    const started = yield* startManager(deployment)
+    current = started.manager
+    return started
   })
   return { start, moves }
 })
